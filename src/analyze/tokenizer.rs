@@ -1,0 +1,244 @@
+//! The health tokenizer: words, numbers and the compound tokens health text relies on.
+//!
+//! - `MK-7`, `K2-7`, `COVID-19`, `fat-soluble`, `100-375` give their parts at
+//!   consecutive positions (so `180 mcg` finds `180-200 mcg`) plus the joined form
+//!   (`mk7`) at the first part's position (so `MK7` and `MK-7` find each other).
+//! - `6,425` is one number (`6425`); `2.5` stays `2.5`.
+//! - A number glued to a unit (`5mg`, `90μg`) is split into number and unit.
+//! - Units are normalised: `mcg`, `µg`, `μg`, `ug`, `microgram(s)` → `mcg`;
+//!   `milligram(s)` → `mg`; `international unit(s)`/`IU` → `iu`.
+//! - Greek letters are spelled out (`β` → `beta`); possessive `'s` is dropped.
+//! - Everything is lower-cased here; diacritic folding and stemming follow as filters.
+
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Splits text into health-aware tokens (see the module docs).
+#[derive(Clone, Default)]
+pub struct HealthTokenizer {
+    tokens: Vec<Token>,
+}
+
+/// The tokens of one text, produced all at once.
+pub struct HealthTokenStream<'a> {
+    tokens: &'a mut Vec<Token>,
+    next: usize,
+}
+
+impl Tokenizer for HealthTokenizer {
+    type TokenStream<'a> = HealthTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> HealthTokenStream<'a> {
+        self.tokens.clear();
+        tokenize(text, &mut self.tokens);
+        HealthTokenStream {
+            tokens: &mut self.tokens,
+            next: 0,
+        }
+    }
+}
+
+impl TokenStream for HealthTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+/// Characters that join two word characters into one compound (`MK-7`).
+fn is_joiner(c: char) -> bool {
+    matches!(c, '-' | '‐' | '‑')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Appends the tokens of `text` to `out`.
+pub fn tokenize(text: &str, out: &mut Vec<Token>) {
+    let mut position = 0usize;
+    let bytes = text.as_bytes();
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if !is_word_char(c) {
+            chars.next();
+            continue;
+        }
+        // A compound: word runs joined by single joiners (or digit groups by , and .).
+        let mut parts: Vec<(usize, usize)> = Vec::new();
+        let mut run_start = start;
+        let mut end = start;
+        while let Some(&(i, c)) = chars.peek() {
+            if is_word_char(c) {
+                chars.next();
+                end = i + c.len_utf8();
+                continue;
+            }
+            let next = text[i + c.len_utf8()..].chars().next();
+            let digit_group = matches!(c, ',' | '.')
+                && bytes[..i].last().is_some_and(u8::is_ascii_digit)
+                && next.is_some_and(|n| n.is_ascii_digit());
+            if digit_group {
+                chars.next();
+                continue;
+            }
+            if is_joiner(c) && next.is_some_and(is_word_char) {
+                parts.push((run_start, end));
+                chars.next();
+                run_start = i + c.len_utf8();
+                continue;
+            }
+            break;
+        }
+        parts.push((run_start, end));
+        emit_compound(text, &parts, &mut position, out);
+        skip_possessive(text, &mut chars);
+    }
+}
+
+/// Skips `'s` / `’s` right after a word.
+fn skip_possessive(text: &str, chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
+    if let Some(&(i, c)) = chars.peek() {
+        if c == '\'' || c == '’' {
+            let rest = &text[i + c.len_utf8()..];
+            let mut after = rest.chars();
+            if matches!(after.next(), Some('s' | 'S')) && !after.next().is_some_and(is_word_char) {
+                chars.next();
+                chars.next();
+            }
+        }
+    }
+}
+
+fn emit_compound(text: &str, parts: &[(usize, usize)], position: &mut usize, out: &mut Vec<Token>) {
+    let first_position = *position;
+    let mut normalized: Vec<(usize, usize, String)> = Vec::new();
+    for &(from, to) in parts {
+        for (f, t, word) in split_number_unit(text, from, to) {
+            normalized.push((f, t, word));
+        }
+    }
+    if normalized.len() > 1 && parts.len() > 1 {
+        let joined: String = normalized.iter().map(|(_, _, w)| w.as_str()).collect();
+        out.push(token(&joined, parts[0].0, parts[parts.len() - 1].1, first_position));
+    }
+    for (from, to, word) in normalized {
+        out.push(token(&word, from, to, *position));
+        *position += 1;
+    }
+}
+
+fn token(text: &str, from: usize, to: usize, position: usize) -> Token {
+    Token {
+        offset_from: from,
+        offset_to: to,
+        position,
+        text: text.to_string(),
+        position_length: 1,
+    }
+}
+
+/// Splits `5mg` into `5` and `mg`; normalises words (case, digit groups, Greek, units).
+fn split_number_unit(text: &str, from: usize, to: usize) -> Vec<(usize, usize, String)> {
+    let word = &text[from..to];
+    let digits = word
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == ',' || *c == '.'))
+        .map_or(word.len(), |(i, _)| i);
+    if digits > 0 && digits < word.len() {
+        let unit = normalize_word(&word[digits..]);
+        if is_unit(&unit) {
+            return vec![
+                (from, from + digits, normalize_word(&word[..digits])),
+                (from + digits, to, unit),
+            ];
+        }
+    }
+    vec![(from, to, normalize_word(word))]
+}
+
+/// Lower-cases, drops thousands separators, spells out Greek letters and maps unit
+/// spellings to one form.
+pub fn normalize_word(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let all_digits = word.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.');
+    for c in word.chars() {
+        match c {
+            ',' if all_digits => {}
+            'α' | 'Α' => out.push_str("alpha"),
+            'β' | 'Β' => out.push_str("beta"),
+            'γ' | 'Γ' => out.push_str("gamma"),
+            'δ' | 'Δ' => out.push_str("delta"),
+            'κ' | 'Κ' => out.push_str("kappa"),
+            'ω' | 'Ω' => out.push_str("omega"),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    canonical_unit(&out).map(str::to_string).unwrap_or(out)
+}
+
+/// The canonical spelling of a unit word, if it is one.
+fn canonical_unit(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "mcg" | "µg" | "μg" | "ug" | "microgram" | "micrograms" | "mcgs" => "mcg",
+        "mg" | "milligram" | "milligrams" | "mgs" => "mg",
+        "g" | "gram" | "grams" | "gm" => "g",
+        "kg" | "kilogram" | "kilograms" => "kg",
+        "ml" | "milliliter" | "milliliters" | "millilitre" | "millilitres" => "ml",
+        "iu" | "ius" => "iu",
+        _ => return None,
+    })
+}
+
+fn is_unit(word: &str) -> bool {
+    matches!(word, "mcg" | "mg" | "g" | "kg" | "ml" | "iu" | "l" | "mmhg" | "mmol" | "h" | "hr" | "hrs" | "d")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(text: &str) -> Vec<(String, usize)> {
+        let mut out = Vec::new();
+        tokenize(text, &mut out);
+        out.into_iter().map(|t| (t.text, t.position)).collect()
+    }
+
+    fn words(text: &str) -> Vec<String> {
+        toks(text).into_iter().map(|(t, _)| t).collect()
+    }
+
+    #[test]
+    fn compounds_give_parts_and_joined() {
+        assert_eq!(
+            toks("MK-7 dose"),
+            vec![("mk7".into(), 0), ("mk".into(), 0), ("7".into(), 1), ("dose".into(), 2)]
+        );
+        assert_eq!(words("MK7"), vec!["mk7"]);
+        assert_eq!(words("COVID-19"), vec!["covid19", "covid", "19"]);
+        assert_eq!(words("100-375 mcg"), vec!["100375", "100", "375", "mcg"]);
+    }
+
+    #[test]
+    fn numbers_units_greek() {
+        assert_eq!(words("6,425 women"), vec!["6425", "women"]);
+        assert_eq!(words("2.5 mg"), vec!["2.5", "mg"]);
+        assert_eq!(words("5mg"), vec!["5", "mg"]);
+        assert_eq!(words("90 μg/day 180 µg ug micrograms"), vec!["90", "mcg", "day", "180", "mcg", "mcg", "mcg"]);
+        assert_eq!(words("β-carotene"), vec!["betacarotene", "beta", "carotene"]);
+        assert_eq!(words("D3 T2DM"), vec!["d3", "t2dm"]);
+    }
+
+    #[test]
+    fn possessive_and_punctuation() {
+        assert_eq!(words("warfarin's effect; (coumadin)"), vec!["warfarin", "effect", "coumadin"]);
+        assert_eq!(words("\"K2-7\" ?"), vec!["k27", "k2", "7"]);
+    }
+}

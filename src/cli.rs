@@ -1,0 +1,244 @@
+//! Command-line flags (clap) and the dispatch of each subcommand to the library.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use k2search::index::{self, IndexOptions, IndexReport};
+use k2search::output::{self, Format};
+use k2search::passage::Category;
+use k2search::search::{SearchRequest, Searcher};
+
+const DEFAULT_CORPUS: &str = "corpus";
+const DEFAULT_INDEX: &str = "index";
+
+/// k2search: full-text search over health articles, with citations.
+#[derive(Parser)]
+#[command(name = "k2search", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build or update the index of a corpus folder.
+    Index(IndexArgs),
+    /// Search the index: ranked passages with citations.
+    Query(QueryArgs),
+    /// List every indexed passage (how the corpus was split).
+    Passages(PassagesArgs),
+}
+
+#[derive(Args)]
+struct Location {
+    /// The corpus folder of articles (.md, .markdown, .txt).
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_CORPUS)]
+    corpus: PathBuf,
+    /// The index folder.
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct IndexArgs {
+    #[command(flatten)]
+    location: Location,
+    /// Re-index every file, not only the changed ones.
+    #[arg(long)]
+    rebuild: bool,
+    /// Indexing threads (default: up to 4, from the machine).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    threads: usize,
+    /// Writer memory budget in MB.
+    #[arg(long, value_name = "MB", default_value_t = 128)]
+    memory_mb: usize,
+    /// Print no warnings, only the summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct QueryArgs {
+    #[command(flatten)]
+    location: Location,
+    /// Number of hits.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = 10)]
+    limit: usize,
+    /// Hits to skip (pagination).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    offset: usize,
+    /// Only passages of this category (dosage, side_effects, interactions, ...).
+    #[arg(long, value_name = "CATEGORY", value_parser = parse_category)]
+    section: Option<Category>,
+    /// At most N hits from one file.
+    #[arg(long, value_name = "N")]
+    per_file: Option<usize>,
+    /// Print JSON (the contract documented in the README).
+    #[arg(long)]
+    json: bool,
+    /// The query: words, "quoted phrases"; punctuation is ignored.
+    #[arg(required = true, value_name = "QUERY")]
+    query: Vec<String>,
+}
+
+#[derive(Args)]
+struct PassagesArgs {
+    #[command(flatten)]
+    location: Location,
+    /// Print JSON Lines, one passage per line.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_category(s: &str) -> Result<Category, String> {
+    Category::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        format!("unknown category '{s}'; use one of {}", names.join(", "))
+    })
+}
+
+/// Why a run failed.
+pub enum Failure {
+    /// stdout was closed (`| head`): not an error.
+    BrokenPipe,
+    /// A one-line message for stderr.
+    Error(String),
+}
+
+impl From<k2search::Error> for Failure {
+    fn from(e: k2search::Error) -> Failure {
+        Failure::Error(e.to_string())
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::BrokenPipe
+        } else {
+            Failure::Error(format!("cannot write output: {e}"))
+        }
+    }
+}
+
+/// Parses the command line and runs the subcommand.
+pub fn run() -> Result<(), Failure> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = e.exit_code();
+            let _ = e.print();
+            if code == 0 {
+                return Ok(());
+            }
+            std::process::exit(2);
+        }
+    };
+    match cli.command {
+        Command::Index(args) => run_index(args),
+        Command::Query(args) => run_query(args),
+        Command::Passages(args) => run_passages(args),
+    }
+}
+
+fn run_index(args: IndexArgs) -> Result<(), Failure> {
+    let index_dir = args.location.index.unwrap_or_else(|| DEFAULT_INDEX.into());
+    let opts = IndexOptions {
+        rebuild: args.rebuild,
+        threads: args.threads,
+        memory_budget: args.memory_mb << 20,
+        ..IndexOptions::new(&args.location.corpus, &index_dir)
+    };
+    let report = index::build(&opts)?;
+    if !args.quiet {
+        print_warnings(&report);
+    }
+    println!("{}", summary(&report, &index_dir));
+    Ok(())
+}
+
+fn print_warnings(report: &IndexReport) {
+    for w in &report.warnings {
+        eprintln!("k2search: warning: {w}");
+    }
+}
+
+fn summary(r: &IndexReport, dir: &Path) -> String {
+    let what = if r.changed {
+        format!(
+            "{} indexed, {} unchanged, {} removed",
+            r.files_indexed, r.files_unchanged, r.files_removed
+        )
+    } else {
+        "nothing changed".to_string()
+    };
+    let skipped = if r.files_skipped > 0 {
+        format!(", {} skipped", r.files_skipped)
+    } else {
+        String::new()
+    };
+    format!(
+        "indexed {} files ({what}{skipped}), {} passages in {} in {:.2}s",
+        r.files,
+        r.passages,
+        dir.display(),
+        r.seconds
+    )
+}
+
+/// Opens the index; the default index is first built or brought up to date from the
+/// corpus when it is missing or older than the corpus.
+fn open_searcher(location: &Location) -> Result<Searcher, Failure> {
+    let Some(dir) = &location.index else {
+        let dir = Path::new(DEFAULT_INDEX);
+        if location.corpus.is_dir() && index::is_stale(&location.corpus, dir)? {
+            eprintln!(
+                "k2search: {} is missing or older than {}; building it first",
+                dir.display(),
+                location.corpus.display()
+            );
+            let report = index::build(&IndexOptions::new(&location.corpus, dir))?;
+            print_warnings(&report);
+            eprintln!("k2search: {}", summary(&report, dir));
+        }
+        return Ok(Searcher::open(dir)?);
+    };
+    Ok(Searcher::open(dir)?)
+}
+
+fn text_format() -> Format {
+    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    Format::Text { color }
+}
+
+fn run_query(args: QueryArgs) -> Result<(), Failure> {
+    let searcher = open_searcher(&args.location)?;
+    let request = SearchRequest {
+        query: args.query.join(" "),
+        limit: args.limit,
+        offset: args.offset,
+        section: args.section,
+        per_file: args.per_file,
+    };
+    let response = searcher.search(&request)?;
+    let format = if args.json { Format::Json } else { text_format() };
+    let mut out = io::stdout().lock();
+    output::print_response(&mut out, &response, &searcher.manifest().corpus, format)?;
+    if !args.json && response.hits.is_empty() {
+        eprintln!("k2search: no passages match {:?}", request.query);
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn run_passages(args: PassagesArgs) -> Result<(), Failure> {
+    let searcher = open_searcher(&args.location)?;
+    let passages = searcher.passages()?;
+    let format = if args.json { Format::Json } else { text_format() };
+    let mut out = io::stdout().lock();
+    output::print_passages(&mut out, &passages, &searcher.manifest().corpus, format)?;
+    out.flush()?;
+    Ok(())
+}

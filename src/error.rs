@@ -1,0 +1,100 @@
+//! The library's error type.
+//!
+//! Every variant carries the path (and line, where there is one) it is about, and its
+//! message says what happened and what to do, in one line: the CLI prints it as is.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong in k2search.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The corpus folder is missing or is not a folder.
+    #[error("corpus folder {path} {problem}; pass --corpus DIR with a folder of .md/.markdown/.txt articles")]
+    Corpus {
+        /// The corpus path as given.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The corpus held no readable article at all.
+    #[error("corpus folder {0} has no .md, .markdown or .txt articles with text; add articles or pass --corpus DIR")]
+    EmptyCorpus(PathBuf),
+    /// A file-system operation failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What k2search was doing ("cannot read", "cannot create index folder").
+        action: &'static str,
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// There is no index at the given folder.
+    #[error("no k2search index in {0}; build one with `k2search index --index {0}`")]
+    NoIndex(PathBuf),
+    /// The index was written by an incompatible version of k2search.
+    #[error("index in {path} was built by k2search {built_by} (index format {found}, this is {expected}); rebuild with `k2search index --rebuild`")]
+    IndexVersion {
+        /// The index folder.
+        path: PathBuf,
+        /// The k2search version that built it, as recorded.
+        built_by: String,
+        /// The format version found.
+        found: u32,
+        /// The format version this build reads.
+        expected: u32,
+    },
+    /// The folder holds files that are not a k2search index; k2search will not touch them.
+    #[error("{0} is not empty and holds no k2search index; pick an empty or new folder for --index")]
+    NotAnIndex(PathBuf),
+    /// Another process is writing the index.
+    #[error("index {0} is locked by another `k2search index` run (lock file {0}/.tantivy-writer.lock); wait for it to finish and try again")]
+    Locked(PathBuf),
+    /// The search request is invalid (bad limit, unknown section, over-long query...).
+    #[error("{0}")]
+    BadRequest(String),
+    /// A lexicon or judgment file is malformed.
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong there.
+        message: String,
+    },
+    /// An error from the Tantivy engine.
+    #[error("index {path}: {source}; if it persists, rebuild with `k2search index --rebuild`")]
+    Tantivy {
+        /// The index folder.
+        path: PathBuf,
+        /// The engine's error.
+        source: tantivy::TantivyError,
+    },
+}
+
+/// The result type used throughout k2search.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// An I/O error with the action and path it happened on.
+    pub fn io(action: &'static str, path: &Path, source: io::Error) -> Error {
+        Error::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// A Tantivy error on the index at `path`; a busy writer lock becomes [`Error::Locked`].
+    pub fn tantivy(path: &Path, source: tantivy::TantivyError) -> Error {
+        match source {
+            tantivy::TantivyError::LockFailure(..) => Error::Locked(path.to_path_buf()),
+            source => Error::Tantivy {
+                path: path.to_path_buf(),
+                source,
+            },
+        }
+    }
+}

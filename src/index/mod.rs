@@ -1,0 +1,384 @@
+//! Stage 4: the index. Builds or updates a Tantivy index from a corpus folder, and
+//! opens one for searching.
+//!
+//! Updates are incremental: each commit's payload is a [`Manifest`] holding a content
+//! hash per source file, so a run re-reads only files whose size or mtime changed and
+//! re-indexes only those whose hash changed; deleted files' passages are removed.
+//! Every run ends in one Tantivy commit, which is atomic: a run that fails or is killed
+//! leaves the previous index complete and queryable.
+
+pub mod manifest;
+pub mod schema;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Instant, UNIX_EPOCH};
+
+use tantivy::{Index, IndexWriter, Term};
+
+pub use manifest::{FileRecord, Manifest, FORMAT_VERSION};
+pub use schema::Fields;
+
+use crate::analyze::{self, ANALYZER_VERSION};
+use crate::error::{Error, Result};
+use crate::passage::{self, Document};
+use crate::source::{self, Read, Warning};
+
+/// Files in an index folder that are not part of the index and may stay there.
+const FOREIGN_FILES_ALLOWED: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
+
+/// What `k2search index` should do.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// The corpus folder.
+    pub corpus: PathBuf,
+    /// The index folder (created if missing).
+    pub index: PathBuf,
+    /// Re-index every file, even unchanged ones.
+    pub rebuild: bool,
+    /// Indexing threads (0: pick from the machine).
+    pub threads: usize,
+    /// Writer memory budget in bytes, shared by the threads.
+    pub memory_budget: usize,
+}
+
+impl IndexOptions {
+    /// Options with defaults for a corpus and index folder.
+    pub fn new(corpus: impl Into<PathBuf>, index: impl Into<PathBuf>) -> IndexOptions {
+        IndexOptions {
+            corpus: corpus.into(),
+            index: index.into(),
+            rebuild: false,
+            threads: 0,
+            memory_budget: 128 << 20,
+        }
+    }
+}
+
+/// What an index run did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct IndexReport {
+    /// Article files found in the corpus.
+    pub files: usize,
+    /// Files (re)indexed in this run.
+    pub files_indexed: usize,
+    /// Files unchanged since the last run.
+    pub files_unchanged: usize,
+    /// Files whose passages were removed because they are gone.
+    pub files_removed: usize,
+    /// Files skipped (binary, empty, unreadable).
+    pub files_skipped: usize,
+    /// Passages in the index after the run.
+    pub passages: usize,
+    /// Passages added in this run.
+    pub passages_added: usize,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Whether anything was committed.
+    pub changed: bool,
+    /// Problems with individual files.
+    #[serde(skip)]
+    pub warnings: Vec<Warning>,
+}
+
+/// An open index: the Tantivy index, its fields and its manifest.
+pub struct OpenIndex {
+    /// The Tantivy index, with the k2search analyzer registered.
+    pub index: Index,
+    /// Field handles.
+    pub fields: Fields,
+    /// What the last commit recorded.
+    pub manifest: Manifest,
+    /// The index folder.
+    pub dir: PathBuf,
+}
+
+/// Opens the index in `dir`, checking that this build can read it.
+pub fn open(dir: &Path) -> Result<OpenIndex> {
+    if !dir.join("meta.json").is_file() {
+        return Err(Error::NoIndex(dir.to_path_buf()));
+    }
+    let index = Index::open_in_dir(dir).map_err(|e| Error::tantivy(dir, e))?;
+    let manifest = read_manifest(&index, dir)?;
+    if !manifest.is_compatible() {
+        return Err(version_error(dir, &manifest));
+    }
+    let fields = Fields::from_schema(&index.schema()).ok_or_else(|| version_error(dir, &manifest))?;
+    analyze::register(&index);
+    Ok(OpenIndex {
+        index,
+        fields,
+        manifest,
+        dir: dir.to_path_buf(),
+    })
+}
+
+fn version_error(dir: &Path, manifest: &Manifest) -> Error {
+    Error::IndexVersion {
+        path: dir.to_path_buf(),
+        built_by: if manifest.version.is_empty() {
+            "of an unknown version".into()
+        } else {
+            manifest.version.clone()
+        },
+        found: manifest.format,
+        expected: FORMAT_VERSION,
+    }
+}
+
+/// The manifest of the last commit (empty when the index was never committed to).
+pub fn read_manifest(index: &Index, dir: &Path) -> Result<Manifest> {
+    let metas = index.load_metas().map_err(|e| Error::tantivy(dir, e))?;
+    Ok(metas
+        .payload
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or_default())
+}
+
+/// Builds or updates the index of `opts.corpus` in `opts.index`.
+pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
+    let started = Instant::now();
+    let (paths, mut warnings) = source::walk(&opts.corpus)?;
+    let (index, previous) = open_for_writing(&opts.index, opts.rebuild)?;
+    let fields = Fields::from_schema(&index.schema()).ok_or_else(|| version_error(&opts.index, &previous))?;
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get()).min(4)
+    } else {
+        opts.threads
+    };
+    let budget = opts.memory_budget.max(threads * 16 << 20);
+    let mut writer: IndexWriter = index
+        .writer_with_num_threads(threads, budget)
+        .map_err(|e| Error::tantivy(&opts.index, e))?;
+    let full = opts.rebuild || previous.files.is_empty();
+    if full {
+        writer.delete_all_documents().map_err(|e| Error::tantivy(&opts.index, e))?;
+    }
+
+    let mut report = IndexReport {
+        files: paths.len(),
+        ..IndexReport::default()
+    };
+    let mut manifest = Manifest {
+        format: FORMAT_VERSION,
+        analyzer: ANALYZER_VERSION,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        built_at: manifest::now_rfc3339(),
+        corpus: opts.corpus.display().to_string(),
+        files: Default::default(),
+    };
+
+    // Reading and splitting run on their own thread, in parallel with indexing.
+    let (tx, rx) = mpsc::sync_channel::<Change>(64);
+    let corpus = opts.corpus.clone();
+    let prev_files = if full { Default::default() } else { previous.files.clone() };
+    std::thread::scope(|scope| -> Result<()> {
+        scope.spawn(move || read_changes(&corpus, paths, &prev_files, tx));
+        for change in rx {
+            match change {
+                Change::Unchanged(rel, record) => {
+                    report.files_unchanged += 1;
+                    manifest.files.insert(rel, record);
+                }
+                Change::Skipped(warning) => {
+                    report.files_skipped += 1;
+                    warnings.push(warning);
+                }
+                Change::Indexed(doc, record, file_warnings) => {
+                    warnings.extend(file_warnings);
+                    if !full {
+                        writer.delete_term(Term::from_field_text(fields.path, &doc.path));
+                    }
+                    for p in &doc.passages {
+                        writer
+                            .add_document(fields.to_document(p))
+                            .map_err(|e| Error::tantivy(&opts.index, e))?;
+                    }
+                    report.files_indexed += 1;
+                    report.passages_added += doc.passages.len();
+                    manifest.files.insert(doc.path, record);
+                }
+            }
+        }
+        Ok(())
+    })?;
+
+    for gone in previous.files.keys().filter(|k| !manifest.files.contains_key(*k)) {
+        if !full {
+            writer.delete_term(Term::from_field_text(fields.path, gone));
+        }
+        report.files_removed += 1;
+    }
+    report.passages = manifest.files.values().map(|r| r.passages).sum();
+    if report.passages == 0 {
+        return Err(Error::EmptyCorpus(opts.corpus.clone()));
+    }
+    report.changed = full || report.files_indexed > 0 || report.files_removed > 0;
+    if report.changed {
+        let payload = serde_json::to_string(&manifest).unwrap_or_default();
+        let mut prepared = writer.prepare_commit().map_err(|e| Error::tantivy(&opts.index, e))?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(|e| Error::tantivy(&opts.index, e))?;
+        writer
+            .wait_merging_threads()
+            .map_err(|e| Error::tantivy(&opts.index, e))?;
+    }
+    report.warnings = warnings;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// One source file's outcome, sent from the reading thread to the indexing one.
+enum Change {
+    Unchanged(String, FileRecord),
+    Skipped(Warning),
+    Indexed(Document, FileRecord, Vec<Warning>),
+}
+
+/// Reads and splits every file whose content changed since `previous`.
+fn read_changes(
+    corpus: &Path,
+    paths: Vec<PathBuf>,
+    previous: &std::collections::BTreeMap<String, FileRecord>,
+    tx: mpsc::SyncSender<Change>,
+) {
+    for path in paths {
+        let rel = source::rel_path(corpus, &path);
+        let (size, mtime_ns) = stat(&path);
+        let change = match previous.get(&rel) {
+            Some(prev) if prev.size == size && prev.mtime_ns == mtime_ns => {
+                Change::Unchanged(rel, prev.clone())
+            }
+            prev => match source::read(corpus, &path) {
+                Read::Skipped(warning) => Change::Skipped(warning),
+                Read::Article(file, _) if prev.is_some_and(|p| p.hash == file.hash) => {
+                    let prev = prev.cloned().unwrap_or_default();
+                    Change::Unchanged(rel, FileRecord { size, mtime_ns, ..prev })
+                }
+                Read::Article(file, mut warnings) => {
+                    let (doc, split_warnings) = passage::split(&file);
+                    warnings.extend(split_warnings);
+                    let record = FileRecord {
+                        hash: file.hash,
+                        size,
+                        mtime_ns,
+                        passages: doc.passages.len(),
+                    };
+                    Change::Indexed(doc, record, warnings)
+                }
+            },
+        };
+        if tx.send(change).is_err() {
+            return; // the indexing side stopped on an error
+        }
+    }
+}
+
+fn stat(path: &Path) -> (u64, u128) {
+    fs::metadata(path).map_or((0, 0), |m| {
+        let mtime = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        (m.len(), mtime)
+    })
+}
+
+/// Opens (or creates) the index folder for a writer: returns the index and the
+/// manifest of its last commit. An index from an incompatible version is recreated
+/// when `rebuild` is set and refused otherwise.
+fn open_for_writing(dir: &Path, rebuild: bool) -> Result<(Index, Manifest)> {
+    fs::create_dir_all(dir).map_err(|e| Error::io("cannot create index folder", dir, e))?;
+    if dir.join("meta.json").is_file() {
+        let index = Index::open_in_dir(dir).map_err(|e| Error::tantivy(dir, e))?;
+        let manifest = read_manifest(&index, dir)?;
+        let compatible = (manifest.is_compatible() || manifest.files.is_empty())
+            && Fields::from_schema(&index.schema()).is_some();
+        if compatible {
+            analyze::register(&index);
+            return Ok((index, manifest));
+        }
+        if !rebuild {
+            return Err(version_error(dir, &manifest));
+        }
+        drop(index);
+        remove_index_files(dir)?;
+    } else {
+        check_foreign_files(dir)?;
+    }
+    let (schema, _) = schema::schema();
+    let index = Index::create_in_dir(dir, schema).map_err(|e| Error::tantivy(dir, e))?;
+    analyze::register(&index);
+    Ok((index, Manifest::default()))
+}
+
+/// Refuses to create an index in a folder holding other people's files.
+fn check_foreign_files(dir: &Path) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io("cannot read index folder", dir, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with('.') && !FOREIGN_FILES_ALLOWED.contains(&name.as_ref()) {
+            return Err(Error::NotAnIndex(dir.to_path_buf()));
+        }
+    }
+    Ok(())
+}
+
+/// Removes the files of an incompatible Tantivy index (and nothing else).
+fn remove_index_files(dir: &Path) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io("cannot read index folder", dir, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let ours = name == "meta.json"
+            || name == ".managed.json"
+            || name.ends_with(".lock")
+            || is_segment_file(&name);
+        if ours && entry.path().is_file() {
+            fs::remove_file(entry.path()).map_err(|e| Error::io("cannot remove old index file", &entry.path(), e))?;
+        }
+    }
+    Ok(())
+}
+
+fn is_segment_file(name: &str) -> bool {
+    let Some((stem, ext)) = name.split_once('.') else {
+        return false;
+    };
+    stem.len() == 32
+        && stem.bytes().all(|b| b.is_ascii_hexdigit())
+        && ["idx", "pos", "term", "store", "fast", "fieldnorm", "del"]
+            .iter()
+            .any(|e| ext.starts_with(e))
+}
+
+/// Whether the index in `dir` is missing, unreadable by this build, or older than the
+/// corpus (a file added, removed, or changed in size or modification time).
+pub fn is_stale(corpus: &Path, dir: &Path) -> Result<bool> {
+    if !dir.join("meta.json").is_file() {
+        return Ok(true);
+    }
+    let Ok(index) = Index::open_in_dir(dir) else {
+        return Ok(true);
+    };
+    let manifest = read_manifest(&index, dir)?;
+    if !manifest.is_compatible() || manifest.files.is_empty() {
+        return Ok(true);
+    }
+    let (paths, _) = source::walk(corpus)?;
+    let mut seen = 0;
+    for path in &paths {
+        let rel = source::rel_path(corpus, path);
+        match manifest.files.get(&rel) {
+            Some(record) if (record.size, record.mtime_ns) == stat(path) => seen += 1,
+            Some(_) => return Ok(true),
+            // A file that was skipped (binary, empty) has no record: not a change.
+            None if matches!(source::read(corpus, path), Read::Skipped(_)) => {}
+            None => return Ok(true),
+        }
+    }
+    Ok(seen != manifest.files.len())
+}

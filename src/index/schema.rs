@@ -1,0 +1,153 @@
+//! The Tantivy schema: which passage fields are indexed (with the health analyzer),
+//! which are stored to rebuild the passage for display, and the conversions between a
+//! [`Passage`] and an index document.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
+    STORED, STRING,
+};
+use tantivy::TantivyDocument;
+
+use crate::analyze::ANALYZER;
+use crate::passage::{Category, Kind, Passage};
+
+/// Handles to the fields of a k2search index.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Passage id (exact match, stored).
+    pub id: Field,
+    /// Source path relative to the corpus (exact match, for deletes; stored).
+    pub path: Field,
+    /// Document title (analyzed, stored).
+    pub title: Field,
+    /// Heading path, one value per heading (analyzed, stored).
+    pub headings: Field,
+    /// Document aliases (analyzed, stored).
+    pub aliases: Field,
+    /// Passage text (analyzed with positions, stored).
+    pub body: Field,
+    /// `section`, `faq` or `intro` (exact, stored).
+    pub kind: Field,
+    /// Category name (exact, stored).
+    pub category: Field,
+    /// First line (stored).
+    pub line_start: Field,
+    /// Last line (stored).
+    pub line_end: Field,
+    /// Byte start (stored).
+    pub byte_start: Field,
+    /// Byte end (stored).
+    pub byte_end: Field,
+    /// Front-matter metadata as a JSON object string (stored only).
+    pub metadata: Field,
+}
+
+/// Builds the schema and its field handles.
+pub fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let analyzed = |stored: bool| {
+        let indexing = TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let options = TextOptions::default().set_indexing_options(indexing);
+        if stored {
+            options.set_stored()
+        } else {
+            options
+        }
+    };
+    let stored_u64 = NumericOptions::default().set_stored();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        path: b.add_text_field("path", STRING | STORED),
+        title: b.add_text_field("title", analyzed(true)),
+        headings: b.add_text_field("headings", analyzed(true)),
+        aliases: b.add_text_field("aliases", analyzed(true)),
+        body: b.add_text_field("body", analyzed(true)),
+        kind: b.add_text_field("kind", STRING | STORED),
+        category: b.add_text_field("category", STRING | STORED),
+        line_start: b.add_u64_field("line_start", stored_u64.clone()),
+        line_end: b.add_u64_field("line_end", stored_u64.clone()),
+        byte_start: b.add_u64_field("byte_start", stored_u64.clone()),
+        byte_end: b.add_u64_field("byte_end", stored_u64),
+        metadata: b.add_text_field("metadata", STORED),
+    };
+    (b.build(), fields)
+}
+
+impl Fields {
+    /// Looks the fields up by name in an existing index's schema.
+    pub fn from_schema(schema: &Schema) -> Option<Fields> {
+        let f = |name: &str| schema.get_field(name).ok();
+        Some(Fields {
+            id: f("id")?,
+            path: f("path")?,
+            title: f("title")?,
+            headings: f("headings")?,
+            aliases: f("aliases")?,
+            body: f("body")?,
+            kind: f("kind")?,
+            category: f("category")?,
+            line_start: f("line_start")?,
+            line_end: f("line_end")?,
+            byte_start: f("byte_start")?,
+            byte_end: f("byte_end")?,
+            metadata: f("metadata")?,
+        })
+    }
+
+    /// The index document for a passage.
+    pub fn to_document(&self, p: &Passage) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.id, &p.id);
+        doc.add_text(self.path, &p.path);
+        doc.add_text(self.title, &p.title);
+        for heading in &p.headings {
+            doc.add_text(self.headings, heading);
+        }
+        for alias in &p.aliases {
+            doc.add_text(self.aliases, alias);
+        }
+        doc.add_text(self.body, &p.text);
+        doc.add_text(self.kind, p.kind.as_str());
+        doc.add_text(self.category, p.category.as_str());
+        doc.add_u64(self.line_start, p.line_start as u64);
+        doc.add_u64(self.line_end, p.line_end as u64);
+        doc.add_u64(self.byte_start, p.byte_start as u64);
+        doc.add_u64(self.byte_end, p.byte_end as u64);
+        if !p.metadata.is_empty() {
+            doc.add_text(self.metadata, serde_json::to_string(&p.metadata).unwrap_or_default());
+        }
+        doc
+    }
+
+    /// The passage stored in an index document.
+    pub fn to_passage(&self, doc: &TantivyDocument) -> Passage {
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
+        let all = |field| {
+            doc.get_all(field)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        };
+        let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+        Passage {
+            id: text(self.id),
+            path: text(self.path),
+            title: text(self.title),
+            headings: all(self.headings),
+            kind: Kind::parse(&text(self.kind)).unwrap_or(Kind::Section),
+            category: Category::parse(&text(self.category)).unwrap_or(Category::Overview),
+            line_start: num(self.line_start),
+            line_end: num(self.line_end),
+            byte_start: num(self.byte_start),
+            byte_end: num(self.byte_end),
+            text: text(self.body),
+            aliases: all(self.aliases),
+            metadata: serde_json::from_str(&text(self.metadata)).unwrap_or_default(),
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! Stage 5: search. A [`Searcher`] answers a [`SearchRequest`] with ranked, cited
+//! [`Hit`]s: the query is parsed leniently, scored with BM25 over weighted fields,
+//! duplicates (the same text twice) are dropped, and each hit gets a snippet with the
+//! matched terms marked.
+
+pub mod query;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+pub use query::QueryPlan;
+use query::{any_of, group_query, phrase_query, WeightedField};
+
+use crate::error::{Error, Result};
+use crate::index::{self, Fields, Manifest, OpenIndex};
+use crate::passage::{Category, Kind, Passage};
+
+/// Largest `limit` a request may ask for.
+pub const MAX_LIMIT: usize = 1000;
+/// Longest query text accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+/// Characters of passage text shown in a snippet.
+const SNIPPET_CHARS: usize = 240;
+
+/// Field weights: a match in the heading path or the title says more about what a
+/// passage is about than one in its body.
+const TITLE_WEIGHT: f32 = 1.5;
+const HEADINGS_WEIGHT: f32 = 2.0;
+const ALIASES_WEIGHT: f32 = 1.2;
+const BODY_WEIGHT: f32 = 1.0;
+
+/// A search: the query and how to shape the results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchRequest {
+    /// The query text, as a user typed it.
+    pub query: String,
+    /// Hits to return.
+    pub limit: usize,
+    /// Hits to skip (for pagination).
+    pub offset: usize,
+    /// Only passages of this category.
+    pub section: Option<Category>,
+    /// At most this many hits from one file.
+    pub per_file: Option<usize>,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: String::new(),
+            limit: 10,
+            offset: 0,
+            section: None,
+            per_file: None,
+        }
+    }
+}
+
+impl SearchRequest {
+    /// A request for `query` with default settings.
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            ..SearchRequest::default()
+        }
+    }
+
+    /// Checks the limits a caller can break.
+    pub fn validate(&self) -> Result<()> {
+        if self.limit == 0 || self.limit > MAX_LIMIT {
+            return Err(Error::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}, got {}", self.limit)));
+        }
+        if self.offset > 100_000 {
+            return Err(Error::BadRequest(format!("offset must be at most 100000, got {}", self.offset)));
+        }
+        if self.query.len() > MAX_QUERY_BYTES {
+            return Err(Error::BadRequest(format!(
+                "query is {} bytes; the limit is {MAX_QUERY_BYTES}",
+                self.query.len()
+            )));
+        }
+        if self.per_file == Some(0) {
+            return Err(Error::BadRequest("per_file must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// One ranked passage with its citation. This is the JSON contract of `query --json`
+/// and of the HTTP API: see the README's "JSON output" section.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    /// 1-based rank (counting from the request's offset).
+    pub rank: usize,
+    /// Relevance score (higher is better; comparable within one response only).
+    pub score: f32,
+    /// Passage id.
+    pub id: String,
+    /// Source path relative to the corpus root.
+    pub path: String,
+    /// Document title.
+    pub title: String,
+    /// Heading path.
+    pub headings: Vec<String>,
+    /// `section`, `faq` or `intro`.
+    pub kind: Kind,
+    /// Clinical category.
+    pub category: Category,
+    /// First line of the passage in the source file (1-based).
+    pub line_start: usize,
+    /// Last line (inclusive).
+    pub line_end: usize,
+    /// A window of the passage around the matched terms, plain text.
+    pub snippet: String,
+    /// The snippet HTML-escaped, with matched terms in `<mark>`.
+    pub snippet_html: String,
+    /// Byte ranges of matched terms within `snippet`.
+    pub highlights: Vec<[usize; 2]>,
+    /// The whole passage text.
+    pub text: String,
+}
+
+/// The answer to a [`SearchRequest`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResponse {
+    /// The query as given.
+    pub query: String,
+    /// Time spent searching, in milliseconds.
+    pub took_ms: f64,
+    /// Passages matching the query (before duplicates are removed and limits applied).
+    pub total_hits: usize,
+    /// The request's offset.
+    pub offset: usize,
+    /// The request's limit.
+    pub limit: usize,
+    /// The hits, best first.
+    pub hits: Vec<Hit>,
+}
+
+/// A handle on an open index for searching: cheap to clone and share between threads.
+/// It sees new commits (from `k2search index`) on its own, within about a second.
+#[derive(Clone)]
+pub struct Searcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    open: OpenIndex,
+    reader: IndexReader,
+}
+
+impl Searcher {
+    /// Opens the index in `dir` for searching.
+    pub fn open(dir: &Path) -> Result<Searcher> {
+        let open = index::open(dir)?;
+        let reader = open
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()
+            .map_err(|e| Error::tantivy(dir, e))?;
+        Ok(Searcher {
+            inner: Arc::new(Inner { open, reader }),
+        })
+    }
+
+    /// The manifest the index was opened with.
+    pub fn manifest(&self) -> &Manifest {
+        &self.inner.open.manifest
+    }
+
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.inner.open.dir
+    }
+
+    fn fields(&self) -> &Fields {
+        &self.inner.open.fields
+    }
+
+    /// Runs a search.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
+        let started = Instant::now();
+        request.validate()?;
+        let plan = QueryPlan::parse(&request.query);
+        let mut response = SearchResponse {
+            query: request.query.clone(),
+            took_ms: 0.0,
+            total_hits: 0,
+            offset: request.offset,
+            limit: request.limit,
+            hits: Vec::new(),
+        };
+        if plan.is_empty() {
+            response.took_ms = elapsed_ms(started);
+            return Ok(response);
+        }
+        let query = self.build_query(&plan, request.section);
+        let searcher = self.inner.reader.searcher();
+        let wanted = request.offset + request.limit;
+        let pool = wanted * 3 + 20;
+        let (top, total) = searcher
+            .search(&query, &(TopDocs::with_limit(pool).order_by_score(), Count))
+            .map_err(|e| Error::tantivy(self.dir(), e))?;
+        response.total_hits = total;
+
+        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields().body)
+            .map_err(|e| Error::tantivy(self.dir(), e))?;
+        snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut seen_text = HashSet::new();
+        let mut per_file: HashMap<String, usize> = HashMap::new();
+        let mut kept = 0;
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::tantivy(self.dir(), e))?;
+            let passage = self.fields().to_passage(&doc);
+            if !seen_text.insert(normalize_text(&passage.text)) {
+                continue;
+            }
+            let from_file = per_file.entry(passage.path.clone()).or_insert(0);
+            if request.per_file.is_some_and(|cap| *from_file >= cap) {
+                continue;
+            }
+            *from_file += 1;
+            kept += 1;
+            if kept <= request.offset {
+                continue;
+            }
+            response.hits.push(make_hit(kept, score, passage, &snippets));
+            if kept >= wanted {
+                break;
+            }
+        }
+        response.took_ms = elapsed_ms(started);
+        Ok(response)
+    }
+
+    fn build_query(&self, plan: &QueryPlan, section: Option<Category>) -> Box<dyn Query> {
+        let f = self.fields();
+        let weighted = [
+            WeightedField { field: f.title, weight: TITLE_WEIGHT },
+            WeightedField { field: f.headings, weight: HEADINGS_WEIGHT },
+            WeightedField { field: f.aliases, weight: ALIASES_WEIGHT },
+            WeightedField { field: f.body, weight: BODY_WEIGHT },
+        ];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for group in &plan.groups {
+            clauses.push((Occur::Should, group_query(group, &weighted)));
+        }
+        for phrase in &plan.phrases {
+            let per_field = weighted.iter().map(|&wf| phrase_query(wf, phrase, 0)).collect();
+            clauses.push((Occur::Must, any_of(per_field)));
+        }
+        if let Some(category) = section {
+            let term = Term::from_field_text(f.category, category.as_str());
+            clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Every passage in the index, in path and line order.
+    pub fn passages(&self) -> Result<Vec<Passage>> {
+        let searcher = self.inner.reader.searcher();
+        let mut out = Vec::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc_id in segment.doc_ids_alive() {
+                let address = tantivy::DocAddress::new(ord as u32, doc_id);
+                let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::tantivy(self.dir(), e))?;
+                out.push(self.fields().to_passage(&doc));
+            }
+        }
+        out.sort_by(|a, b| (&a.path, a.line_start, a.byte_start).cmp(&(&b.path, b.line_start, b.byte_start)));
+        Ok(out)
+    }
+
+    /// One passage by id.
+    pub fn passage(&self, id: &str) -> Result<Option<Passage>> {
+        let searcher = self.inner.reader.searcher();
+        let term = Term::from_field_text(self.fields().id, id);
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let top = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .map_err(|e| Error::tantivy(self.dir(), e))?;
+        match top.first() {
+            Some((_, address)) => {
+                let doc: TantivyDocument = searcher.doc(*address).map_err(|e| Error::tantivy(self.dir(), e))?;
+                Ok(Some(self.fields().to_passage(&doc)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Number of passages in the index.
+    pub fn num_passages(&self) -> u64 {
+        self.inner.reader.searcher().num_docs()
+    }
+}
+
+fn make_hit(rank: usize, score: f32, p: Passage, snippets: &SnippetGenerator) -> Hit {
+    let mut snippet = snippets.snippet(&p.text);
+    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
+    let (fragment, highlights, html) = if snippet.is_empty() || snippet.highlighted().is_empty() {
+        let head = head_chars(&p.text, SNIPPET_CHARS);
+        (head.to_string(), Vec::new(), html_escape(head))
+    } else {
+        let ranges = snippet.highlighted().iter().map(|r| [r.start, r.end]).collect();
+        (snippet.fragment().to_string(), ranges, snippet.to_html())
+    };
+    Hit {
+        rank,
+        score,
+        id: p.id,
+        path: p.path,
+        title: p.title,
+        headings: p.headings,
+        kind: p.kind,
+        category: p.category,
+        line_start: p.line_start,
+        line_end: p.line_end,
+        snippet: fragment,
+        snippet_html: html,
+        highlights,
+        text: p.text,
+    }
+}
+
+fn head_chars(text: &str, n: usize) -> &str {
+    match text.char_indices().nth(n) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
+/// Escapes text for HTML.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text reduced to its words, to recognize the same passage text under two ids.
+fn normalize_text(text: &str) -> String {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn elapsed_ms(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1e5).round() / 100.0
+}

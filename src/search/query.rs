@@ -1,0 +1,199 @@
+//! Query text → a query plan → a Tantivy query.
+//!
+//! Natural-language input never fails: quotes delimit phrases (an unbalanced quote
+//! just ends), every other character that is not part of a word is ignored, so
+//! `warfarin? (coumadin) "K2-7"` and `AND OR NOT ((((` are fine. Words go through the
+//! index's analyzer; a compound such as `MK-7` becomes "the joined token `mk7`, or the
+//! phrase `mk 7`".
+
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
+
+use crate::analyze;
+
+/// Most word groups a query may have; the rest of a pasted essay is ignored.
+pub const MAX_GROUPS: usize = 64;
+
+/// One query word after analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TermGroup {
+    /// A single term.
+    Single(String),
+    /// A compound: its joined form or its parts as a phrase.
+    Compound {
+        /// The joined term (`mk7`).
+        joined: String,
+        /// The parts (`mk`, `7`).
+        parts: Vec<String>,
+    },
+}
+
+/// The analyzed query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryPlan {
+    /// Loose words: a passage should match as many as possible.
+    pub groups: Vec<TermGroup>,
+    /// Quoted phrases: a passage must contain each (terms in order).
+    pub phrases: Vec<Vec<String>>,
+}
+
+impl QueryPlan {
+    /// Parses and analyzes query text.
+    pub fn parse(query: &str) -> QueryPlan {
+        let mut plan = QueryPlan::default();
+        for (i, segment) in query.split('"').enumerate() {
+            let quoted = i % 2 == 1;
+            let groups = analyze_groups(segment);
+            if quoted && groups.len() > 1 {
+                let terms = groups.into_iter().flat_map(TermGroup::into_parts).collect();
+                plan.phrases.push(terms);
+            } else {
+                for group in groups {
+                    if !plan.groups.contains(&group) && plan.groups.len() < MAX_GROUPS {
+                        plan.groups.push(group);
+                    }
+                }
+            }
+        }
+        plan
+    }
+
+    /// Whether the plan has nothing to search for.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty() && self.phrases.is_empty()
+    }
+
+    /// Every term of the plan (joined forms and parts).
+    pub fn terms(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for group in &self.groups {
+            match group {
+                TermGroup::Single(t) => out.push(t.clone()),
+                TermGroup::Compound { joined, parts } => {
+                    out.push(joined.clone());
+                    out.extend(parts.iter().cloned());
+                }
+            }
+        }
+        out.extend(self.phrases.iter().flatten().cloned());
+        out
+    }
+}
+
+impl TermGroup {
+    fn into_parts(self) -> Vec<String> {
+        match self {
+            TermGroup::Single(t) => vec![t],
+            TermGroup::Compound { parts, .. } => parts,
+        }
+    }
+}
+
+/// Analyzes text into term groups: a token whose byte range covers the following
+/// tokens is a compound's joined form, and those tokens are its parts.
+pub fn analyze_groups(text: &str) -> Vec<TermGroup> {
+    let tokens = analyze::analyze(text);
+    let mut groups = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        let parts: Vec<String> = tokens[i + 1..]
+            .iter()
+            .take_while(|p| p.offset_from >= t.offset_from && p.offset_to <= t.offset_to)
+            .map(|p| p.text.clone())
+            .collect();
+        if parts.is_empty() {
+            groups.push(TermGroup::Single(t.text.clone()));
+            i += 1;
+        } else {
+            i += 1 + parts.len();
+            groups.push(TermGroup::Compound {
+                joined: t.text.clone(),
+                parts,
+            });
+        }
+    }
+    groups
+}
+
+/// A field searched by text queries, with its weight.
+#[derive(Debug, Clone, Copy)]
+pub struct WeightedField {
+    /// The field.
+    pub field: Field,
+    /// Its boost.
+    pub weight: f32,
+}
+
+/// A term query on one field, boosted.
+pub fn term_query(field: WeightedField, term: &str) -> Box<dyn Query> {
+    let q = TermQuery::new(Term::from_field_text(field.field, term), IndexRecordOption::WithFreqs);
+    boosted(Box::new(q), field.weight)
+}
+
+/// A phrase query on one field (a single term degrades to a term query).
+pub fn phrase_query(field: WeightedField, terms: &[String], slop: u32) -> Box<dyn Query> {
+    if terms.len() == 1 {
+        return term_query(field, &terms[0]);
+    }
+    let terms: Vec<(usize, Term)> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i, Term::from_field_text(field.field, t)))
+        .collect();
+    boosted(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)), field.weight)
+}
+
+fn boosted(q: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    if (weight - 1.0).abs() < f32::EPSILON {
+        q
+    } else {
+        Box::new(BoostQuery::new(q, weight))
+    }
+}
+
+/// "Any of these": a disjunction (a single clause stays as it is).
+pub fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if queries.len() == 1 {
+        return queries.pop().unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery));
+    }
+    Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
+}
+
+/// The query for one term group over the weighted fields.
+pub fn group_query(group: &TermGroup, fields: &[WeightedField]) -> Box<dyn Query> {
+    let per_field = fields.iter().map(|&f| match group {
+        TermGroup::Single(t) => term_query(f, t),
+        TermGroup::Compound { joined, parts } => {
+            any_of(vec![term_query(f, joined), phrase_query(f, parts, 0)])
+        }
+    });
+    any_of(per_field.collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn punctuation_and_phrases() {
+        let plan = QueryPlan::parse(r#"warfarin? (coumadin) "K2-7" AND (("#);
+        assert_eq!(plan.groups.len(), 4); // warfarin, coumadin, k27 in "…", and
+        let plan = QueryPlan::parse(r#""vitamin k2" dose"#);
+        assert_eq!(plan.phrases, vec![vec!["vitamin".to_string(), "k2".to_string()]]);
+        assert_eq!(plan.groups, vec![TermGroup::Single("dose".into())]);
+        assert!(QueryPlan::parse("((( ))) --- ~2 *").is_empty());
+    }
+
+    #[test]
+    fn compounds() {
+        assert_eq!(
+            analyze_groups("MK-7"),
+            vec![TermGroup::Compound {
+                joined: "mk7".into(),
+                parts: vec!["mk".into(), "7".into()]
+            }]
+        );
+    }
+}

@@ -1,0 +1,335 @@
+//! YAML front matter: `---` … `---` at the top of an article.
+//!
+//! Scalar fields become metadata (`title` is the document title), a list under
+//! `synonyms`/`aliases`/`alternate_names` becomes the document's aliases, and a `faqs`
+//! list of `q`/`a` items becomes FAQ entries with the lines they stand on. The YAML
+//! parser (serde_yaml_ng) bounds recursion depth and alias expansion, so hostile front
+//! matter costs bounded time and memory. Malformed or unclosed front matter is a
+//! warning; the body is indexed all the same.
+
+use std::collections::BTreeMap;
+
+use serde_yaml_ng::Value;
+
+use super::lines::LineIndex;
+use crate::passage::clean::{strip_answer_marker, strip_emphasis_markers};
+
+/// Front matter larger than this is not parsed (a warning says so): real front matter
+/// is a few KiB, and YAML parsing is the one super-linear step of reading a file.
+const MAX_FRONT_MATTER_BYTES: usize = 256 * 1024;
+
+/// Keys whose list values name the document's alternate names.
+const ALIAS_KEYS: &[&str] = &["synonyms", "aliases", "alternate_names", "also_known_as"];
+
+/// What the front matter of one article holds.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct FrontMatter {
+    /// The `title` field.
+    pub title: Option<String>,
+    /// Other scalar fields, as strings.
+    pub metadata: BTreeMap<String, String>,
+    /// Alternate names of the document's subject.
+    pub aliases: Vec<String>,
+    /// FAQ entries from a `faqs` list.
+    pub faqs: Vec<FrontMatterFaq>,
+    /// Byte offset where the body (after the closing `---`) starts.
+    pub body_start: usize,
+}
+
+/// One question/answer item of a front-matter `faqs` list, cleaned of stray markup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontMatterFaq {
+    /// The question.
+    pub question: String,
+    /// The answer.
+    pub answer: String,
+    /// First line of the item in the file (1-based).
+    pub line_start: usize,
+    /// Last line of the item in the file.
+    pub line_end: usize,
+}
+
+/// A problem found in the front matter, with its 1-based line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrontMatterIssue {
+    /// The line the problem is on.
+    pub line: usize,
+    /// What is wrong and what k2search did.
+    pub message: String,
+}
+
+/// Splits off and parses the front matter of `text`. Returns the default (empty) front
+/// matter, body starting at 0, when the text has none.
+pub fn parse(text: &str, lines: &LineIndex) -> (FrontMatter, Vec<FrontMatterIssue>) {
+    let mut issues = Vec::new();
+    let Some(first) = first_line(text) else {
+        return (FrontMatter::default(), issues);
+    };
+    if first.trim_end() != "---" {
+        return (FrontMatter::default(), issues);
+    }
+    let Some((yaml_end, body_start, close_line)) = find_close(text, lines) else {
+        issues.push(FrontMatterIssue {
+            line: 1,
+            message: "front matter opened with `---` is never closed; the whole file is indexed as text".into(),
+        });
+        return (FrontMatter::default(), issues);
+    };
+    let yaml_start = lines.range(text, 2).start.min(yaml_end);
+    let yaml = &text[yaml_start..yaml_end];
+    let mut fm = FrontMatter {
+        body_start,
+        ..FrontMatter::default()
+    };
+    if yaml.len() > MAX_FRONT_MATTER_BYTES {
+        issues.push(FrontMatterIssue {
+            line: 2,
+            message: format!(
+                "front matter is over {} KiB, not read; the body is indexed",
+                MAX_FRONT_MATTER_BYTES / 1024
+            ),
+        });
+        return (fm, issues);
+    }
+    let value: Value = match serde_yaml_ng::from_str(yaml) {
+        Ok(value) => value,
+        Err(e) => {
+            let line = e.location().map(|l| l.line() + 1).unwrap_or(2);
+            issues.push(FrontMatterIssue {
+                line: line.min(close_line),
+                message: format!("malformed front matter ({e}); its fields are ignored, the body is indexed"),
+            });
+            return (fm, issues);
+        }
+    };
+    let Value::Mapping(map) = value else {
+        if !matches!(value, Value::Null) {
+            issues.push(FrontMatterIssue {
+                line: 2,
+                message: "front matter is not a key: value mapping; ignored".into(),
+            });
+        }
+        return (fm, issues);
+    };
+    let mut raw_faqs = Vec::new();
+    for (key, value) in map {
+        let Some(key) = key.as_str() else { continue };
+        let key = key.to_ascii_lowercase();
+        if let Some(scalar) = scalar_string(&value) {
+            if key == "title" {
+                fm.title = Some(scalar.trim().to_string()).filter(|t| !t.is_empty());
+            } else {
+                fm.metadata.insert(key, scalar);
+            }
+        } else if ALIAS_KEYS.contains(&key.as_str()) {
+            fm.aliases.extend(string_list(&value));
+        } else if key == "faqs" || key == "faq" {
+            raw_faqs = faq_items(&value);
+        }
+    }
+    let spans = faq_item_spans(text, lines, close_line);
+    for (i, (q, a)) in raw_faqs.into_iter().enumerate() {
+        let (line_start, line_end) = spans.get(i).copied().unwrap_or((2, close_line - 1));
+        if let Some(faq) = clean_faq(&q, &a, line_start, line_end) {
+            fm.faqs.push(faq);
+        }
+    }
+    (fm, issues)
+}
+
+fn first_line(text: &str) -> Option<&str> {
+    text.split(['\n', '\r']).next()
+}
+
+/// Finds the closing `---` (or `...`) line: returns the YAML end offset, the body start
+/// offset and the closing line's number.
+fn find_close(text: &str, lines: &LineIndex) -> Option<(usize, usize, usize)> {
+    (2..=lines.count()).find_map(|line| {
+        let range = lines.range(text, line);
+        let content = text[range.clone()].trim_end();
+        if content == "---" || content == "..." {
+            let body_start = if line < lines.count() {
+                lines.range(text, line + 1).start
+            } else {
+                text.len()
+            };
+            Some((range.start, body_start, line))
+        } else {
+            None
+        }
+    })
+}
+
+fn scalar_string(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn string_list(value: &Value) -> Vec<String> {
+    match value {
+        Value::Sequence(items) => items
+            .iter()
+            .filter_map(scalar_string)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        other => scalar_string(other).into_iter().collect(),
+    }
+}
+
+fn faq_items(value: &Value) -> Vec<(String, String)> {
+    let Value::Sequence(items) = value else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let get = |keys: &[&str]| {
+                keys.iter()
+                    .find_map(|k| item.get(*k).and_then(scalar_string))
+            };
+            Some((get(&["q", "question"])?, get(&["a", "answer"]).unwrap_or_default()))
+        })
+        .collect()
+}
+
+/// Line spans of the `- q:` items of a `faqs` list, in order.
+fn faq_item_spans(text: &str, lines: &LineIndex, close_line: usize) -> Vec<(usize, usize)> {
+    let starts: Vec<usize> = (2..close_line)
+        .filter(|&line| {
+            let content = text[lines.range(text, line)].trim_start();
+            content
+                .strip_prefix('-')
+                .map(|rest| {
+                    let rest = rest.trim_start();
+                    rest.starts_with("q:") || rest.starts_with("question:")
+                })
+                .unwrap_or(false)
+        })
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let mut end = starts.get(i + 1).map_or(close_line - 1, |next| next - 1);
+            while end > start && text[lines.range(text, end)].trim().is_empty() {
+                end -= 1;
+            }
+            (start, end)
+        })
+        .collect()
+}
+
+/// Cleans one front-matter FAQ item. Some generators leave the answer inside the
+/// question (`What is X?**\n**A:** answer`) and a stray `A:**` in front of the answer.
+fn clean_faq(q: &str, a: &str, line_start: usize, line_end: usize) -> Option<FrontMatterFaq> {
+    let (question, answer_in_q) = split_embedded_answer(q);
+    let question = strip_emphasis_markers(question);
+    let question = strip_question_marker(&question).to_string();
+    let mut answer = strip_answer_marker(&strip_emphasis_markers(a)).to_string();
+    if answer.is_empty() {
+        answer = strip_answer_marker(&strip_emphasis_markers(answer_in_q)).to_string();
+    }
+    if question.is_empty() {
+        return None;
+    }
+    Some(FrontMatterFaq {
+        question,
+        answer: collapse_whitespace(&answer),
+        line_start,
+        line_end,
+    })
+}
+
+/// Splits `question … A: answer` at the answer marker.
+fn split_embedded_answer(q: &str) -> (&str, &str) {
+    let bytes = q.as_bytes();
+    for (i, _) in q.match_indices("A:") {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        if matches!(before, None | Some(b'*' | b'\n' | b' ' | b'_')) {
+            return (&q[..i], &q[i..]);
+        }
+    }
+    (q, "")
+}
+
+/// Removes a leading `Q:`, `Q1:` or `Q1.` marker from a question.
+pub fn strip_question_marker(q: &str) -> &str {
+    let t = q.trim();
+    let Some(rest) = t.strip_prefix(['Q', 'q']) else {
+        return t;
+    };
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    match rest.strip_prefix([':', '.', ')']) {
+        Some(rest) if rest.starts_with(' ') || rest.is_empty() => rest.trim(),
+        _ => t,
+    }
+}
+
+fn collapse_whitespace(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> (FrontMatter, Vec<FrontMatterIssue>) {
+        parse(text, &LineIndex::new(text))
+    }
+
+    #[test]
+    fn scalars_title_aliases() {
+        let (fm, issues) =
+            parse_str("---\ntitle: Gout\nsource: GARD\nsynonyms:\n  - podagra\n---\n# Gout\n");
+        assert!(issues.is_empty());
+        assert_eq!(fm.title.as_deref(), Some("Gout"));
+        assert_eq!(fm.metadata["source"], "GARD");
+        assert_eq!(fm.aliases, vec!["podagra"]);
+        assert_eq!(&"---\ntitle: Gout\nsource: GARD\nsynonyms:\n  - podagra\n---\n# Gout\n"[fm.body_start..], "# Gout\n");
+    }
+
+    #[test]
+    fn broken_faq_markup_is_cleaned() {
+        let text = "---\nfaqs:\n  - q: |-\n      What is it?**\n      **A:** A thing.\n    a: 'A:** A thing.'\n  - q: Why?\n    a: Because.\n---\nbody\n";
+        let (fm, _) = parse_str(text);
+        assert_eq!(fm.faqs.len(), 2);
+        assert_eq!(fm.faqs[0].question, "What is it?");
+        assert_eq!(fm.faqs[0].answer, "A thing.");
+        assert_eq!((fm.faqs[0].line_start, fm.faqs[0].line_end), (3, 6));
+        assert_eq!((fm.faqs[1].line_start, fm.faqs[1].line_end), (7, 8));
+    }
+
+    #[test]
+    fn unclosed_and_malformed_front_matter_warn() {
+        let (fm, issues) = parse_str("---\ntitle: x\nno end\n");
+        assert_eq!(fm.body_start, 0);
+        assert_eq!(issues[0].line, 1);
+        let (fm, issues) = parse_str("---\ntitle: [unclosed\n---\nbody");
+        assert_eq!(fm.body_start, "---\ntitle: [unclosed\n---\n".len());
+        assert!(issues[0].message.contains("malformed"));
+    }
+
+    #[test]
+    fn alias_bomb_is_bounded() {
+        let mut yaml = String::from("---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (i, prev) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
+            let name = (b'b' + i as u8) as char;
+            yaml.push_str(&format!("{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        }
+        yaml.push_str("---\nbody\n");
+        let (_, issues) = parse_str(&yaml);
+        assert_eq!(issues.len(), 1);
+    }
+
+    #[test]
+    fn question_markers() {
+        assert_eq!(strip_question_marker("Q1: What?"), "What?");
+        assert_eq!(strip_question_marker("Q: What?"), "What?");
+        assert_eq!(strip_question_marker("Quick: what?"), "Quick: what?");
+    }
+}
