@@ -310,8 +310,16 @@ def int_types_os(st):
     return ok
 
 
+def mixed_error(name, st, engine, mtype):
+    counts = ", ".join(f"{k} in {c}" for k, c in sorted(st.kinds.items()) if k != "null")
+    return (f"field `{name}`: inconsistent value types across passages ({counts}); "
+            f"{engine} maps it as `{mtype}` and the export must use one type")
+
+
 def check_qw(name, st, mtype):
     d = describe(st)
+    if d.startswith("mixed("):
+        return mixed_error(name, st, "Quickwit", mtype)
     if d == "integer":
         ok = int_types_qw(st)
     elif d == "array<empty>":
@@ -331,6 +339,8 @@ def check_qw(name, st, mtype):
 def check_os(name, st, spec):
     mtype = spec.get("type", "object" if "properties" in spec else None)
     d = describe(st)
+    if d.startswith("mixed("):
+        return mixed_error(name, st, "OpenSearch", mtype)
     base = d[6:-1] if d.startswith("array<") else d
     if d == "array<empty>":
         return None  # an empty array fits any OpenSearch field

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
+use k2search::eval;
 use k2search::index::{self, IndexOptions, IndexReport};
 use k2search::output::{self, Format};
 use k2search::passage::Category;
@@ -29,6 +30,23 @@ enum Command {
     Query(QueryArgs),
     /// List every indexed passage (how the corpus was split).
     Passages(PassagesArgs),
+    /// Measure relevance against judged queries (nDCG@k, MRR@k, P@5, Recall@k).
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    #[command(flatten)]
+    location: Location,
+    /// Cut-off rank.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// The judgments file (JSON Lines, see ../shared/eval/README.md).
+    #[arg(value_name = "QRELS.jsonl")]
+    qrels: PathBuf,
 }
 
 #[derive(Args)]
@@ -140,6 +158,7 @@ pub fn run() -> Result<(), Failure> {
         Command::Index(args) => run_index(args),
         Command::Query(args) => run_query(args),
         Command::Passages(args) => run_passages(args),
+        Command::Eval(args) => run_eval(args),
     }
 }
 
@@ -240,5 +259,27 @@ fn run_passages(args: PassagesArgs) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     output::print_passages(&mut out, &passages, &searcher.manifest().corpus, format)?;
     out.flush()?;
+    Ok(())
+}
+
+fn run_eval(args: EvalArgs) -> Result<(), Failure> {
+    let judged = eval::load(&args.qrels)?;
+    let searcher = open_searcher(&args.location)?;
+    let report = eval::evaluate(&searcher, &judged, args.k.max(1))?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::from)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{:<6} {:>6} {:>6} {:>6} {:>6}  query", "id", "nDCG", "MRR", "P@5", "R@k")?;
+    for q in &report.per_query {
+        writeln!(out, "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  {}", q.id, q.ndcg, q.mrr, q.p5, q.recall, q.query)?;
+    }
+    writeln!(
+        out,
+        "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  mean of {} queries (k = {})",
+        "all", report.ndcg, report.mrr, report.p5, report.recall, report.queries, report.k
+    )?;
     Ok(())
 }

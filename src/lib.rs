@@ -7,3 +7,4 @@ pub mod passage;
 pub mod search;
 pub mod source;
 pub use error::{Error, Result};
+pub mod eval;

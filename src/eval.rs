@@ -1,0 +1,181 @@
+//! Relevance evaluation: run judged queries (`qrels`) against an index and compute
+//! nDCG@k, MRR@k, P@5 and Recall@k exactly as `../shared/eval/README.md` defines them.
+//!
+//! A judgment file is JSON Lines: `{"id": "d01", "query": "…", "relevant": [{"file":
+//! "002_….txt", "path": "GARD/0000123.md" (optional), "lines": [129], "grade": 2}]}`.
+//! A hit satisfies a key when its file matches and one of the key's lines lies in the
+//! hit's line range; each key is credited once, each hit earns at most one key (the
+//! highest grade still uncredited).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::search::{Hit, SearchRequest, Searcher};
+
+/// One judged query.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Judged {
+    /// Query id.
+    pub id: String,
+    /// Query text.
+    pub query: String,
+    /// Free-form type tag (short, long, misspelling…), reported per type.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The judged answers.
+    pub relevant: Vec<Key>,
+}
+
+/// One judged answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Key {
+    /// File name of the answer.
+    pub file: String,
+    /// Path relative to the corpus, where file names are not unique.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Lines where the answer stands (alternatives).
+    pub lines: Vec<usize>,
+    /// 2 answers the query, 1 is related.
+    pub grade: u8,
+}
+
+/// Metrics of one query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct QueryScore {
+    /// Query id.
+    pub id: String,
+    /// Query text.
+    pub query: String,
+    /// Type tag.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// nDCG@k.
+    pub ndcg: f64,
+    /// Reciprocal rank of the first grade-2 hit within k.
+    pub mrr: f64,
+    /// Precision at 5 (grade 2).
+    pub p5: f64,
+    /// Recall at k (grade 2).
+    pub recall: f64,
+}
+
+/// Mean metrics over a judgment file, with the per-query detail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EvalReport {
+    /// Cut-off.
+    pub k: usize,
+    /// Queries evaluated.
+    pub queries: usize,
+    /// Mean nDCG@k.
+    pub ndcg: f64,
+    /// Mean MRR@k.
+    pub mrr: f64,
+    /// Mean P@5.
+    pub p5: f64,
+    /// Mean Recall@k.
+    pub recall: f64,
+    /// Per query.
+    pub per_query: Vec<QueryScore>,
+}
+
+/// Reads a judgment file.
+pub fn load(path: &Path) -> Result<Vec<Judged>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read judgments", path, e))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| Error::Syntax {
+                path: path.to_path_buf(),
+                line: i + 1,
+                message: format!("not a judged query ({e})"),
+            })
+        })
+        .collect()
+}
+
+/// Runs every judged query and scores the top `k` hits.
+pub fn evaluate(searcher: &Searcher, judged: &[Judged], k: usize) -> Result<EvalReport> {
+    let mut report = EvalReport {
+        k,
+        queries: judged.len(),
+        ..EvalReport::default()
+    };
+    for j in judged {
+        let mut request = SearchRequest::new(j.query.clone());
+        request.limit = k;
+        let hits = searcher.search(&request)?.hits;
+        let score = score_query(j, &hits, k);
+        report.ndcg += score.ndcg;
+        report.mrr += score.mrr;
+        report.p5 += score.p5;
+        report.recall += score.recall;
+        report.per_query.push(score);
+    }
+    let n = judged.len().max(1) as f64;
+    report.ndcg /= n;
+    report.mrr /= n;
+    report.p5 /= n;
+    report.recall /= n;
+    Ok(report)
+}
+
+fn key_matches(key: &Key, hit: &Hit) -> bool {
+    let file_ok = match &key.path {
+        Some(path) => hit.path == *path || hit.path.ends_with(&format!("/{path}")),
+        None => hit.path == key.file || hit.path.ends_with(&format!("/{}", key.file)),
+    };
+    file_ok && key.lines.iter().any(|l| (hit.line_start..=hit.line_end).contains(l))
+}
+
+/// Scores one query's hits against its keys.
+pub fn score_query(j: &Judged, hits: &[Hit], k: usize) -> QueryScore {
+    let mut credited = vec![false; j.relevant.len()];
+    let mut gains = Vec::with_capacity(k);
+    for hit in hits.iter().take(k) {
+        let best = j
+            .relevant
+            .iter()
+            .enumerate()
+            .filter(|(i, key)| !credited[*i] && key_matches(key, hit))
+            .max_by_key(|(_, key)| key.grade)
+            .map(|(i, _)| i);
+        let grade = best.map_or(0, |i| {
+            credited[i] = true;
+            j.relevant[i].grade
+        });
+        gains.push(grade);
+    }
+    let dcg = |grades: &[u8]| -> f64 {
+        grades
+            .iter()
+            .enumerate()
+            .map(|(i, &g)| (2f64.powi(g as i32) - 1.0) / ((i + 2) as f64).log2())
+            .sum()
+    };
+    let mut ideal: Vec<u8> = j.relevant.iter().map(|key| key.grade).collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    ideal.truncate(k);
+    let idcg = dcg(&ideal);
+    let relevant2 = j.relevant.iter().filter(|key| key.grade >= 2).count();
+    let mrr = gains
+        .iter()
+        .position(|&g| g >= 2)
+        .map_or(0.0, |i| 1.0 / (i + 1) as f64);
+    QueryScore {
+        id: j.id.clone(),
+        query: j.query.clone(),
+        kind: j.kind.clone(),
+        ndcg: if idcg > 0.0 { dcg(&gains) / idcg } else { 0.0 },
+        mrr,
+        p5: gains.iter().take(5).filter(|&&g| g >= 2).count() as f64 / 5.0,
+        recall: if relevant2 > 0 {
+            gains.iter().filter(|&&g| g >= 2).count() as f64 / relevant2 as f64
+        } else {
+            0.0
+        },
+    }
+}
