@@ -228,7 +228,8 @@ fn open_searcher(location: &Location) -> Result<Searcher, Failure> {
 }
 
 fn text_format() -> Format {
-    let color = io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color =
+        io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     Format::Text { color }
 }
 
@@ -242,7 +243,11 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         per_file: args.per_file,
     };
     let response = searcher.search(&request)?;
-    let format = if args.json { Format::Json } else { text_format() };
+    let format = if args.json {
+        Format::Json
+    } else {
+        text_format()
+    };
     let mut out = io::stdout().lock();
     output::print_response(&mut out, &response, &searcher.manifest().corpus, format)?;
     if !args.json && response.hits.is_empty() {
@@ -255,7 +260,11 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
 fn run_passages(args: PassagesArgs) -> Result<(), Failure> {
     let searcher = open_searcher(&args.location)?;
     let passages = searcher.passages()?;
-    let format = if args.json { Format::Json } else { text_format() };
+    let format = if args.json {
+        Format::Json
+    } else {
+        text_format()
+    };
     let mut out = io::stdout().lock();
     output::print_passages(&mut out, &passages, &searcher.manifest().corpus, format)?;
     out.flush()?;
@@ -272,9 +281,17 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
         writeln!(out)?;
         return Ok(());
     }
-    writeln!(out, "{:<6} {:>6} {:>6} {:>6} {:>6}  query", "id", "nDCG", "MRR", "P@5", "R@k")?;
+    writeln!(
+        out,
+        "{:<6} {:>6} {:>6} {:>6} {:>6}  query",
+        "id", "nDCG", "MRR", "P@5", "R@k"
+    )?;
     for q in &report.per_query {
-        writeln!(out, "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  {}", q.id, q.ndcg, q.mrr, q.p5, q.recall, q.query)?;
+        writeln!(
+            out,
+            "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  {}",
+            q.id, q.ndcg, q.mrr, q.p5, q.recall, q.query
+        )?;
     }
     writeln!(
         out,

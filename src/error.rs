@@ -46,7 +46,9 @@ pub enum Error {
         expected: u32,
     },
     /// The folder holds files that are not a k2search index; k2search will not touch them.
-    #[error("{0} is not empty and holds no k2search index; pick an empty or new folder for --index")]
+    #[error(
+        "{0} is not empty and holds no k2search index; pick an empty or new folder for --index"
+    )]
     NotAnIndex(PathBuf),
     /// Another process is writing the index.
     #[error("index {0} is locked by another `k2search index` run (lock file {0}/.tantivy-writer.lock); wait for it to finish and try again")]

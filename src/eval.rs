@@ -83,7 +83,8 @@ pub struct EvalReport {
 
 /// Reads a judgment file.
 pub fn load(path: &Path) -> Result<Vec<Judged>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read judgments", path, e))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Error::io("cannot read judgments", path, e))?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
@@ -128,7 +129,11 @@ fn key_matches(key: &Key, hit: &Hit) -> bool {
         Some(path) => hit.path == *path || hit.path.ends_with(&format!("/{path}")),
         None => hit.path == key.file || hit.path.ends_with(&format!("/{}", key.file)),
     };
-    file_ok && key.lines.iter().any(|l| (hit.line_start..=hit.line_end).contains(l))
+    file_ok
+        && key
+            .lines
+            .iter()
+            .any(|l| (hit.line_start..=hit.line_end).contains(l))
 }
 
 /// Scores one query's hits against its keys.

@@ -1,10 +1,56 @@
 //! k2search: full-text search over health articles, with citations.
+//!
+//! The pipeline has one module per stage, each handing one typed value to the next:
+//!
+//! | stage | module | value |
+//! |---|---|---|
+//! | find and read articles | [`source`] | [`source::SourceFile`] |
+//! | split into passages | [`passage`] | [`passage::Document`] of [`passage::Passage`]s |
+//! | analysis (one analyzer) | [`analyze`] | tokens |
+//! | index (incremental, atomic) | [`index`] | a Tantivy index + [`index::Manifest`] |
+//! | search | [`search`] | [`search::SearchResponse`] of [`search::Hit`]s |
+//! | print | [`output`] | text or JSON |
+//!
+//! [`eval`] measures relevance against judged queries.
+//!
+//! # Example
+//!
+//! Build an index of a folder of articles and search it:
+//!
+//! ```
+//! use k2search::index::{self, IndexOptions};
+//! use k2search::search::{SearchRequest, Searcher};
+//!
+//! # fn main() -> k2search::Result<()> {
+//! let corpus = tempfile::tempdir().unwrap();
+//! std::fs::write(
+//!     corpus.path().join("k2.md"),
+//!     "# Vitamin K2\n\n## Drug Interactions\nVitamin K2 can reduce the effect of warfarin.\n",
+//! ).unwrap();
+//! let index_dir = tempfile::tempdir().unwrap();
+//!
+//! let report = index::build(&IndexOptions::new(corpus.path(), index_dir.path()))?;
+//! assert_eq!(report.passages, 1);
+//!
+//! let searcher = Searcher::open(index_dir.path())?;
+//! let response = searcher.search(&SearchRequest::new("warfarin interaction"))?;
+//! let hit = &response.hits[0];
+//! assert_eq!((hit.path.as_str(), hit.line_start, hit.line_end), ("k2.md", 3, 4));
+//! assert_eq!(hit.headings, ["Drug Interactions"]);
+//! # Ok(())
+//! # }
+//! ```
+
 pub mod analyze;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod output;
 pub mod passage;
 pub mod search;
 pub mod source;
+
 pub use error::{Error, Result};
-pub mod eval;
+pub use index::{build, IndexOptions, IndexReport};
+pub use passage::{Category, Kind, Passage};
+pub use search::{Hit, SearchRequest, SearchResponse, Searcher};

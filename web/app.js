@@ -695,6 +695,8 @@
   el.form.addEventListener('submit', function (e) {
     e.preventDefault();
     search();
+    // On touch screens, "Search" on the keyboard hides it to reveal results.
+    if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) el.q.blur();
   });
   el.q.addEventListener('input', scheduleSearch);
   el.section.addEventListener('change', function () { search(); });

@@ -7,7 +7,9 @@
 
 pub mod tokenizer;
 
-use tantivy::tokenizer::{AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream,
+};
 
 pub use tokenizer::HealthTokenizer;
 
@@ -52,7 +54,10 @@ mod tests {
 
     #[test]
     fn folds_and_stems() {
-        let terms: Vec<String> = analyze("Interactions with Café MK-7").into_iter().map(|t| t.text).collect();
+        let terms: Vec<String> = analyze("Interactions with Café MK-7")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
         assert_eq!(terms, vec!["interact", "with", "cafe", "mk7", "mk", "7"]);
     }
 }

@@ -127,7 +127,12 @@ fn emit_compound(text: &str, parts: &[(usize, usize)], position: &mut usize, out
     }
     if normalized.len() > 1 && parts.len() > 1 {
         let joined: String = normalized.iter().map(|(_, _, w)| w.as_str()).collect();
-        out.push(token(&joined, parts[0].0, parts[parts.len() - 1].1, first_position));
+        out.push(token(
+            &joined,
+            parts[0].0,
+            parts[parts.len() - 1].1,
+            first_position,
+        ));
     }
     for (from, to, word) in normalized {
         out.push(token(&word, from, to, *position));
@@ -168,7 +173,9 @@ fn split_number_unit(text: &str, from: usize, to: usize) -> Vec<(usize, usize, S
 /// spellings to one form.
 pub fn normalize_word(word: &str) -> String {
     let mut out = String::with_capacity(word.len());
-    let all_digits = word.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.');
+    let all_digits = word
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == ',' || c == '.');
     for c in word.chars() {
         match c {
             ',' if all_digits => {}
@@ -198,7 +205,10 @@ fn canonical_unit(word: &str) -> Option<&'static str> {
 }
 
 fn is_unit(word: &str) -> bool {
-    matches!(word, "mcg" | "mg" | "g" | "kg" | "ml" | "iu" | "l" | "mmhg" | "mmol" | "h" | "hr" | "hrs" | "d")
+    matches!(
+        word,
+        "mcg" | "mg" | "g" | "kg" | "ml" | "iu" | "l" | "mmhg" | "mmol" | "h" | "hr" | "hrs" | "d"
+    )
 }
 
 #[cfg(test)]
@@ -219,7 +229,12 @@ mod tests {
     fn compounds_give_parts_and_joined() {
         assert_eq!(
             toks("MK-7 dose"),
-            vec![("mk7".into(), 0), ("mk".into(), 0), ("7".into(), 1), ("dose".into(), 2)]
+            vec![
+                ("mk7".into(), 0),
+                ("mk".into(), 0),
+                ("7".into(), 1),
+                ("dose".into(), 2)
+            ]
         );
         assert_eq!(words("MK7"), vec!["mk7"]);
         assert_eq!(words("COVID-19"), vec!["covid19", "covid", "19"]);
@@ -231,14 +246,23 @@ mod tests {
         assert_eq!(words("6,425 women"), vec!["6425", "women"]);
         assert_eq!(words("2.5 mg"), vec!["2.5", "mg"]);
         assert_eq!(words("5mg"), vec!["5", "mg"]);
-        assert_eq!(words("90 μg/day 180 µg ug micrograms"), vec!["90", "mcg", "day", "180", "mcg", "mcg", "mcg"]);
-        assert_eq!(words("β-carotene"), vec!["betacarotene", "beta", "carotene"]);
+        assert_eq!(
+            words("90 μg/day 180 µg ug micrograms"),
+            vec!["90", "mcg", "day", "180", "mcg", "mcg", "mcg"]
+        );
+        assert_eq!(
+            words("β-carotene"),
+            vec!["betacarotene", "beta", "carotene"]
+        );
         assert_eq!(words("D3 T2DM"), vec!["d3", "t2dm"]);
     }
 
     #[test]
     fn possessive_and_punctuation() {
-        assert_eq!(words("warfarin's effect; (coumadin)"), vec!["warfarin", "effect", "coumadin"]);
+        assert_eq!(
+            words("warfarin's effect; (coumadin)"),
+            vec!["warfarin", "effect", "coumadin"]
+        );
         assert_eq!(words("\"K2-7\" ?"), vec!["k27", "k2", "7"]);
     }
 }

@@ -104,7 +104,8 @@ pub fn open(dir: &Path) -> Result<OpenIndex> {
     if !manifest.is_compatible() {
         return Err(version_error(dir, &manifest));
     }
-    let fields = Fields::from_schema(&index.schema()).ok_or_else(|| version_error(dir, &manifest))?;
+    let fields =
+        Fields::from_schema(&index.schema()).ok_or_else(|| version_error(dir, &manifest))?;
     analyze::register(&index);
     Ok(OpenIndex {
         index,
@@ -141,19 +142,24 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     let started = Instant::now();
     let (paths, mut warnings) = source::walk(&opts.corpus)?;
     let (index, previous) = open_for_writing(&opts.index, opts.rebuild)?;
-    let fields = Fields::from_schema(&index.schema()).ok_or_else(|| version_error(&opts.index, &previous))?;
+    let fields = Fields::from_schema(&index.schema())
+        .ok_or_else(|| version_error(&opts.index, &previous))?;
     let threads = if opts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get()).min(4)
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
     } else {
         opts.threads
     };
-    let budget = opts.memory_budget.max(threads * 16 << 20);
+    let budget = opts.memory_budget.max((threads * 16) << 20);
     let mut writer: IndexWriter = index
         .writer_with_num_threads(threads, budget)
         .map_err(|e| Error::tantivy(&opts.index, e))?;
     let full = opts.rebuild || previous.files.is_empty();
     if full {
-        writer.delete_all_documents().map_err(|e| Error::tantivy(&opts.index, e))?;
+        writer
+            .delete_all_documents()
+            .map_err(|e| Error::tantivy(&opts.index, e))?;
     }
 
     let mut report = IndexReport {
@@ -172,7 +178,11 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     // Reading and splitting run on their own thread, in parallel with indexing.
     let (tx, rx) = mpsc::sync_channel::<Change>(64);
     let corpus = opts.corpus.clone();
-    let prev_files = if full { Default::default() } else { previous.files.clone() };
+    let prev_files = if full {
+        Default::default()
+    } else {
+        previous.files.clone()
+    };
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || read_changes(&corpus, paths, &prev_files, tx));
         for change in rx {
@@ -204,7 +214,11 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         Ok(())
     })?;
 
-    for gone in previous.files.keys().filter(|k| !manifest.files.contains_key(*k)) {
+    for gone in previous
+        .files
+        .keys()
+        .filter(|k| !manifest.files.contains_key(*k))
+    {
         if !full {
             writer.delete_term(Term::from_field_text(fields.path, gone));
         }
@@ -217,9 +231,13 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     report.changed = full || report.files_indexed > 0 || report.files_removed > 0;
     if report.changed {
         let payload = serde_json::to_string(&manifest).unwrap_or_default();
-        let mut prepared = writer.prepare_commit().map_err(|e| Error::tantivy(&opts.index, e))?;
+        let mut prepared = writer
+            .prepare_commit()
+            .map_err(|e| Error::tantivy(&opts.index, e))?;
         prepared.set_payload(&payload);
-        prepared.commit().map_err(|e| Error::tantivy(&opts.index, e))?;
+        prepared
+            .commit()
+            .map_err(|e| Error::tantivy(&opts.index, e))?;
         writer
             .wait_merging_threads()
             .map_err(|e| Error::tantivy(&opts.index, e))?;
@@ -254,7 +272,14 @@ fn read_changes(
                 Read::Skipped(warning) => Change::Skipped(warning),
                 Read::Article(file, _) if prev.is_some_and(|p| p.hash == file.hash) => {
                     let prev = prev.cloned().unwrap_or_default();
-                    Change::Unchanged(rel, FileRecord { size, mtime_ns, ..prev })
+                    Change::Unchanged(
+                        rel,
+                        FileRecord {
+                            size,
+                            mtime_ns,
+                            ..prev
+                        },
+                    )
                 }
                 Read::Article(file, mut warnings) => {
                     let (doc, split_warnings) = passage::split(&file);
@@ -338,7 +363,8 @@ fn remove_index_files(dir: &Path) -> Result<()> {
             || name.ends_with(".lock")
             || is_segment_file(&name);
         if ours && entry.path().is_file() {
-            fs::remove_file(entry.path()).map_err(|e| Error::io("cannot remove old index file", &entry.path(), e))?;
+            fs::remove_file(entry.path())
+                .map_err(|e| Error::io("cannot remove old index file", &entry.path(), e))?;
         }
     }
     Ok(())

@@ -116,7 +116,10 @@ impl Fields {
         doc.add_u64(self.byte_start, p.byte_start as u64);
         doc.add_u64(self.byte_end, p.byte_end as u64);
         if !p.metadata.is_empty() {
-            doc.add_text(self.metadata, serde_json::to_string(&p.metadata).unwrap_or_default());
+            doc.add_text(
+                self.metadata,
+                serde_json::to_string(&p.metadata).unwrap_or_default(),
+            );
         }
         doc
     }

@@ -26,7 +26,12 @@ const MATCH: &str = "\x1b[1;33m";
 const RESET: &str = "\x1b[0m";
 
 /// Prints a search response. `corpus` prefixes hit paths in text citations.
-pub fn print_response(out: &mut dyn Write, response: &SearchResponse, corpus: &str, format: Format) -> io::Result<()> {
+pub fn print_response(
+    out: &mut dyn Write,
+    response: &SearchResponse,
+    corpus: &str,
+    format: Format,
+) -> io::Result<()> {
     match format {
         Format::Json => {
             serde_json::to_writer(&mut *out, response)?;
@@ -42,11 +47,20 @@ pub fn print_response(out: &mut dyn Write, response: &SearchResponse, corpus: &s
 }
 
 /// The citation of a hit: `corpus/file.txt:127-130 › Heading › Sub`.
-pub fn citation(corpus: &str, path: &str, line_start: usize, line_end: usize, headings: &[String]) -> String {
+pub fn citation(
+    corpus: &str,
+    path: &str,
+    line_start: usize,
+    line_end: usize,
+    headings: &[String],
+) -> String {
     let mut s = if corpus.is_empty() {
         format!("{path}:{line_start}-{line_end}")
     } else {
-        format!("{}/{path}:{line_start}-{line_end}", corpus.trim_end_matches('/'))
+        format!(
+            "{}/{path}:{line_start}-{line_end}",
+            corpus.trim_end_matches('/')
+        )
     };
     for h in headings {
         s.push_str(" › ");
@@ -56,11 +70,35 @@ pub fn citation(corpus: &str, path: &str, line_start: usize, line_end: usize, he
 }
 
 fn print_hit(out: &mut dyn Write, hit: &Hit, corpus: &str, color: bool) -> io::Result<()> {
-    let cite = citation(corpus, &hit.path, hit.line_start, hit.line_end, &hit.headings);
-    let (b, c, d, r) = if color { (BOLD, CYAN, DIM, RESET) } else { ("", "", "", "") };
-    writeln!(out, "{b}{}.{r} {d}[{:.2}]{r} {c}{cite}{r}", hit.rank, hit.score)?;
-    writeln!(out, "   {b}{}{r} {d}({}, {}){r}", hit.title, hit.kind.as_str(), hit.category)?;
-    writeln!(out, "   {}", highlight(&hit.snippet, &hit.highlights, color))?;
+    let cite = citation(
+        corpus,
+        &hit.path,
+        hit.line_start,
+        hit.line_end,
+        &hit.headings,
+    );
+    let (b, c, d, r) = if color {
+        (BOLD, CYAN, DIM, RESET)
+    } else {
+        ("", "", "", "")
+    };
+    writeln!(
+        out,
+        "{b}{}.{r} {d}[{:.2}]{r} {c}{cite}{r}",
+        hit.rank, hit.score
+    )?;
+    writeln!(
+        out,
+        "   {b}{}{r} {d}({}, {}){r}",
+        hit.title,
+        hit.kind.as_str(),
+        hit.category
+    )?;
+    writeln!(
+        out,
+        "   {}",
+        highlight(&hit.snippet, &hit.highlights, color)
+    )?;
     writeln!(out)
 }
 
@@ -70,7 +108,11 @@ fn highlight(snippet: &str, ranges: &[[usize; 2]], color: bool) -> String {
     let mut s = String::with_capacity(snippet.len() + ranges.len() * 8);
     let mut at = 0;
     for &[start, end] in ranges {
-        if start < at || end > snippet.len() || !snippet.is_char_boundary(start) || !snippet.is_char_boundary(end) {
+        if start < at
+            || end > snippet.len()
+            || !snippet.is_char_boundary(start)
+            || !snippet.is_char_boundary(end)
+        {
             continue;
         }
         s.push_str(&snippet[at..start]);
@@ -84,7 +126,12 @@ fn highlight(snippet: &str, ranges: &[[usize; 2]], color: bool) -> String {
 }
 
 /// Prints every passage: JSON Lines, or one line each for people.
-pub fn print_passages(out: &mut dyn Write, passages: &[Passage], corpus: &str, format: Format) -> io::Result<()> {
+pub fn print_passages(
+    out: &mut dyn Write,
+    passages: &[Passage],
+    corpus: &str,
+    format: Format,
+) -> io::Result<()> {
     for p in passages {
         match format {
             Format::Json => {
@@ -92,9 +139,19 @@ pub fn print_passages(out: &mut dyn Write, passages: &[Passage], corpus: &str, f
                 writeln!(out)?;
             }
             Format::Text { color } => {
-                let (c, d, r) = if color { (CYAN, DIM, RESET) } else { ("", "", "") };
+                let (c, d, r) = if color {
+                    (CYAN, DIM, RESET)
+                } else {
+                    ("", "", "")
+                };
                 let cite = citation(corpus, &p.path, p.line_start, p.line_end, &p.headings);
-                writeln!(out, "{c}{cite}{r} {d}[{} {}] {}{r}", p.kind.as_str(), p.category, p.id)?;
+                writeln!(
+                    out,
+                    "{c}{cite}{r} {d}[{} {}] {}{r}",
+                    p.kind.as_str(),
+                    p.category,
+                    p.id
+                )?;
             }
         }
     }
@@ -108,12 +165,18 @@ mod tests {
     #[test]
     fn citation_format() {
         let h = vec!["Drug Interactions".to_string()];
-        assert_eq!(citation("corpus", "002.txt", 127, 130, &h), "corpus/002.txt:127-130 › Drug Interactions");
+        assert_eq!(
+            citation("corpus", "002.txt", 127, 130, &h),
+            "corpus/002.txt:127-130 › Drug Interactions"
+        );
     }
 
     #[test]
     fn highlight_plain() {
-        assert_eq!(highlight("take warfarin daily", &[[5, 13]], false), "take warfarin daily");
+        assert_eq!(
+            highlight("take warfarin daily", &[[5, 13]], false),
+            "take warfarin daily"
+        );
         assert!(highlight("take warfarin", &[[5, 13]], true).contains("\x1b[1;33mwarfarin"));
     }
 }

@@ -35,16 +35,101 @@ pub enum Category {
 
 /// Heading keywords of each category, in priority order (the first match wins).
 const RULES: &[(Category, &[&str])] = &[
-    (Category::Pregnancy, &["pregnan", "breastfeed", "breast-feed", "lactat", "nursing"]),
-    (Category::Interactions, &["interact", "anticoagulant", "interfere", "with other medic", "combination"]),
-    (Category::SideEffects, &["side effect", "adverse", "allerg", "toxicity", "reaction"]),
-    (Category::Contraindications, &["contraindicat", "precaution", "warning", "caution", "who should not", "safe", "risk"]),
+    (
+        Category::Pregnancy,
+        &["pregnan", "breastfeed", "breast-feed", "lactat", "nursing"],
+    ),
+    (
+        Category::Interactions,
+        &[
+            "interact",
+            "anticoagulant",
+            "interfere",
+            "with other medic",
+            "combination",
+        ],
+    ),
+    (
+        Category::SideEffects,
+        &["side effect", "adverse", "allerg", "toxicity", "reaction"],
+    ),
+    (
+        Category::Contraindications,
+        &[
+            "contraindicat",
+            "precaution",
+            "warning",
+            "caution",
+            "who should not",
+            "safe",
+            "risk",
+        ],
+    ),
     (Category::Storage, &["store", "storage", "keep it", "shelf"]),
-    (Category::Dosage, &["dosage", "dose", "dosing", "how much", "how to take", "intake", "miss a"]),
-    (Category::FoodSources, &["food", "dietary source", "sources", "diet"]),
-    (Category::Mechanism, &["how it works", "how does", "mechanism", "pharmaco", "works", "chemical", "structure", "absorption", "function", "differ", " vs ", "versus", "same as"]),
-    (Category::Usage, &["usage", "uses", "use ", "used", "benefit", "support", "improve", "role", "help", "treat", "management", "prevent"]),
-    (Category::Overview, &["overview", "what is", "introduction", "generic name", "alternate name", "conclusion", "summary", "takeaway"]),
+    (
+        Category::Dosage,
+        &[
+            "dosage",
+            "dose",
+            "dosing",
+            "how much",
+            "how to take",
+            "intake",
+            "miss a",
+        ],
+    ),
+    (
+        Category::FoodSources,
+        &["food", "dietary source", "sources", "diet"],
+    ),
+    (
+        Category::Mechanism,
+        &[
+            "how it works",
+            "how does",
+            "mechanism",
+            "pharmaco",
+            "works",
+            "chemical",
+            "structure",
+            "absorption",
+            "function",
+            "differ",
+            " vs ",
+            "versus",
+            "same as",
+        ],
+    ),
+    (
+        Category::Usage,
+        &[
+            "usage",
+            "uses",
+            "use ",
+            "used",
+            "benefit",
+            "support",
+            "improve",
+            "role",
+            "help",
+            "treat",
+            "management",
+            "prevent",
+        ],
+    ),
+    (
+        Category::Overview,
+        &[
+            "overview",
+            "what is",
+            "introduction",
+            "generic name",
+            "alternate name",
+            "conclusion",
+            "summary",
+            "takeaway",
+        ],
+    ),
 ];
 
 impl Category {
@@ -131,10 +216,22 @@ mod tests {
     #[test]
     fn headings_decide() {
         assert_eq!(classify(&["Drug Interactions"]), Category::Interactions);
-        assert_eq!(classify(&["Dosage", "Standard Dosage", "Adults:"]), Category::Dosage);
-        assert_eq!(classify(&["Pregnancy and Breastfeeding"]), Category::Pregnancy);
-        assert_eq!(classify(&["Foods High in Vitamin K2"]), Category::FoodSources);
-        assert_eq!(classify(&["Potential Allergies and Side Effects"]), Category::SideEffects);
+        assert_eq!(
+            classify(&["Dosage", "Standard Dosage", "Adults:"]),
+            Category::Dosage
+        );
+        assert_eq!(
+            classify(&["Pregnancy and Breastfeeding"]),
+            Category::Pregnancy
+        );
+        assert_eq!(
+            classify(&["Foods High in Vitamin K2"]),
+            Category::FoodSources
+        );
+        assert_eq!(
+            classify(&["Potential Allergies and Side Effects"]),
+            Category::SideEffects
+        );
         assert_eq!(classify(&["Precautions"]), Category::Contraindications);
         assert_eq!(classify(&[]), Category::Overview);
         assert_eq!(Category::parse("side-effects"), Some(Category::SideEffects));
@@ -143,7 +240,10 @@ mod tests {
     #[test]
     fn faq_questions() {
         let q = |s: &str| Category::classify(Kind::Faq, &["FAQs".into(), s.into()], "");
-        assert_eq!(q("How should I store Vitamin K2 supplements?"), Category::Storage);
+        assert_eq!(
+            q("How should I store Vitamin K2 supplements?"),
+            Category::Storage
+        );
         assert_eq!(q("Can I take it without a prescription?"), Category::Faq);
     }
 }

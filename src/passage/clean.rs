@@ -10,7 +10,9 @@ pub fn strip_emphasis_markers(s: &str) -> String {
 pub fn strip_answer_marker(s: &str) -> &str {
     let t = s.trim_start_matches(|c: char| c == '*' || c.is_whitespace());
     match t.strip_prefix("A:").or_else(|| t.strip_prefix("a:")) {
-        Some(rest) => rest.trim_start_matches(|c: char| c == '*' || c.is_whitespace()).trim_end(),
+        Some(rest) => rest
+            .trim_start_matches(|c: char| c == '*' || c.is_whitespace())
+            .trim_end(),
         None => s.trim(),
     }
 }

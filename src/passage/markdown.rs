@@ -139,9 +139,11 @@ fn open_tag(tag: &Tag, text: &mut String) {
             newline(text);
             text.push_str("- ");
         }
-        Tag::Paragraph | Tag::CodeBlock(_) | Tag::BlockQuote(_) | Tag::TableRow | Tag::TableHead => {
-            newline(text)
-        }
+        Tag::Paragraph
+        | Tag::CodeBlock(_)
+        | Tag::BlockQuote(_)
+        | Tag::TableRow
+        | Tag::TableHead => newline(text),
         _ => {}
     }
 }
@@ -202,10 +204,19 @@ mod tests {
 
     #[test]
     fn list_items_are_blocks() {
-        let md = "Intro *text* with [a link](http://x).\n\n* **Q: Why?** A: Because.\n* two\n\nafter\n";
+        let md =
+            "Intro *text* with [a link](http://x).\n\n* **Q: Why?** A: Because.\n* two\n\nafter\n";
         let b = blocks(md, 0);
         let texts: Vec<_> = b.iter().map(|b| b.text.as_str()).collect();
-        assert_eq!(texts, vec!["Intro text with a link.", "- Q: Why? A: Because.", "- two", "after"]);
+        assert_eq!(
+            texts,
+            vec![
+                "Intro text with a link.",
+                "- Q: Why? A: Because.",
+                "- two",
+                "after"
+            ]
+        );
         assert!(b[1].list_item && !b[0].list_item);
         assert_eq!(&md[b[1].start..b[1].end], "* **Q: Why?** A: Because.");
     }

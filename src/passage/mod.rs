@@ -170,7 +170,9 @@ pub fn split(file: &SourceFile) -> (Document, Vec<Warning>) {
 
 fn file_stem(rel_path: &str) -> String {
     let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
-    name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_string()
+    name.rsplit_once('.')
+        .map_or(name, |(stem, _)| stem)
+        .to_string()
 }
 
 /// Collects the passages of one document.
@@ -208,11 +210,13 @@ impl Builder<'_> {
             self.section(Kind::Faq, headings, Some(mark), &answer);
             return;
         }
-        let (faqs, rest): (Vec<&Block>, Vec<&Block>) =
-            blocks.iter().partition(|b| b.list_item && faq_bullet(&b.text).is_some());
-        let first_faq = faqs.first().map(|b| b.start);
+        let (faqs, rest): (Vec<&Block>, Vec<&Block>) = blocks
+            .iter()
+            .partition(|b| b.list_item && faq_bullet(&b.text).is_some());
         for block in faqs {
-            let Some((q, a)) = faq_bullet(&block.text) else { continue };
+            let Some((q, a)) = faq_bullet(&block.text) else {
+                continue;
+            };
             let mut path = headings.clone();
             path.push(q);
             let answer = Block {
@@ -221,18 +225,18 @@ impl Builder<'_> {
             };
             self.section(Kind::Faq, path, None, std::slice::from_ref(&answer));
         }
-        // Text after a run of FAQ bullets (a disclaimer, say) does not claim the
-        // heading, or its line range would swallow the questions above it.
-        let claims_heading = match (first_faq, rest.first()) {
-            (Some(faq), Some(block)) => block.start < faq,
-            _ => true,
-        };
         let rest: Vec<Block> = rest.into_iter().cloned().collect();
-        self.section(Kind::Section, headings, claims_heading.then_some(mark), &rest);
+        self.section(Kind::Section, headings, Some(mark), &rest);
     }
 
     /// Adds one passage made of `blocks` (skipped when they hold no text).
-    fn section(&mut self, kind: Kind, headings: Vec<String>, mark: Option<&HeadingMark>, blocks: &[Block]) {
+    fn section(
+        &mut self,
+        kind: Kind,
+        headings: Vec<String>,
+        mark: Option<&HeadingMark>,
+        blocks: &[Block],
+    ) {
         let text = blocks
             .iter()
             .map(|b| b.text.as_str())
@@ -250,9 +254,19 @@ impl Builder<'_> {
         self.push(kind, headings, text, byte_start, byte_end);
     }
 
-    fn push(&mut self, kind: Kind, headings: Vec<String>, text: String, byte_start: usize, byte_end: usize) {
+    fn push(
+        &mut self,
+        kind: Kind,
+        headings: Vec<String>,
+        text: String,
+        byte_start: usize,
+        byte_end: usize,
+    ) {
         let line_start = self.lines.line_of(byte_start);
-        let line_end = self.lines.line_of(byte_end.saturating_sub(1)).max(line_start);
+        let line_end = self
+            .lines
+            .line_of(byte_end.saturating_sub(1))
+            .max(line_start);
         let id = self.stable_id(kind, &headings);
         let category = Category::classify(kind, &headings, &text);
         self.passages.push(Passage {
@@ -292,7 +306,12 @@ impl Builder<'_> {
     }
 
     fn stable_id(&mut self, kind: Kind, headings: &[String]) -> String {
-        let key = format!("{}\0{}\0{}", self.file.rel_path, kind.as_str(), headings.join("\0"));
+        let key = format!(
+            "{}\0{}\0{}",
+            self.file.rel_path,
+            kind.as_str(),
+            headings.join("\0")
+        );
         let n = self.seen_ids.entry(key.clone()).or_insert(0);
         *n += 1;
         let hash = blake3::hash(format!("{key}\0{n}").as_bytes());
@@ -341,7 +360,15 @@ mod tests {
             .iter()
             .map(|p| (p.headings.join(">"), p.line_start, p.line_end))
             .collect();
-        assert_eq!(got, vec![("".into(), 1, 2), ("A".into(), 3, 4), ("A>B".into(), 5, 6), ("C".into(), 7, 8)]);
+        assert_eq!(
+            got,
+            vec![
+                ("".into(), 1, 2),
+                ("A".into(), 3, 4),
+                ("A>B".into(), 5, 6),
+                ("C".into(), 7, 8)
+            ]
+        );
         assert_eq!(d.title, "Title");
     }
 
@@ -352,7 +379,13 @@ mod tests {
             .passages
             .iter()
             .filter(|p| p.kind == Kind::Faq)
-            .map(|p| (p.headings.last().unwrap().clone(), p.text.clone(), p.line_start))
+            .map(|p| {
+                (
+                    p.headings.last().unwrap().clone(),
+                    p.text.clone(),
+                    p.line_start,
+                )
+            })
             .collect();
         assert_eq!(
             faqs,

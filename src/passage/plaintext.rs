@@ -14,13 +14,13 @@ const MAX_HEADING_CHARS: usize = 100;
 const MAX_HEADING_WORDS: usize = 14;
 /// Words that end a wrapped sentence fragment, never a heading.
 const CONNECTORS: &[&str] = &[
-    "a", "an", "and", "as", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the",
-    "to", "with", "that", "which", "are", "was",
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "is", "of", "on", "or", "the", "to",
+    "with", "that", "which", "are", "was",
 ];
 /// Small words ignored when checking for Title Case.
 const SMALL_WORDS: &[&str] = &[
-    "a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to",
-    "vs", "with", "your", "its", "is",
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "vs",
+    "with", "your", "its", "is",
 ];
 
 /// The implicit headings of the text from byte `body_start` on.
@@ -99,7 +99,11 @@ fn is_title_case(line: &str) -> bool {
         .collect();
     let capitalized = words
         .iter()
-        .filter(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()))
+        .filter(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        })
         .count();
     !words.is_empty() && capitalized * 10 >= words.len() * 7
 }
@@ -132,7 +136,10 @@ mod tests {
     #[test]
     fn short_lines_after_sentences_are_headings() {
         let text = "Intro sentence here.\nAids in Blood Clotting\nBody text follows here.\nClotting depends on this fat-soluble vitamin—it’s nature’s repair kit.\nWhich is Better?\nMore body.\n";
-        assert_eq!(heads(text), vec!["Aids in Blood Clotting", "Which is Better?"]);
+        assert_eq!(
+            heads(text),
+            vec!["Aids in Blood Clotting", "Which is Better?"]
+        );
     }
 
     #[test]

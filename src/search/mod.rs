@@ -78,10 +78,16 @@ impl SearchRequest {
     /// Checks the limits a caller can break.
     pub fn validate(&self) -> Result<()> {
         if self.limit == 0 || self.limit > MAX_LIMIT {
-            return Err(Error::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}, got {}", self.limit)));
+            return Err(Error::BadRequest(format!(
+                "limit must be between 1 and {MAX_LIMIT}, got {}",
+                self.limit
+            )));
         }
         if self.offset > 100_000 {
-            return Err(Error::BadRequest(format!("offset must be at most 100000, got {}", self.offset)));
+            return Err(Error::BadRequest(format!(
+                "offset must be at most 100000, got {}",
+                self.offset
+            )));
         }
         if self.query.len() > MAX_QUERY_BYTES {
             return Err(Error::BadRequest(format!(
@@ -221,7 +227,9 @@ impl Searcher {
         let mut per_file: HashMap<String, usize> = HashMap::new();
         let mut kept = 0;
         for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::tantivy(self.dir(), e))?;
+            let doc: TantivyDocument = searcher
+                .doc(address)
+                .map_err(|e| Error::tantivy(self.dir(), e))?;
             let passage = self.fields().to_passage(&doc);
             if !seen_text.insert(normalize_text(&passage.text)) {
                 continue;
@@ -235,7 +243,9 @@ impl Searcher {
             if kept <= request.offset {
                 continue;
             }
-            response.hits.push(make_hit(kept, score, passage, &snippets));
+            response
+                .hits
+                .push(make_hit(kept, score, passage, &snippets));
             if kept >= wanted {
                 break;
             }
@@ -247,22 +257,40 @@ impl Searcher {
     fn build_query(&self, plan: &QueryPlan, section: Option<Category>) -> Box<dyn Query> {
         let f = self.fields();
         let weighted = [
-            WeightedField { field: f.title, weight: TITLE_WEIGHT },
-            WeightedField { field: f.headings, weight: HEADINGS_WEIGHT },
-            WeightedField { field: f.aliases, weight: ALIASES_WEIGHT },
-            WeightedField { field: f.body, weight: BODY_WEIGHT },
+            WeightedField {
+                field: f.title,
+                weight: TITLE_WEIGHT,
+            },
+            WeightedField {
+                field: f.headings,
+                weight: HEADINGS_WEIGHT,
+            },
+            WeightedField {
+                field: f.aliases,
+                weight: ALIASES_WEIGHT,
+            },
+            WeightedField {
+                field: f.body,
+                weight: BODY_WEIGHT,
+            },
         ];
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for group in &plan.groups {
             clauses.push((Occur::Should, group_query(group, &weighted)));
         }
         for phrase in &plan.phrases {
-            let per_field = weighted.iter().map(|&wf| phrase_query(wf, phrase, 0)).collect();
+            let per_field = weighted
+                .iter()
+                .map(|&wf| phrase_query(wf, phrase, 0))
+                .collect();
             clauses.push((Occur::Must, any_of(per_field)));
         }
         if let Some(category) = section {
             let term = Term::from_field_text(f.category, category.as_str());
-            clauses.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            ));
         }
         Box::new(BooleanQuery::new(clauses))
     }
@@ -274,11 +302,15 @@ impl Searcher {
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             for doc_id in segment.doc_ids_alive() {
                 let address = tantivy::DocAddress::new(ord as u32, doc_id);
-                let doc: TantivyDocument = searcher.doc(address).map_err(|e| Error::tantivy(self.dir(), e))?;
+                let doc: TantivyDocument = searcher
+                    .doc(address)
+                    .map_err(|e| Error::tantivy(self.dir(), e))?;
                 out.push(self.fields().to_passage(&doc));
             }
         }
-        out.sort_by(|a, b| (&a.path, a.line_start, a.byte_start).cmp(&(&b.path, b.line_start, b.byte_start)));
+        out.sort_by(|a, b| {
+            (&a.path, a.line_start, a.byte_start).cmp(&(&b.path, b.line_start, b.byte_start))
+        });
         Ok(out)
     }
 
@@ -292,7 +324,9 @@ impl Searcher {
             .map_err(|e| Error::tantivy(self.dir(), e))?;
         match top.first() {
             Some((_, address)) => {
-                let doc: TantivyDocument = searcher.doc(*address).map_err(|e| Error::tantivy(self.dir(), e))?;
+                let doc: TantivyDocument = searcher
+                    .doc(*address)
+                    .map_err(|e| Error::tantivy(self.dir(), e))?;
                 Ok(Some(self.fields().to_passage(&doc)))
             }
             None => Ok(None),
@@ -312,7 +346,11 @@ fn make_hit(rank: usize, score: f32, p: Passage, snippets: &SnippetGenerator) ->
         let head = head_chars(&p.text, SNIPPET_CHARS);
         (head.to_string(), Vec::new(), html_escape(head))
     } else {
-        let ranges = snippet.highlighted().iter().map(|r| [r.start, r.end]).collect();
+        let ranges = snippet
+            .highlighted()
+            .iter()
+            .map(|r| [r.start, r.end])
+            .collect();
         (snippet.fragment().to_string(), ranges, snippet.to_html())
     };
     Hit {

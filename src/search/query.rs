@@ -128,7 +128,10 @@ pub struct WeightedField {
 
 /// A term query on one field, boosted.
 pub fn term_query(field: WeightedField, term: &str) -> Box<dyn Query> {
-    let q = TermQuery::new(Term::from_field_text(field.field, term), IndexRecordOption::WithFreqs);
+    let q = TermQuery::new(
+        Term::from_field_text(field.field, term),
+        IndexRecordOption::WithFreqs,
+    );
     boosted(Box::new(q), field.weight)
 }
 
@@ -142,7 +145,10 @@ pub fn phrase_query(field: WeightedField, terms: &[String], slop: u32) -> Box<dy
         .enumerate()
         .map(|(i, t)| (i, Term::from_field_text(field.field, t)))
         .collect();
-    boosted(Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)), field.weight)
+    boosted(
+        Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)),
+        field.weight,
+    )
 }
 
 fn boosted(q: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
@@ -156,9 +162,13 @@ fn boosted(q: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
 /// "Any of these": a disjunction (a single clause stays as it is).
 pub fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     if queries.len() == 1 {
-        return queries.pop().unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery));
+        return queries
+            .pop()
+            .unwrap_or_else(|| Box::new(tantivy::query::EmptyQuery));
     }
-    Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
+    Box::new(BooleanQuery::new(
+        queries.into_iter().map(|q| (Occur::Should, q)).collect(),
+    ))
 }
 
 /// The query for one term group over the weighted fields.
@@ -181,7 +191,10 @@ mod tests {
         let plan = QueryPlan::parse(r#"warfarin? (coumadin) "K2-7" AND (("#);
         assert_eq!(plan.groups.len(), 4); // warfarin, coumadin, k27 in "…", and
         let plan = QueryPlan::parse(r#""vitamin k2" dose"#);
-        assert_eq!(plan.phrases, vec![vec!["vitamin".to_string(), "k2".to_string()]]);
+        assert_eq!(
+            plan.phrases,
+            vec![vec!["vitamin".to_string(), "k2".to_string()]]
+        );
         assert_eq!(plan.groups, vec![TermGroup::Single("dose".into())]);
         assert!(QueryPlan::parse("((( ))) --- ~2 *").is_empty());
     }

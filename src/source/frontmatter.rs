@@ -71,7 +71,9 @@ pub fn parse(text: &str, lines: &LineIndex) -> (FrontMatter, Vec<FrontMatterIssu
     let Some((yaml_end, body_start, close_line)) = find_close(text, lines) else {
         issues.push(FrontMatterIssue {
             line: 1,
-            message: "front matter opened with `---` is never closed; the whole file is indexed as text".into(),
+            message:
+                "front matter opened with `---` is never closed; the whole file is indexed as text"
+                    .into(),
         });
         return (FrontMatter::default(), issues);
     };
@@ -97,7 +99,9 @@ pub fn parse(text: &str, lines: &LineIndex) -> (FrontMatter, Vec<FrontMatterIssu
             let line = e.location().map(|l| l.line() + 1).unwrap_or(2);
             issues.push(FrontMatterIssue {
                 line: line.min(close_line),
-                message: format!("malformed front matter ({e}); its fields are ignored, the body is indexed"),
+                message: format!(
+                    "malformed front matter ({e}); its fields are ignored, the body is indexed"
+                ),
             });
             return (fm, issues);
         }
@@ -192,7 +196,10 @@ fn faq_items(value: &Value) -> Vec<(String, String)> {
                 keys.iter()
                     .find_map(|k| item.get(*k).and_then(scalar_string))
             };
-            Some((get(&["q", "question"])?, get(&["a", "answer"]).unwrap_or_default()))
+            Some((
+                get(&["q", "question"])?,
+                get(&["a", "answer"]).unwrap_or_default(),
+            ))
         })
         .collect()
 }
@@ -290,7 +297,11 @@ mod tests {
         assert_eq!(fm.title.as_deref(), Some("Gout"));
         assert_eq!(fm.metadata["source"], "GARD");
         assert_eq!(fm.aliases, vec!["podagra"]);
-        assert_eq!(&"---\ntitle: Gout\nsource: GARD\nsynonyms:\n  - podagra\n---\n# Gout\n"[fm.body_start..], "# Gout\n");
+        assert_eq!(
+            &"---\ntitle: Gout\nsource: GARD\nsynonyms:\n  - podagra\n---\n# Gout\n"
+                [fm.body_start..],
+            "# Gout\n"
+        );
     }
 
     #[test]

@@ -163,7 +163,12 @@ pub fn decode(rel: &str, bytes: &[u8]) -> Result<(SourceFile, Vec<Warning>), Str
         Err(e) => {
             warnings.push(Warning {
                 path: rel.to_string(),
-                line: Some(1 + body[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count()),
+                line: Some(
+                    1 + body[..e.valid_up_to()]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count(),
+                ),
                 message: "invalid UTF-8, indexed with replacement characters".into(),
             });
             String::from_utf8_lossy(body).into_owned()
