@@ -9,7 +9,7 @@ use k2search::eval;
 use k2search::index::{self, IndexOptions, IndexReport};
 use k2search::output::{self, Format};
 use k2search::passage::Category;
-use k2search::search::{SearchRequest, Searcher};
+use k2search::search::{Lexicon, Ranking, SearchRequest, Searcher};
 
 const DEFAULT_CORPUS: &str = "corpus";
 const DEFAULT_INDEX: &str = "index";
@@ -44,6 +44,13 @@ struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// A synonym lexicon to use instead of the bundled one.
+    #[arg(long, value_name = "FILE")]
+    synonyms: Option<PathBuf>,
+    /// Switch ranking techniques off, to measure them: stopwords, typos, synonyms,
+    /// fields, proximity, category, or all.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    disable: Vec<String>,
     /// The judgments file (JSON Lines, see ../shared/eval/README.md).
     #[arg(value_name = "QRELS.jsonl")]
     qrels: PathBuf,
@@ -96,6 +103,12 @@ struct QueryArgs {
     /// Print JSON (the contract documented in the README).
     #[arg(long)]
     json: bool,
+    /// Show why each hit matched: words, how (exact, stem, synonym, fuzzy, unit), field, share.
+    #[arg(long)]
+    explain: bool,
+    /// A synonym lexicon to use instead of the bundled one.
+    #[arg(long, value_name = "FILE")]
+    synonyms: Option<PathBuf>,
     /// The query: words, "quoted phrases"; punctuation is ignored.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
@@ -227,6 +240,13 @@ fn open_searcher(location: &Location) -> Result<Searcher, Failure> {
     Ok(Searcher::open(dir)?)
 }
 
+fn with_synonyms(searcher: Searcher, file: Option<&Path>) -> Result<Searcher, Failure> {
+    Ok(match file {
+        Some(file) => searcher.with_lexicon(Lexicon::load(file)?),
+        None => searcher,
+    })
+}
+
 fn text_format() -> Format {
     let color =
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -241,7 +261,9 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         offset: args.offset,
         section: args.section,
         per_file: args.per_file,
+        explain: args.explain,
     };
+    let searcher = with_synonyms(searcher, args.synonyms.as_deref())?;
     let response = searcher.search(&request)?;
     let format = if args.json {
         Format::Json
@@ -274,6 +296,16 @@ fn run_passages(args: PassagesArgs) -> Result<(), Failure> {
 fn run_eval(args: EvalArgs) -> Result<(), Failure> {
     let judged = eval::load(&args.qrels)?;
     let searcher = open_searcher(&args.location)?;
+    let mut ranking = Ranking::ALL;
+    for name in &args.disable {
+        if !ranking.disable(name) {
+            return Err(Failure::Error(format!(
+                "unknown ranking technique '{name}'; use one of {}, all",
+                Ranking::NAMES.join(", ")
+            )));
+        }
+    }
+    let searcher = with_synonyms(searcher, args.synonyms.as_deref())?.with_ranking(ranking);
     let report = eval::evaluate(&searcher, &judged, args.k.max(1))?;
     let mut out = io::stdout().lock();
     if args.json {

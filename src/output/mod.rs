@@ -38,6 +38,10 @@ pub fn print_response(
             writeln!(out)
         }
         Format::Text { color } => {
+            if let Some(corrected) = &response.corrected {
+                let (b, r) = if color { (BOLD, RESET) } else { ("", "") };
+                writeln!(out, "showing results for {b}{corrected}{r}\n")?;
+            }
             for hit in &response.hits {
                 print_hit(out, hit, corpus, color)?;
             }

@@ -3,7 +3,11 @@
 //! duplicates (the same text twice) are dropped, and each hit gets a snippet with the
 //! matched terms marked.
 
+pub mod explain;
+pub mod lexicon;
 pub mod query;
+pub mod ranking;
+pub mod typo;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -12,13 +16,15 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
 
+pub use explain::Match;
+pub use lexicon::Lexicon;
 pub use query::QueryPlan;
-use query::{any_of, group_query, phrase_query, WeightedField};
+pub use ranking::{Ranking, Via};
 
 use crate::error::{Error, Result};
 use crate::index::{self, Fields, Manifest, OpenIndex};
@@ -31,12 +37,8 @@ pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 /// Characters of passage text shown in a snippet.
 const SNIPPET_CHARS: usize = 240;
 
-/// Field weights: a match in the heading path or the title says more about what a
-/// passage is about than one in its body.
-const TITLE_WEIGHT: f32 = 1.5;
-const HEADINGS_WEIGHT: f32 = 2.0;
-const ALIASES_WEIGHT: f32 = 1.2;
-const BODY_WEIGHT: f32 = 1.0;
+/// Field names in the order of [`ranking::weighted_fields`].
+const FIELD_NAMES: [&str; 4] = ["title", "headings", "aliases", "body"];
 
 /// A search: the query and how to shape the results.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +54,8 @@ pub struct SearchRequest {
     pub section: Option<Category>,
     /// At most this many hits from one file.
     pub per_file: Option<usize>,
+    /// Explain each hit: which query words matched, how, and where.
+    pub explain: bool,
 }
 
 impl Default for SearchRequest {
@@ -62,6 +66,7 @@ impl Default for SearchRequest {
             offset: 0,
             section: None,
             per_file: None,
+            explain: false,
         }
     }
 }
@@ -134,6 +139,9 @@ pub struct Hit {
     pub highlights: Vec<[usize; 2]>,
     /// The whole passage text.
     pub text: String,
+    /// With `explain`: the query terms this passage matched.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub matched: Vec<Match>,
 }
 
 /// The answer to a [`SearchRequest`].
@@ -149,6 +157,8 @@ pub struct SearchResponse {
     pub offset: usize,
     /// The request's limit.
     pub limit: usize,
+    /// When words were corrected: the query that was searched ("showing results for").
+    pub corrected: Option<String>,
     /// The hits, best first.
     pub hits: Vec<Hit>,
 }
@@ -163,6 +173,8 @@ pub struct Searcher {
 struct Inner {
     open: OpenIndex,
     reader: IndexReader,
+    lexicon: Lexicon,
+    ranking: Ranking,
 }
 
 impl Searcher {
@@ -176,8 +188,39 @@ impl Searcher {
             .try_into()
             .map_err(|e| Error::tantivy(dir, e))?;
         Ok(Searcher {
-            inner: Arc::new(Inner { open, reader }),
+            inner: Arc::new(Inner {
+                open,
+                reader,
+                lexicon: Lexicon::bundled(),
+                ranking: Ranking::ALL,
+            }),
         })
+    }
+
+    /// The same index searched with another synonym lexicon.
+    pub fn with_lexicon(self, lexicon: Lexicon) -> Searcher {
+        self.rebuild_inner(|inner| inner.lexicon = lexicon)
+    }
+
+    /// The same index searched with some ranking techniques switched off.
+    pub fn with_ranking(self, ranking: Ranking) -> Searcher {
+        self.rebuild_inner(|inner| inner.ranking = ranking)
+    }
+
+    fn rebuild_inner(self, change: impl FnOnce(&mut Inner)) -> Searcher {
+        let mut inner = Inner {
+            open: OpenIndex {
+                index: self.inner.open.index.clone(),
+                fields: self.inner.open.fields,
+                manifest: self.inner.open.manifest.clone(),
+                dir: self.inner.open.dir.clone(),
+            },
+            reader: self.inner.reader.clone(),
+            lexicon: self.inner.lexicon.clone(),
+            ranking: self.inner.ranking,
+        };
+        change(&mut inner);
+        Searcher { inner: Arc::new(inner) }
     }
 
     /// The manifest the index was opened with.
@@ -205,14 +248,25 @@ impl Searcher {
             total_hits: 0,
             offset: request.offset,
             limit: request.limit,
+            corrected: None,
             hits: Vec::new(),
         };
         if plan.is_empty() {
             response.took_ms = elapsed_ms(started);
             return Ok(response);
         }
-        let query = self.build_query(&plan, request.section);
         let searcher = self.inner.reader.searcher();
+        let inner = &self.inner;
+        let built = ranking::build(
+            &plan,
+            &request.query,
+            self.fields(),
+            &searcher,
+            &inner.lexicon,
+            &inner.ranking,
+            request.section,
+        );
+        let query = built.query;
         let wanted = request.offset + request.limit;
         let pool = wanted * 3 + 20;
         let (top, total) = searcher
@@ -243,56 +297,21 @@ impl Searcher {
             if kept <= request.offset {
                 continue;
             }
-            response
-                .hits
-                .push(make_hit(kept, score, passage, &snippets));
+            let mut hit = make_hit(kept, score, passage, &snippets);
+            if request.explain {
+                let fields = ranking::weighted_fields(self.fields(), &inner.ranking);
+                hit.matched = explain::explain(&searcher, address, &built.terms, &fields, &FIELD_NAMES, &hit.text);
+            }
+            response.hits.push(hit);
             if kept >= wanted {
                 break;
             }
         }
+        if !built.corrections.is_empty() {
+            response.corrected = Some(corrected_query(&request.query, &built.corrections, &response.hits));
+        }
         response.took_ms = elapsed_ms(started);
         Ok(response)
-    }
-
-    fn build_query(&self, plan: &QueryPlan, section: Option<Category>) -> Box<dyn Query> {
-        let f = self.fields();
-        let weighted = [
-            WeightedField {
-                field: f.title,
-                weight: TITLE_WEIGHT,
-            },
-            WeightedField {
-                field: f.headings,
-                weight: HEADINGS_WEIGHT,
-            },
-            WeightedField {
-                field: f.aliases,
-                weight: ALIASES_WEIGHT,
-            },
-            WeightedField {
-                field: f.body,
-                weight: BODY_WEIGHT,
-            },
-        ];
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for group in &plan.groups {
-            clauses.push((Occur::Should, group_query(group, &weighted)));
-        }
-        for phrase in &plan.phrases {
-            let per_field = weighted
-                .iter()
-                .map(|&wf| phrase_query(wf, phrase, 0))
-                .collect();
-            clauses.push((Occur::Must, any_of(per_field)));
-        }
-        if let Some(category) = section {
-            let term = Term::from_field_text(f.category, category.as_str());
-            clauses.push((
-                Occur::Must,
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-            ));
-        }
-        Box::new(BooleanQuery::new(clauses))
     }
 
     /// Every passage in the index, in path and line order.
@@ -368,7 +387,24 @@ fn make_hit(rank: usize, score: f32, p: Passage, snippets: &SnippetGenerator) ->
         snippet_html: html,
         highlights,
         text: p.text,
+        matched: Vec::new(),
     }
+}
+
+/// The query with each corrected word replaced by its correction, spelled as it stands
+/// in the best hits (the correction is an indexed, stemmed term: `dosag` reads
+/// `dosage`).
+fn corrected_query(query: &str, corrections: &[(String, String)], hits: &[Hit]) -> String {
+    let mut out = query.to_string();
+    for (typed, term) in corrections {
+        let spelled = hits
+            .iter()
+            .flat_map(|h| h.text.split(|c: char| !c.is_alphanumeric()))
+            .find(|w| crate::analyze::analyze(w).first().is_some_and(|t| &t.text == term))
+            .map_or_else(|| term.clone(), str::to_lowercase);
+        out = out.replacen(typed.as_str(), &spelled, 1);
+    }
+    out
 }
 
 fn head_chars(text: &str, n: usize) -> &str {

@@ -16,7 +16,7 @@ use crate::analyze;
 pub const MAX_GROUPS: usize = 64;
 
 /// One query word after analysis.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TermGroup {
     /// A single term.
     Single(String),
@@ -29,11 +29,20 @@ pub enum TermGroup {
     },
 }
 
+/// One query word: its analyzed form and the text the user typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    /// The analyzed word.
+    pub group: TermGroup,
+    /// The word as typed.
+    pub surface: String,
+}
+
 /// The analyzed query.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryPlan {
-    /// Loose words: a passage should match as many as possible.
-    pub groups: Vec<TermGroup>,
+    /// Loose words, in query order: a passage should match as many as possible.
+    pub words: Vec<Word>,
     /// Quoted phrases: a passage must contain each (terms in order).
     pub phrases: Vec<Vec<String>>,
 }
@@ -44,14 +53,14 @@ impl QueryPlan {
         let mut plan = QueryPlan::default();
         for (i, segment) in query.split('"').enumerate() {
             let quoted = i % 2 == 1;
-            let groups = analyze_groups(segment);
-            if quoted && groups.len() > 1 {
-                let terms = groups.into_iter().flat_map(TermGroup::into_parts).collect();
+            let words = analyze_words(segment);
+            if quoted && words.len() > 1 {
+                let terms = words.into_iter().flat_map(|w| w.group.into_parts()).collect();
                 plan.phrases.push(terms);
             } else {
-                for group in groups {
-                    if !plan.groups.contains(&group) && plan.groups.len() < MAX_GROUPS {
-                        plan.groups.push(group);
+                for word in words {
+                    if plan.words.len() < MAX_GROUPS && !plan.words.iter().any(|w| w.group == word.group) {
+                        plan.words.push(word);
                     }
                 }
             }
@@ -61,28 +70,13 @@ impl QueryPlan {
 
     /// Whether the plan has nothing to search for.
     pub fn is_empty(&self) -> bool {
-        self.groups.is_empty() && self.phrases.is_empty()
-    }
-
-    /// Every term of the plan (joined forms and parts).
-    pub fn terms(&self) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for group in &self.groups {
-            match group {
-                TermGroup::Single(t) => out.push(t.clone()),
-                TermGroup::Compound { joined, parts } => {
-                    out.push(joined.clone());
-                    out.extend(parts.iter().cloned());
-                }
-            }
-        }
-        out.extend(self.phrases.iter().flatten().cloned());
-        out
+        self.words.is_empty() && self.phrases.is_empty()
     }
 }
 
 impl TermGroup {
-    fn into_parts(self) -> Vec<String> {
+    /// The terms to match in order: the word, or a compound's parts.
+    pub fn into_parts(self) -> Vec<String> {
         match self {
             TermGroup::Single(t) => vec![t],
             TermGroup::Compound { parts, .. } => parts,
@@ -90,11 +84,16 @@ impl TermGroup {
     }
 }
 
-/// Analyzes text into term groups: a token whose byte range covers the following
-/// tokens is a compound's joined form, and those tokens are its parts.
+/// Analyzes text into term groups (see [`analyze_words`]).
 pub fn analyze_groups(text: &str) -> Vec<TermGroup> {
+    analyze_words(text).into_iter().map(|w| w.group).collect()
+}
+
+/// Analyzes text into words: a token whose byte range covers the following tokens is a
+/// compound's joined form, and those tokens are its parts.
+pub fn analyze_words(text: &str) -> Vec<Word> {
     let tokens = analyze::analyze(text);
-    let mut groups = Vec::new();
+    let mut words = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         let t = &tokens[i];
@@ -103,18 +102,22 @@ pub fn analyze_groups(text: &str) -> Vec<TermGroup> {
             .take_while(|p| p.offset_from >= t.offset_from && p.offset_to <= t.offset_to)
             .map(|p| p.text.clone())
             .collect();
-        if parts.is_empty() {
-            groups.push(TermGroup::Single(t.text.clone()));
-            i += 1;
+        let surface = text.get(t.offset_from..t.offset_to).unwrap_or_default().to_string();
+        let group = if parts.is_empty() {
+            TermGroup::Single(t.text.clone())
         } else {
-            i += 1 + parts.len();
-            groups.push(TermGroup::Compound {
+            TermGroup::Compound {
                 joined: t.text.clone(),
                 parts,
-            });
-        }
+            }
+        };
+        i += 1 + match &group {
+            TermGroup::Single(_) => 0,
+            TermGroup::Compound { parts, .. } => parts.len(),
+        };
+        words.push(Word { group, surface });
     }
-    groups
+    words
 }
 
 /// A field searched by text queries, with its weight.

@@ -1,0 +1,169 @@
+//! The synonym lexicon: groups of equivalent terms (`warfarin, coumadin, jantoven`),
+//! expanded at query time, so editing the lexicon needs no re-index.
+//!
+//! Format (see the header of `lexicon/synonyms.txt`, bundled into the binary): one
+//! group per line, terms separated by commas, `#` starts a comment line; a term of
+//! several words is matched as a phrase. Terms are run through the index's analyzer, so
+//! `blood thinners` in a query matches the `blood thinner` entry. A term listed in two
+//! groups is an error naming both lines.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::query::{analyze_groups, TermGroup};
+use crate::error::{Error, Result};
+
+/// The lexicon bundled with k2search.
+pub const BUNDLED: &str = include_str!("../../lexicon/synonyms.txt");
+
+/// One lexicon term: its surface form and its analyzed words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The term as written in the lexicon.
+    pub surface: String,
+    /// The analyzed words (one for a single word, several for a phrase).
+    pub words: Vec<TermGroup>,
+}
+
+/// Parsed synonym groups, indexed by analyzed term sequence.
+#[derive(Debug, Clone, Default)]
+pub struct Lexicon {
+    groups: Vec<Vec<Entry>>,
+    by_words: HashMap<Vec<TermGroup>, usize>,
+    longest: usize,
+}
+
+/// A lexicon match in a query: which query words, and their equivalents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expansion {
+    /// The query words the entry matched (index range into the query's groups).
+    pub span: std::ops::Range<usize>,
+    /// The user's term as the lexicon writes it.
+    pub term: String,
+    /// The other terms of its group.
+    pub alternatives: Vec<Entry>,
+}
+
+impl Lexicon {
+    /// The bundled lexicon.
+    pub fn bundled() -> Lexicon {
+        // The bundled file is checked by a unit test, so it always parses.
+        Lexicon::parse(BUNDLED, Path::new("lexicon/synonyms.txt")).unwrap_or_default()
+    }
+
+    /// Reads a lexicon file.
+    pub fn load(path: &Path) -> Result<Lexicon> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read synonyms file", path, e))?;
+        Lexicon::parse(&text, path)
+    }
+
+    /// Parses lexicon text; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Lexicon> {
+        let mut lexicon = Lexicon::default();
+        let mut first_line: HashMap<Vec<TermGroup>, usize> = HashMap::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut group = Vec::new();
+            for surface in line.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                let words = analyze_groups(surface);
+                if words.is_empty() {
+                    continue;
+                }
+                if let Some(previous) = first_line.insert(words.clone(), i + 1) {
+                    return Err(Error::Syntax {
+                        path: path.to_path_buf(),
+                        line: i + 1,
+                        message: format!("term {surface:?} is already in the group on line {previous}; a term may be in one group only"),
+                    });
+                }
+                lexicon.by_words.insert(words.clone(), lexicon.groups.len());
+                lexicon.longest = lexicon.longest.max(words.len());
+                group.push(Entry {
+                    surface: surface.to_string(),
+                    words,
+                });
+            }
+            if group.len() > 1 {
+                lexicon.groups.push(group);
+            } else {
+                for entry in &group {
+                    lexicon.by_words.remove(&entry.words);
+                }
+            }
+        }
+        Ok(lexicon)
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Whether the lexicon has no groups.
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// The lexicon entries found in a query's words, longest match first, left to
+    /// right, without overlaps.
+    pub fn expand(&self, words: &[TermGroup]) -> Vec<Expansion> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let found = (1..=self.longest.min(words.len() - i)).rev().find_map(|len| {
+                self.by_words
+                    .get(&words[i..i + len])
+                    .map(|&g| (len, g))
+            });
+            match found {
+                Some((len, g)) => {
+                    let group = &self.groups[g];
+                    let own = &words[i..i + len];
+                    out.push(Expansion {
+                        span: i..i + len,
+                        term: group
+                            .iter()
+                            .find(|e| e.words == own)
+                            .map_or_else(String::new, |e| e.surface.clone()),
+                        alternatives: group.iter().filter(|e| e.words != own).cloned().collect(),
+                    });
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_lexicon_parses() {
+        let lexicon = Lexicon::parse(BUNDLED, Path::new("lexicon/synonyms.txt")).unwrap();
+        assert!(lexicon.len() > 100);
+    }
+
+    #[test]
+    fn expands_words_and_phrases() {
+        let lex = Lexicon::parse("warfarin, coumadin, jantoven\nanticoagulant, blood thinner\n", Path::new("x")).unwrap();
+        let words = analyze_groups("Coumadin and blood thinners");
+        let found = lex.expand(&words);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].term, "coumadin");
+        assert_eq!(found[0].alternatives.len(), 2);
+        assert_eq!(found[1].span, 2..4);
+        assert_eq!(found[1].alternatives[0].surface, "anticoagulant");
+    }
+
+    #[test]
+    fn duplicate_terms_are_rejected_with_lines() {
+        let err = Lexicon::parse("a1, b1\n# c\nc1, a1\n", Path::new("syn.txt")).unwrap_err();
+        assert!(err.to_string().starts_with("syn.txt:3:"), "{err}");
+    }
+}
