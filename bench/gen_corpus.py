@@ -118,9 +118,11 @@ def _build_swapper():
         for w in group:
             table.setdefault(w, set()).update(x for x in group if x != w)
     table = {k: sorted(v) for k, v in table.items()}
-    # A trie-shaped regex: Python's re tries alternatives one by one, so a flat
-    # "w1|w2|..." alternation is ~15x slower on large texts.
-    pattern = re.compile(r"\b" + _trie_regex(sorted(table)) + r"\b", re.IGNORECASE)
+    # A trie-shaped, case-sensitive regex over the lower-case and Capitalized
+    # forms: Python's re tries a flat "w1|w2|..." alternation word by word, and
+    # IGNORECASE doubles the cost; this shape is ~5x faster on large texts.
+    forms = set(table) | {w[0].upper() + w[1:] for w in table}
+    pattern = re.compile(r"\b" + _trie_regex(sorted(forms)) + r"\b")
     return table, pattern
 
 
@@ -128,7 +130,7 @@ def _trie_regex(words):
     trie = {}
     for w in words:
         node = trie
-        for ch in w.lower():
+        for ch in w:
             node = node.setdefault(ch, {})
         node[""] = True
 
@@ -276,11 +278,17 @@ def synth_title(title, rnd, rng):
 PH = "\ue000"
 
 
+_NAME_RE = {}
+
+
 def rename(text, old, new=PH):
     """Replace the article name `old` by `new` as a whole word."""
     if not old or old not in text:
         return text
-    return re.sub(r"(?<!\w)" + re.escape(old) + r"(?!\w)", lambda _m: new, text)
+    pat = _NAME_RE.get(old)
+    if pat is None:
+        pat = _NAME_RE[old] = re.compile(r"(?<!\w)" + re.escape(old) + r"(?!\w)")
+    return pat.sub(lambda _m: new, text)
 
 
 def render_article(art, arts, pool, rnd, rng, mix):

@@ -6,7 +6,7 @@
 //! index's analyzer; a compound such as `MK-7` becomes "the joined token `mk7`, or the
 //! phrase `mk 7`".
 
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
@@ -174,15 +174,23 @@ pub fn any_of(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
     ))
 }
 
-/// The query for one term group over the weighted fields.
+/// How much a term's matches in its other fields add to its best field's score.
+const TIE_BREAKER: f32 = 0.3;
+
+/// The query for one term group over the weighted fields: the best field counts in
+/// full, the others only partly (a word in the heading and the body is one match, not
+/// two).
 pub fn group_query(group: &TermGroup, fields: &[WeightedField]) -> Box<dyn Query> {
-    let per_field = fields.iter().map(|&f| match group {
-        TermGroup::Single(t) => term_query(f, t),
-        TermGroup::Compound { joined, parts } => {
-            any_of(vec![term_query(f, joined), phrase_query(f, parts, 0)])
-        }
-    });
-    any_of(per_field.collect())
+    let per_field: Vec<Box<dyn Query>> = fields
+        .iter()
+        .map(|&f| match group {
+            TermGroup::Single(t) => term_query(f, t),
+            TermGroup::Compound { joined, parts } => {
+                any_of(vec![term_query(f, joined), phrase_query(f, parts, 0)])
+            }
+        })
+        .collect();
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, TIE_BREAKER))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! - `category`: a query that asks about a clinical section ("interaction", "dose",
 //!   "side effects") lifts passages of that category.
 
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
@@ -36,7 +36,7 @@ const PROXIMITY_SLOP: u32 = 3;
 const CATEGORY_BOOST: f32 = 2.0;
 
 /// Field weights: (title, headings, aliases, body).
-const FIELD_WEIGHTS: [f32; 4] = [1.5, 2.0, 1.2, 1.0];
+const FIELD_WEIGHTS: [f32; 4] = [1.0, 1.3, 1.0, 1.0];
 
 /// Words that carry no meaning for search on their own.
 const STOP_WORDS: &[&str] = &[
@@ -190,6 +190,7 @@ pub fn build(
     let has_content = plan.words.iter().any(|w| !is_stop(&w.surface));
     let keep = |w: &Word| !(ranking.stopwords && has_content && is_stop(&w.surface));
     let mut kept: Vec<Word> = Vec::new();
+    let mut word_clauses: Vec<(TermGroup, Box<dyn Query>)> = Vec::new();
     for word in plan.words.iter().filter(|w| keep(w)) {
         let mut word = word.clone();
         let mut weight = 1.0;
@@ -207,8 +208,8 @@ pub fn build(
                 }
             }
         }
-        let query = group_query(&word.group, &weighted);
-        clauses.push((Occur::Should, boost(query, weight)));
+        let query = boost(group_query(&word.group, &weighted), weight);
+        word_clauses.push((word.group.clone(), query));
         for term in terms_of(&word.group) {
             let lower = word.surface.to_lowercase();
             let via = via.unwrap_or(if crate::analyze::tokenizer::normalize_word(&lower) != lower {
@@ -233,10 +234,13 @@ pub fn build(
             let mut alternatives = Vec::new();
             for alt in &expansion.alternatives {
                 let parts: Vec<String> = alt.words.iter().cloned().flat_map(TermGroup::into_parts).collect();
+                // A phrase scores about the sum of its words: divide by its length, so
+                // that a two-word synonym does not outweigh the user's one word.
                 let query = if alt.words.len() == 1 {
                     group_query(&alt.words[0], &weighted)
                 } else {
-                    any_of(weighted.iter().map(|&f| phrase_query(f, &parts, 0)).collect())
+                    let phrase = any_of(weighted.iter().map(|&f| phrase_query(f, &parts, 0)).collect());
+                    boost(phrase, 1.0 / parts.len() as f32)
                 };
                 alternatives.push(query);
                 for term in alt.words.iter().flat_map(terms_of) {
@@ -249,11 +253,22 @@ pub fn build(
                     });
                 }
             }
-            if !alternatives.is_empty() {
-                clauses.push((Occur::Should, boost(any_of(alternatives), SYNONYM_WEIGHT)));
+            if alternatives.is_empty() {
+                continue;
+            }
+            let alternatives = boost(any_of(alternatives), SYNONYM_WEIGHT);
+            // A one-word concept and its synonyms count as one match: the best of them.
+            let own = (expansion.span.len() == 1).then(|| &groups[expansion.span.start]);
+            match own.and_then(|g| word_clauses.iter_mut().find(|(w, _)| w == g)) {
+                Some((_, clause)) => {
+                    let original = std::mem::replace(clause, Box::new(tantivy::query::EmptyQuery));
+                    *clause = Box::new(DisjunctionMaxQuery::new(vec![original, alternatives]));
+                }
+                None => clauses.push((Occur::Should, alternatives)),
             }
         }
     }
+    clauses.extend(word_clauses.into_iter().map(|(_, q)| (Occur::Should, q)));
 
     if ranking.proximity {
         for pair in kept.windows(2) {
