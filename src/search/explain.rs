@@ -39,8 +39,13 @@ pub fn explain(
     let mut total = 0.0;
     for qt in terms {
         for (wf, name) in fields.iter().zip(names) {
-            let query = TermQuery::new(Term::from_field_text(wf.field, &qt.term), IndexRecordOption::WithFreqs);
-            let Ok(explanation) = query.explain(searcher, address) else { continue };
+            let query = TermQuery::new(
+                Term::from_field_text(wf.field, &qt.term),
+                IndexRecordOption::WithFreqs,
+            );
+            let Ok(explanation) = query.explain(searcher, address) else {
+                continue;
+            };
             let score = explanation.value() * wf.weight * qt.weight;
             if score <= 0.0 {
                 continue;
@@ -60,7 +65,11 @@ pub fn explain(
         }
     }
     for m in &mut out {
-        m.share = if total > 0.0 { (m.share / total * 1000.0).round() / 1000.0 } else { 0.0 };
+        m.share = if total > 0.0 {
+            (m.share / total * 1000.0).round() / 1000.0
+        } else {
+            0.0
+        };
     }
     out.sort_by(|a, b| b.share.total_cmp(&a.share));
     out

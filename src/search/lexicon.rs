@@ -53,7 +53,8 @@ impl Lexicon {
 
     /// Reads a lexicon file.
     pub fn load(path: &Path) -> Result<Lexicon> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read synonyms file", path, e))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io("cannot read synonyms file", path, e))?;
         Lexicon::parse(&text, path)
     }
 
@@ -113,11 +114,9 @@ impl Lexicon {
         let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            let found = (1..=self.longest.min(words.len() - i)).rev().find_map(|len| {
-                self.by_words
-                    .get(&words[i..i + len])
-                    .map(|&g| (len, g))
-            });
+            let found = (1..=self.longest.min(words.len() - i))
+                .rev()
+                .find_map(|len| self.by_words.get(&words[i..i + len]).map(|&g| (len, g)));
             match found {
                 Some((len, g)) => {
                     let group = &self.groups[g];
@@ -151,7 +150,11 @@ mod tests {
 
     #[test]
     fn expands_words_and_phrases() {
-        let lex = Lexicon::parse("warfarin, coumadin, jantoven\nanticoagulant, blood thinner\n", Path::new("x")).unwrap();
+        let lex = Lexicon::parse(
+            "warfarin, coumadin, jantoven\nanticoagulant, blood thinner\n",
+            Path::new("x"),
+        )
+        .unwrap();
         let words = analyze_groups("Coumadin and blood thinners");
         let found = lex.expand(&words);
         assert_eq!(found.len(), 2);

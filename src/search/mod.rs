@@ -220,7 +220,9 @@ impl Searcher {
             ranking: self.inner.ranking,
         };
         change(&mut inner);
-        Searcher { inner: Arc::new(inner) }
+        Searcher {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The manifest the index was opened with.
@@ -300,7 +302,14 @@ impl Searcher {
             let mut hit = make_hit(kept, score, passage, &snippets);
             if request.explain {
                 let fields = ranking::weighted_fields(self.fields(), &inner.ranking);
-                hit.matched = explain::explain(&searcher, address, &built.terms, &fields, &FIELD_NAMES, &hit.text);
+                hit.matched = explain::explain(
+                    &searcher,
+                    address,
+                    &built.terms,
+                    &fields,
+                    &FIELD_NAMES,
+                    &hit.text,
+                );
             }
             response.hits.push(hit);
             if kept >= wanted {
@@ -308,7 +317,11 @@ impl Searcher {
             }
         }
         if !built.corrections.is_empty() {
-            response.corrected = Some(corrected_query(&request.query, &built.corrections, &response.hits));
+            response.corrected = Some(corrected_query(
+                &request.query,
+                &built.corrections,
+                &response.hits,
+            ));
         }
         response.took_ms = elapsed_ms(started);
         Ok(response)
@@ -400,7 +413,11 @@ fn corrected_query(query: &str, corrections: &[(String, String)], hits: &[Hit]) 
         let spelled = hits
             .iter()
             .flat_map(|h| h.text.split(|c: char| !c.is_alphanumeric()))
-            .find(|w| crate::analyze::analyze(w).first().is_some_and(|t| &t.text == term))
+            .find(|w| {
+                crate::analyze::analyze(w)
+                    .first()
+                    .is_some_and(|t| &t.text == term)
+            })
             .map_or_else(|| term.clone(), str::to_lowercase);
         out = out.replacen(typed.as_str(), &spelled, 1);
     }

@@ -6,7 +6,9 @@
 //! index's analyzer; a compound such as `MK-7` becomes "the joined token `mk7`, or the
 //! phrase `mk 7`".
 
-use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, PhraseQuery, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
@@ -55,11 +57,16 @@ impl QueryPlan {
             let quoted = i % 2 == 1;
             let words = analyze_words(segment);
             if quoted && words.len() > 1 {
-                let terms = words.into_iter().flat_map(|w| w.group.into_parts()).collect();
+                let terms = words
+                    .into_iter()
+                    .flat_map(|w| w.group.into_parts())
+                    .collect();
                 plan.phrases.push(terms);
             } else {
                 for word in words {
-                    if plan.words.len() < MAX_GROUPS && !plan.words.iter().any(|w| w.group == word.group) {
+                    if plan.words.len() < MAX_GROUPS
+                        && !plan.words.iter().any(|w| w.group == word.group)
+                    {
                         plan.words.push(word);
                     }
                 }
@@ -102,7 +109,10 @@ pub fn analyze_words(text: &str) -> Vec<Word> {
             .take_while(|p| p.offset_from >= t.offset_from && p.offset_to <= t.offset_to)
             .map(|p| p.text.clone())
             .collect();
-        let surface = text.get(t.offset_from..t.offset_to).unwrap_or_default().to_string();
+        let surface = text
+            .get(t.offset_from..t.offset_to)
+            .unwrap_or_default()
+            .to_string();
         let group = if parts.is_empty() {
             TermGroup::Single(t.text.clone())
         } else {
@@ -190,7 +200,10 @@ pub fn group_query(group: &TermGroup, fields: &[WeightedField]) -> Box<dyn Query
             }
         })
         .collect();
-    Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, TIE_BREAKER))
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        per_field,
+        TIE_BREAKER,
+    ))
 }
 
 #[cfg(test)]

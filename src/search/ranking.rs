@@ -14,7 +14,9 @@
 //! - `category`: a query that asks about a clinical section ("interaction", "dose",
 //!   "side effects") lifts passages of that category.
 
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
@@ -40,19 +42,163 @@ const FIELD_WEIGHTS: [f32; 4] = [1.0, 1.3, 1.0, 1.0];
 
 /// Words that carry no meaning for search on their own.
 const STOP_WORDS: &[&str] = &[
-    "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
-    "be", "because", "been", "before", "being", "between", "both", "but", "by", "can", "could", "did",
-    "do", "does", "doing", "done", "during", "each", "even", "ever", "few", "for", "from", "further",
-    "get", "got", "had", "has", "have", "having", "he", "hello", "her", "here", "hers", "him", "his",
-    "hi", "how", "i", "if", "im", "in", "into", "is", "it", "its", "just", "know", "like", "me", "might",
-    "more", "most", "much", "must", "my", "myself", "no", "nor", "not", "now", "of", "off", "on",
-    "once", "only", "or", "other", "our", "out", "over", "own", "please", "really", "same", "she",
-    "should", "so", "some", "such", "than", "thank", "thanks", "that", "the", "their", "them",
-    "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until",
-    "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom",
-    "why", "will", "with", "would", "you", "your", "yours", "wondering", "anyone", "something",
-    "thing", "things", "okay", "ok", "ive", "dont", "cant", "wont", "whether", "tell", "said",
-    "says", "want", "wanted", "lot", "lots", "bit", "yes", "yet", "still", "since", "though",
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "done",
+    "during",
+    "each",
+    "even",
+    "ever",
+    "few",
+    "for",
+    "from",
+    "further",
+    "get",
+    "got",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "hello",
+    "her",
+    "here",
+    "hers",
+    "him",
+    "his",
+    "hi",
+    "how",
+    "i",
+    "if",
+    "im",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "just",
+    "know",
+    "like",
+    "me",
+    "might",
+    "more",
+    "most",
+    "much",
+    "must",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "out",
+    "over",
+    "own",
+    "please",
+    "really",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "thank",
+    "thanks",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "wondering",
+    "anyone",
+    "something",
+    "thing",
+    "things",
+    "okay",
+    "ok",
+    "ive",
+    "dont",
+    "cant",
+    "wont",
+    "whether",
+    "tell",
+    "said",
+    "says",
+    "want",
+    "wanted",
+    "lot",
+    "lots",
+    "bit",
+    "yes",
+    "yet",
+    "still",
+    "since",
+    "though",
 ];
 
 /// Which ranking techniques are on. All are on by default.
@@ -99,7 +245,14 @@ impl Ranking {
     };
 
     /// The technique names, for `--disable`.
-    pub const NAMES: [&'static str; 6] = ["stopwords", "typos", "synonyms", "fields", "proximity", "category"];
+    pub const NAMES: [&'static str; 6] = [
+        "stopwords",
+        "typos",
+        "synonyms",
+        "fields",
+        "proximity",
+        "category",
+    ];
 
     /// Turns one technique off by name (`all` turns every one off).
     pub fn disable(&mut self, name: &str) -> bool {
@@ -162,12 +315,28 @@ pub struct Built {
 
 /// The searched fields with their weights (or all 1 when field weights are off).
 pub fn weighted_fields(fields: &Fields, ranking: &Ranking) -> [WeightedField; 4] {
-    let w = if ranking.fields { FIELD_WEIGHTS } else { [1.0; 4] };
+    let w = if ranking.fields {
+        FIELD_WEIGHTS
+    } else {
+        [1.0; 4]
+    };
     [
-        WeightedField { field: fields.title, weight: w[0] },
-        WeightedField { field: fields.headings, weight: w[1] },
-        WeightedField { field: fields.aliases, weight: w[2] },
-        WeightedField { field: fields.body, weight: w[3] },
+        WeightedField {
+            field: fields.title,
+            weight: w[0],
+        },
+        WeightedField {
+            field: fields.headings,
+            weight: w[1],
+        },
+        WeightedField {
+            field: fields.aliases,
+            weight: w[2],
+        },
+        WeightedField {
+            field: fields.body,
+            weight: w[3],
+        },
     ]
 }
 
@@ -212,14 +381,20 @@ pub fn build(
         word_clauses.push((word.group.clone(), query));
         for term in terms_of(&word.group) {
             let lower = word.surface.to_lowercase();
-            let via = via.unwrap_or(if crate::analyze::tokenizer::normalize_word(&lower) != lower {
-                Via::Unit
-            } else {
-                Via::Exact
-            });
+            let via = via.unwrap_or(
+                if crate::analyze::tokenizer::normalize_word(&lower) != lower {
+                    Via::Unit
+                } else {
+                    Via::Exact
+                },
+            );
             terms.push(QueryTerm {
                 word: lower.clone(),
-                matched: if via == Via::Fuzzy { term.clone() } else { lower },
+                matched: if via == Via::Fuzzy {
+                    term.clone()
+                } else {
+                    lower
+                },
                 term,
                 via,
                 weight,
@@ -233,13 +408,23 @@ pub fn build(
         for expansion in lexicon.expand(&groups) {
             let mut alternatives = Vec::new();
             for alt in &expansion.alternatives {
-                let parts: Vec<String> = alt.words.iter().cloned().flat_map(TermGroup::into_parts).collect();
+                let parts: Vec<String> = alt
+                    .words
+                    .iter()
+                    .cloned()
+                    .flat_map(TermGroup::into_parts)
+                    .collect();
                 // A phrase scores about the sum of its words: divide by its length, so
                 // that a two-word synonym does not outweigh the user's one word.
                 let query = if alt.words.len() == 1 {
                     group_query(&alt.words[0], &weighted)
                 } else {
-                    let phrase = any_of(weighted.iter().map(|&f| phrase_query(f, &parts, 0)).collect());
+                    let phrase = any_of(
+                        weighted
+                            .iter()
+                            .map(|&f| phrase_query(f, &parts, 0))
+                            .collect(),
+                    );
                     boost(phrase, 1.0 / parts.len() as f32)
                 };
                 alternatives.push(query);
@@ -272,14 +457,23 @@ pub fn build(
 
     if ranking.proximity {
         for pair in kept.windows(2) {
-            let parts: Vec<String> = pair.iter().flat_map(|w| w.group.clone().into_parts()).collect();
-            let body = WeightedField { field: fields.body, weight: PROXIMITY_WEIGHT };
+            let parts: Vec<String> = pair
+                .iter()
+                .flat_map(|w| w.group.clone().into_parts())
+                .collect();
+            let body = WeightedField {
+                field: fields.body,
+                weight: PROXIMITY_WEIGHT,
+            };
             clauses.push((Occur::Should, phrase_query(body, &parts, PROXIMITY_SLOP)));
         }
     }
 
     for phrase in &plan.phrases {
-        let per_field = weighted.iter().map(|&wf| phrase_query(wf, phrase, 0)).collect();
+        let per_field = weighted
+            .iter()
+            .map(|&wf| phrase_query(wf, phrase, 0))
+            .collect();
         clauses.push((Occur::Must, any_of(per_field)));
         for term in phrase {
             terms.push(QueryTerm {
@@ -295,16 +489,26 @@ pub fn build(
     // Proximity and synonyms only add to passages that match the words themselves or
     // a synonym; the category boost never adds a passage on its own.
     let mut query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-    let intent = if ranking.category { intent(query_text) } else { None };
+    let intent = if ranking.category {
+        intent(query_text)
+    } else {
+        None
+    };
     let mut outer: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
     if let Some(category) = intent {
         let term = Term::from_field_text(fields.category, category.as_str());
         let q = TermQuery::new(term, IndexRecordOption::Basic);
-        outer.push((Occur::Should, Box::new(ConstScoreQuery::new(Box::new(q), CATEGORY_BOOST))));
+        // Text scores grow with the number of query words; the category keeps its share.
+        let scale = (kept.len() as f32 / 2.0).max(1.0);
+        let boosted = ConstScoreQuery::new(Box::new(q), CATEGORY_BOOST * scale);
+        outer.push((Occur::Should, Box::new(boosted)));
     }
     if let Some(category) = section {
         let term = Term::from_field_text(fields.category, category.as_str());
-        outer.push((Occur::Must, Box::new(TermQuery::new(term, IndexRecordOption::Basic))));
+        outer.push((
+            Occur::Must,
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        ));
     }
     query = Box::new(BooleanQuery::new(outer));
     Built {
@@ -336,8 +540,30 @@ pub fn is_stop(word: &str) -> bool {
     STOP_WORDS.contains(&lower.as_str())
 }
 
+/// Ways people ask about taking two things together, an interaction question even
+/// without the word "interaction".
+const INTERACTION_CUES: &[&str] = &[
+    "together with",
+    "take it with",
+    "taking it with",
+    "take with",
+    "taking with",
+    "while taking",
+    "while on ",
+    "along with",
+    "combine",
+    "mix ",
+    "stop working",
+    "blood thinner",
+    "warfarin",
+];
+
 /// The clinical category a query asks about, if it names one.
 pub fn intent(query: &str) -> Option<Category> {
+    let lower = query.to_lowercase();
+    if INTERACTION_CUES.iter().any(|cue| lower.contains(cue)) && !lower.contains("pregnan") {
+        return Some(Category::Interactions);
+    }
     match match_rules(query)? {
         c @ (Category::Dosage
         | Category::SideEffects
@@ -358,8 +584,15 @@ mod tests {
     fn intents() {
         assert_eq!(intent("warfarin interaction"), Some(Category::Interactions));
         assert_eq!(intent("MK-7 dose for adults"), Some(Category::Dosage));
-        assert_eq!(intent("side effects of menaquinone"), Some(Category::SideEffects));
+        assert_eq!(
+            intent("side effects of menaquinone"),
+            Some(Category::SideEffects)
+        );
         assert_eq!(intent("calcium paradox"), None);
+        assert_eq!(
+            intent("can I take K2 together with my blood thinner"),
+            Some(Category::Interactions)
+        );
     }
 
     #[test]

@@ -32,7 +32,12 @@ pub fn is_known(searcher: &TantivySearcher, fields: &[Field], term: &str) -> boo
 
 /// The best correction of `term`: the indexed term within the edit budget with the
 /// fewest edits, then the highest document frequency.
-pub fn correct(searcher: &TantivySearcher, fields: &[Field], term: &str, budget: usize) -> Option<String> {
+pub fn correct(
+    searcher: &TantivySearcher,
+    fields: &[Field],
+    term: &str,
+    budget: usize,
+) -> Option<String> {
     if budget == 0 || term.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -40,15 +45,23 @@ pub fn correct(searcher: &TantivySearcher, fields: &[Field], term: &str, budget:
     let mut best: HashMap<String, (usize, u64)> = HashMap::new();
     for segment in searcher.segment_readers() {
         for &field in fields {
-            let Ok(inverted) = segment.inverted_index(field) else { continue };
-            let Ok(mut stream) = inverted.terms().stream() else { continue };
+            let Ok(inverted) = segment.inverted_index(field) else {
+                continue;
+            };
+            let Ok(mut stream) = inverted.terms().stream() else {
+                continue;
+            };
             while stream.advance() {
-                let Ok(candidate) = std::str::from_utf8(stream.key()) else { continue };
+                let Ok(candidate) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
                 let len = candidate.chars().count();
                 if len.abs_diff(target.len()) > budget {
                     continue;
                 }
-                let Some(distance) = bounded_distance(&target, candidate, budget) else { continue };
+                let Some(distance) = bounded_distance(&target, candidate, budget) else {
+                    continue;
+                };
                 let entry = best.entry(candidate.to_string()).or_insert((distance, 0));
                 entry.1 += u64::from(stream.value().doc_freq);
             }

@@ -1,0 +1,274 @@
+//! Relevance behaviour on the bundled corpus (synonyms, typos, units, categories,
+//! explain), and the relevance floors of the judged sets: a ranking regression fails
+//! the build. They run the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use k2search::eval::EvalReport;
+use k2search::search::SearchResponse;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn run(args: &[&str]) -> Output {
+    let index = std::env::temp_dir().join(format!("k2search-relevance-{}", std::process::id()));
+    let index = index.to_str().unwrap().to_string();
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        let out = k2(&[
+            "index",
+            "--corpus",
+            &format!("{ROOT}/corpus"),
+            "--index",
+            &index,
+            "--quiet",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+    let mut full = vec![args[0], "--index", index.as_str()];
+    full.extend_from_slice(&args[1..]);
+    k2(&full)
+}
+
+fn k2(args: &[&str]) -> Output {
+    Command::cargo_bin("k2search")
+        .unwrap()
+        .current_dir(ROOT)
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn query(q: &str, extra: &[&str]) -> SearchResponse {
+    let mut args = vec!["query", "--json"];
+    args.extend_from_slice(extra);
+    args.push(q);
+    let out = run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn rank_of(r: &SearchResponse, file: &str, heading: &str) -> Option<usize> {
+    r.hits
+        .iter()
+        .find(|h| h.path.starts_with(file) && h.headings.last().is_some_and(|x| x == heading))
+        .map(|h| h.rank)
+}
+
+#[test]
+fn brand_name_finds_the_warfarin_passages_of_all_five_articles() {
+    let r = query("Coumadin", &["--limit", "20"]);
+    for file in ["000_", "001_", "002_", "003_", "004_"] {
+        assert!(
+            r.hits.iter().any(|h| h.path.starts_with(file)),
+            "no {file} hit"
+        );
+    }
+}
+
+#[test]
+fn misspelling_is_corrected_and_reported() {
+    let r = query("warfrin", &[]);
+    assert_eq!(r.corrected.as_deref(), Some("warfarin"));
+    assert!(r
+        .hits
+        .iter()
+        .take(5)
+        .any(|h| h.text.to_lowercase().contains("warfarin")));
+    let out = run(&["query", "warfrin"]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("showing results for warfarin"));
+}
+
+#[test]
+fn units_are_one_unit() {
+    let r = query("180 µg MK-7", &["--limit", "3"]);
+    assert!(
+        rank_of(&r, "001_", "Dosage").is_some(),
+        "001 Dosage (\"180 mcg\") in the top 3"
+    );
+    let a = query("5mg", &[]).total_hits;
+    let b = query("5 mg", &[]).total_hits;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn lay_term_finds_clinical_passages() {
+    let r = query("blood thinner", &[]);
+    assert!(
+        rank_of(&r, "000_", "Precautions").is_some(),
+        "000 Precautions for blood thinner"
+    );
+}
+
+#[test]
+fn pasted_patient_message_returns_interactions_first() {
+    let message = "Hi, I hope someone can help me. My mother is 74 and she has been on warfarin \
+        for a few years because of an irregular heartbeat, and her doctor checks her INR every \
+        month. Her friend told her that vitamin K2 is really good for the bones and the heart, \
+        and she has just bought a bottle of MK-7 capsules at the pharmacy. She has osteoporosis \
+        and is worried about fractures. I read somewhere that vitamin K can make blood thinners \
+        stop working, but the label does not say anything about it. Is it safe for her to take \
+        the K2 supplement together with her warfarin, or could it change her clotting and her \
+        INR? Should she talk to her doctor first? Thank you so much for any advice you can give.";
+    assert!(message.split_whitespace().count() >= 100);
+    let r = query(message, &["--limit", "3"]);
+    assert!(
+        r.hits[0].category == k2search::Category::Interactions,
+        "first hit is an interaction passage: {:?}",
+        r.hits[0].headings
+    );
+}
+
+#[test]
+fn section_filter_and_per_file_cap() {
+    let r = query("vitamin k2", &["--section", "dosage", "--limit", "20"]);
+    assert!(!r.hits.is_empty());
+    assert!(r
+        .hits
+        .iter()
+        .all(|h| h.category == k2search::Category::Dosage));
+    let r = query("vitamin k2", &["--per-file", "1", "--limit", "20"]);
+    let mut paths: Vec<&str> = r.hits.iter().map(|h| h.path.as_str()).collect();
+    let n = paths.len();
+    paths.dedup();
+    assert_eq!(paths.len(), n, "one hit per file");
+}
+
+#[test]
+fn same_text_is_never_shown_twice() {
+    let r = query("recommended dosage vitamin k2-7", &["--limit", "30"]);
+    let mut texts: Vec<&str> = r.hits.iter().map(|h| h.text.as_str()).collect();
+    texts.sort();
+    let n = texts.len();
+    texts.dedup();
+    assert_eq!(texts.len(), n);
+}
+
+#[test]
+fn explain_lists_matched_terms() {
+    let r = query("Coumadin interaction", &["--explain"]);
+    let matched = &r.hits[0].matched;
+    assert!(!matched.is_empty());
+    let total: f32 = matched.iter().map(|m| m.share).sum();
+    assert!((total - 1.0).abs() < 0.01, "shares add up to 1: {total}");
+    let all = query("Coumadin", &["--explain", "--limit", "20"]);
+    assert!(all
+        .hits
+        .iter()
+        .flat_map(|h| &h.matched)
+        .any(|m| m.via == k2search::search::Via::Synonym && m.matched == "warfarin"));
+    let plain = query("Coumadin", &[]);
+    assert!(
+        plain.hits[0].matched.is_empty(),
+        "matched only with --explain"
+    );
+}
+
+#[test]
+fn user_lexicon_replaces_the_bundled_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let lexicon = dir.path().join("syn.txt");
+    std::fs::write(&lexicon, "# mine\nnatto, zebrafood\n").unwrap();
+    let r = query("zebrafood", &["--synonyms", lexicon.to_str().unwrap()]);
+    assert!(r
+        .hits
+        .iter()
+        .any(|h| h.text.contains("natto") || h.text.contains("Natto")));
+    std::fs::write(&lexicon, "natto, a1\nb1, natto\n").unwrap();
+    let out = run(&["query", "--synonyms", lexicon.to_str().unwrap(), "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("syn.txt:2:"));
+}
+
+/// A file of the team's shared folder (`../shared`, or `$K2SEARCH_SHARED`), read in
+/// place. Without it the floor tests say so and pass (CI sets `K2SEARCH_SHARED`).
+fn shared(rel: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("K2SEARCH_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("../shared"));
+    let path = root.join(rel);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "skipped: {} not found (set K2SEARCH_SHARED)",
+            path.display()
+        );
+        None
+    }
+}
+
+fn eval_report(args: &[&str]) -> EvalReport {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn seed_dev_set_floors() {
+    let Some(qrels) = shared("eval/seed-queries.jsonl") else {
+        return;
+    };
+    let report = eval_report(&["eval", "--json", qrels.to_str().unwrap()]);
+    assert!(report.ndcg >= 0.90, "nDCG@10 {}", report.ndcg);
+    assert!(report.mrr >= 0.95, "MRR@10 {}", report.mrr);
+}
+
+#[test]
+fn medquad_judged_set_floors() {
+    let Some(medquad) = shared("corpora/medquad") else {
+        return;
+    };
+    let index = tempfile::tempdir().unwrap();
+    let index = index.path().to_str().unwrap();
+    let out = k2(&[
+        "index",
+        "--quiet",
+        "--corpus",
+        medquad.to_str().unwrap(),
+        "--index",
+        index,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let qrels = format!("{ROOT}/eval/medquad-queries.jsonl");
+    let full = eval_report_at(index, &["eval", "--json", &qrels]);
+    let stock = eval_report_at(index, &["eval", "--json", "--disable", "all", &qrels]);
+    assert!(full.ndcg >= 0.53, "MedQuAD nDCG@10 {}", full.ndcg);
+    assert!(full.mrr >= 0.58, "MedQuAD MRR@10 {}", full.mrr);
+    assert!(
+        full.ndcg > stock.ndcg,
+        "better than plain BM25: {} vs {}",
+        full.ndcg,
+        stock.ndcg
+    );
+}
+
+fn eval_report_at(index: &str, args: &[&str]) -> EvalReport {
+    let mut full = vec![args[0], "--index", index];
+    full.extend_from_slice(&args[1..]);
+    let out = k2(&full);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
