@@ -213,14 +213,15 @@ mod tests {
     #[test]
     fn punctuation_and_phrases() {
         let plan = QueryPlan::parse(r#"warfarin? (coumadin) "K2-7" AND (("#);
-        assert_eq!(plan.groups.len(), 4); // warfarin, coumadin, k27 in "…", and
+        let surfaces: Vec<&str> = plan.words.iter().map(|w| w.surface.as_str()).collect();
+        assert_eq!(surfaces, ["warfarin", "coumadin", "K2-7", "AND"]);
         let plan = QueryPlan::parse(r#""vitamin k2" dose"#);
         assert_eq!(
             plan.phrases,
             vec![vec!["vitamin".to_string(), "k2".to_string()]]
         );
-        assert_eq!(plan.groups, vec![TermGroup::Single("dose".into())]);
-        assert!(QueryPlan::parse("((( ))) --- ~2 *").is_empty());
+        assert_eq!(plan.words[0].group, TermGroup::Single("dose".into()));
+        assert!(QueryPlan::parse("((( ))) --- ~ * &&").is_empty());
     }
 
     #[test]
