@@ -330,6 +330,11 @@ fn big_corpus(ws: &Workspace, files: usize, topic: &str) {
 fn kill_9_during_index_run_keeps_previous_index() {
     let ws = Workspace::new();
     big_corpus(&ws, 3000, "warfarin");
+    // A first build killed before its commit leaves no index; the next run builds one.
+    let mut child = ws.spawn_index(&[]);
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
     ws.index_ok(&[]);
     let passages = ws.passages().len();
     assert_eq!(passages, 3000 * 3);
@@ -806,7 +811,8 @@ fn ten_thousand_nested_block_quotes_and_lists() {
     );
     ws.write(
         "quotelines.md",
-        (1..=10_000)
+        // One more `>` per line: 10,000 lines would be a 50 MB file; 2,000 is 2 MB.
+        (1..=2_000)
             .map(|i| format!("{}q{i}\n", ">".repeat(i)))
             .collect::<String>()
             + "\nquotelinesword\n",
