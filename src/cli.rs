@@ -231,7 +231,13 @@ fn open_searcher(location: &Location) -> Result<Searcher, Failure> {
                 dir.display(),
                 location.corpus.display()
             );
-            let report = index::build(&IndexOptions::new(&location.corpus, dir))?;
+            // The default index is ours to rebuild when it is from another version.
+            let rebuild = matches!(index::open(dir), Err(k2search::Error::IndexVersion { .. }));
+            let opts = IndexOptions {
+                rebuild,
+                ..IndexOptions::new(&location.corpus, dir)
+            };
+            let report = index::build(&opts)?;
             print_warnings(&report);
             eprintln!("k2search: {}", summary(&report, dir));
         }

@@ -101,6 +101,10 @@ pub fn open(dir: &Path) -> Result<OpenIndex> {
     }
     let index = Index::open_in_dir(dir).map_err(|e| Error::tantivy(dir, e))?;
     let manifest = read_manifest(&index, dir)?;
+    if manifest.version.is_empty() && manifest.files.is_empty() {
+        // Created but never committed to: the first index run was interrupted.
+        return Err(Error::NoIndex(dir.to_path_buf()));
+    }
     if !manifest.is_compatible() {
         return Err(version_error(dir, &manifest));
     }
@@ -241,6 +245,11 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         writer
             .wait_merging_threads()
             .map_err(|e| Error::tantivy(&opts.index, e))?;
+    } else {
+        // A commit collects the files a killed run left behind; with nothing to commit,
+        // collect them here. It deletes only files no commit refers to (and writes
+        // nothing when there are none); failing to is harmless, so it is not an error.
+        let _ = writer.garbage_collect_files().wait();
     }
     report.warnings = warnings;
     report.seconds = started.elapsed().as_secs_f64();
@@ -284,6 +293,13 @@ fn read_changes(
                 Read::Article(file, mut warnings) => {
                     let (doc, split_warnings) = passage::split(&file);
                     warnings.extend(split_warnings);
+                    if doc.passages.is_empty() {
+                        warnings.push(Warning {
+                            path: rel.clone(),
+                            line: None,
+                            message: "no text to index (only headings or markup); nothing indexed".into(),
+                        });
+                    }
                     let record = FileRecord {
                         hash: file.hash,
                         size,

@@ -18,6 +18,11 @@ use crate::passage::clean::{strip_answer_marker, strip_emphasis_markers};
 /// is a few KiB, and YAML parsing is the one super-linear step of reading a file.
 const MAX_FRONT_MATTER_BYTES: usize = 256 * 1024;
 
+/// Front matter whose `[`/`{` flow collections nest deeper than this is not parsed (a
+/// warning says so): the YAML scanner's work grows with the square of that depth, and
+/// real front matter nests two or three levels.
+const MAX_FLOW_DEPTH: usize = 32;
+
 /// Keys whose list values name the document's alternate names.
 const ALIAS_KEYS: &[&str] = &["synonyms", "aliases", "alternate_names", "also_known_as"];
 
@@ -93,6 +98,15 @@ pub fn parse(text: &str, lines: &LineIndex) -> (FrontMatter, Vec<FrontMatterIssu
         });
         return (fm, issues);
     }
+    if flow_depth(yaml) > MAX_FLOW_DEPTH {
+        issues.push(FrontMatterIssue {
+            line: 2,
+            message: format!(
+                "front matter nests `[`/`{{` deeper than {MAX_FLOW_DEPTH} levels, not read; the body is indexed"
+            ),
+        });
+        return (fm, issues);
+    }
     let value: Value = match serde_yaml_ng::from_str(yaml) {
         Ok(value) => value,
         Err(e) => {
@@ -139,6 +153,23 @@ pub fn parse(text: &str, lines: &LineIndex) -> (FrontMatter, Vec<FrontMatterIssu
         }
     }
     (fm, issues)
+}
+
+/// The deepest nesting of `[`/`{` in `yaml`, counting brackets inside quoted strings
+/// too: an over-estimate that only real front matter full of brackets could trip.
+fn flow_depth(yaml: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in yaml.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
 
 fn first_line(text: &str) -> Option<&str> {
@@ -335,6 +366,16 @@ mod tests {
         yaml.push_str("---\nbody\n");
         let (_, issues) = parse_str(&yaml);
         assert_eq!(issues.len(), 1);
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_not_parsed() {
+        let text = format!("---\na: {}\n---\nbody\n", "{a: [".repeat(20_000));
+        let (fm, issues) = parse_str(&text);
+        assert!(issues[0].message.contains("deeper than"), "{issues:?}");
+        assert_eq!(&text[fm.body_start..], "body\n");
+        let (_, issues) = parse_str("---\na: [[[1], {b: [2]}]]\n---\nbody\n");
+        assert!(issues.is_empty(), "{issues:?}");
     }
 
     #[test]

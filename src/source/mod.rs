@@ -18,6 +18,11 @@ use crate::error::{Error, Result};
 /// from the extension: `.txt` files may well be Markdown.
 pub const EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
 
+/// Largest article file read, in bytes. Bigger files are skipped with a warning: an
+/// article is never this large, and reading one means holding it (and its passages)
+/// in memory at once.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// A problem with one file that does not stop the run: printed with its path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
@@ -63,6 +68,7 @@ pub fn walk(corpus: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>)> {
     }
     let mut files = Vec::new();
     let mut warnings = Vec::new();
+    let mut seen_names = std::collections::HashSet::new();
     let walker = walkdir::WalkDir::new(corpus)
         .follow_links(true)
         .sort_by_file_name()
@@ -72,7 +78,14 @@ pub fn walk(corpus: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>)> {
         match entry {
             Ok(entry) => {
                 if entry.file_type().is_file() && has_article_extension(entry.path()) {
-                    files.push(entry.into_path());
+                    match check_name(corpus, entry.path(), &mut seen_names) {
+                        Ok(None) => files.push(entry.into_path()),
+                        Ok(Some(warning)) => {
+                            warnings.push(warning);
+                            files.push(entry.into_path());
+                        }
+                        Err(skipped) => warnings.push(skipped),
+                    }
                 }
             }
             Err(err) => {
@@ -94,6 +107,30 @@ pub fn walk(corpus: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>)> {
         }
     }
     Ok((files, warnings))
+}
+
+/// Paths are stored and cited as UTF-8, so a name that is not valid UTF-8 is shown
+/// lossily (a warning says so); two names that read the same lossily would share
+/// one path in the index, so the second is skipped (`Err`).
+fn check_name(
+    corpus: &Path,
+    path: &Path,
+    seen: &mut std::collections::HashSet<String>,
+) -> Result<Option<Warning>, Warning> {
+    let rel = rel_path(corpus, path);
+    let valid = path.strip_prefix(corpus).unwrap_or(path).to_str().is_some();
+    if !seen.insert(rel.clone()) {
+        return Err(Warning {
+            path: rel,
+            line: None,
+            message: "file name is not valid UTF-8 and reads the same as another file's; rename it, skipped".into(),
+        });
+    }
+    Ok((!valid).then(|| Warning {
+        path: rel,
+        line: None,
+        message: "file name is not valid UTF-8; indexed under this name".into(),
+    }))
 }
 
 fn io_reason(err: &walkdir::Error) -> String {
@@ -140,6 +177,15 @@ pub fn read(corpus: &Path, path: &Path) -> Read {
         line: None,
         message,
     };
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.len() > MAX_FILE_BYTES {
+            return Read::Skipped(warn(format!(
+                "file is {} MiB, over the {} MiB limit for one article; split it, skipped",
+                meta.len() >> 20,
+                MAX_FILE_BYTES >> 20
+            )));
+        }
+    }
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) => return Read::Skipped(warn(format!("cannot be read, skipped ({e})"))),

@@ -1,0 +1,1087 @@
+//! Reliability: incremental and crash-safe indexing, concurrent runs, version checks,
+//! hostile files and hostile queries. Every test runs the real `k2search` binary on
+//! a corpus it generates in a temp dir (nothing large is committed).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The article every hostile-file test puts next to the hostile one: it must always be
+/// fully indexed.
+const GOOD: &str =
+    "# Warfarin\n\nIntro text.\n\n## Interactions\n\nWarfarin interacts with vitamin K foods.\n";
+
+/// Longest any single command may take before a test calls it hung.
+const HANG_GUARD: Duration = Duration::from_secs(120);
+
+fn k2search() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_k2search"))
+}
+
+/// A corpus folder and an index folder in one temp dir.
+struct Workspace {
+    dir: TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn corpus(&self) -> PathBuf {
+        self.dir.path().join("corpus")
+    }
+
+    fn index(&self) -> PathBuf {
+        self.dir.path().join("index")
+    }
+
+    /// Writes a corpus file (folders created as needed).
+    fn write(&self, rel: impl AsRef<Path>, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.corpus().join(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(&path, bytes).expect("write corpus file");
+        path
+    }
+
+    /// Runs `k2search` with `args` followed by `--corpus` and `--index`.
+    fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = k2search();
+        cmd.args(args)
+            .arg("--corpus")
+            .arg(self.corpus())
+            .arg("--index")
+            .arg(self.index());
+        output_within(cmd, HANG_GUARD)
+    }
+
+    fn spawn_index(&self, extra: &[&str]) -> Child {
+        k2search()
+            .arg("index")
+            .args(extra)
+            .arg("--corpus")
+            .arg(self.corpus())
+            .arg("--index")
+            .arg(self.index())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn k2search index")
+    }
+
+    fn index_ok(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["index"];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        assert_success(&out);
+        out
+    }
+
+    /// The passages of the index, as JSON values.
+    fn passages(&self) -> Vec<Value> {
+        let out = self.run(&["passages", "--json"]);
+        assert_success(&out);
+        stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("passage JSON line"))
+            .collect()
+    }
+
+    /// The hits of a JSON query.
+    fn hits(&self, query: &str) -> Vec<Value> {
+        let out = self.run(&["query", "--json", "-n", "50", query]);
+        assert_success(&out);
+        json(&out)["hits"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Paths of the files that answer `query`.
+    fn hit_paths(&self, query: &str) -> Vec<String> {
+        self.hits(query)
+            .iter()
+            .map(|h| h["path"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
+/// Runs a command, killing it (and failing the test) if it outlives `limit`.
+fn output_within(mut cmd: Command, limit: Duration) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn k2search");
+    wait_within(child, limit)
+}
+
+fn wait_within(mut child: Child, limit: Duration) -> Output {
+    let started = Instant::now();
+    // Drain the pipes on threads so a chatty child never blocks on a full pipe.
+    let mut out_pipe = child.stdout.take().expect("stdout");
+    let mut err_pipe = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut out_pipe, &mut buf).ok();
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut err_pipe, &mut buf).ok();
+        buf
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > limit {
+            child.kill().ok();
+            panic!("k2search still running after {limit:?}: hung");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output {
+        status,
+        stdout: out_reader.join().expect("stdout reader"),
+        stderr: err_reader.join().expect("stderr reader"),
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(out)))
+}
+
+#[track_caller]
+fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "k2search failed ({:?})\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Exit code 2 and one line `k2search: error: …` on stderr that contains `needle`.
+#[track_caller]
+fn assert_error(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "expected exit 2; stderr: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "error must be one line: {err}");
+    assert!(lines[0].starts_with("k2search: error: "), "{err}");
+    assert!(
+        err.contains(needle),
+        "error should mention {needle:?}: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[track_caller]
+fn assert_no_panic(out: &Output) {
+    let err = stderr(out);
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
+}
+
+/// The good article is indexed with both its passages.
+#[track_caller]
+fn assert_good_indexed(ws: &Workspace) {
+    let good: Vec<Value> = ws
+        .passages()
+        .into_iter()
+        .filter(|p| p["path"] == "good.md")
+        .collect();
+    assert_eq!(good.len(), 2, "good.md passages: {good:?}");
+    assert_eq!(ws.hit_paths("warfarin vitamin")[0], "good.md");
+}
+
+/// Index a corpus of good.md plus one hostile file; returns the index run's output.
+fn index_with_hostile(ws: &Workspace, name: impl AsRef<Path>, bytes: &[u8]) -> Output {
+    ws.write("good.md", GOOD);
+    ws.write(name, bytes);
+    let out = ws.run(&["index"]);
+    assert_no_panic(&out);
+    out
+}
+
+/// A warning line on stderr that names `path` and contains `what`.
+#[track_caller]
+fn assert_warning(out: &Output, path: &str, what: &str) {
+    let err = stderr(out);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("k2search: warning: ") && l.contains(path) && l.contains(what)),
+        "expected a warning naming {path} with {what:?}; stderr: {err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Incremental and atomic indexing
+// ---------------------------------------------------------------------------------
+
+fn article(topic: &str, n: usize) -> String {
+    format!(
+        "# {topic} {n}\n\nAbout {topic} number {n}.\n\n## Dosage\n\nTake {n} mg of {topic} daily with food.\n\n## Side effects\n\nNausea may follow {topic} {n}.\n"
+    )
+}
+
+#[test]
+fn incremental_add_change_delete() {
+    let ws = Workspace::new();
+    ws.write("a.md", article("alpha", 1));
+    ws.write("b.md", article("beta", 2));
+    ws.write("sub/c.md", article("gamma", 3));
+    let out = ws.index_ok(&[]);
+    assert!(stdout(&out).contains("3 indexed"), "{}", stdout(&out));
+    let before = ws.passages().len();
+
+    ws.write("d.md", article("delta", 4));
+    ws.write("b.md", article("zeta", 2));
+    fs::remove_file(ws.corpus().join("sub/c.md")).expect("remove");
+    let out = ws.index_ok(&[]);
+    assert!(
+        stdout(&out).contains("2 indexed, 1 unchanged, 1 removed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.passages().len(), before); // one file out, one in, same shape
+    assert_eq!(ws.hit_paths("delta"), vec!["d.md"; 3]);
+    assert_eq!(ws.hit_paths("zeta"), vec!["b.md"; 3]);
+    assert!(
+        ws.hit_paths("beta").is_empty(),
+        "old content of b.md is gone"
+    );
+    assert!(ws.hit_paths("gamma").is_empty(), "deleted c.md is gone");
+    assert_eq!(ws.hit_paths("alpha"), vec!["a.md"; 3]);
+}
+
+/// Names, sizes and modification times of every file in a folder.
+fn snapshot(dir: &Path) -> BTreeMap<String, (u64, SystemTime)> {
+    fs::read_dir(dir)
+        .expect("read index dir")
+        .flatten()
+        .map(|e| {
+            let meta = e.metadata().expect("stat");
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, (meta.len(), meta.modified().expect("mtime")))
+        })
+        .collect()
+}
+
+#[test]
+fn rerun_with_nothing_changed_touches_no_index_file() {
+    let ws = Workspace::new();
+    for i in 0..20 {
+        ws.write(format!("f{i}.md"), article("omega", i));
+    }
+    ws.index_ok(&[]);
+    let before = snapshot(&ws.index());
+    let out = ws.index_ok(&[]);
+    assert!(stdout(&out).contains("nothing changed"), "{}", stdout(&out));
+    assert_eq!(snapshot(&ws.index()), before);
+
+    // Same bytes, new modification time: re-hashed, still nothing to do.
+    ws.write("f3.md", article("omega", 3));
+    let out = ws.index_ok(&[]);
+    assert!(stdout(&out).contains("nothing changed"), "{}", stdout(&out));
+}
+
+#[test]
+fn rebuild_reindexes_every_file() {
+    let ws = Workspace::new();
+    ws.write("a.md", article("alpha", 1));
+    ws.write("b.md", article("beta", 2));
+    ws.index_ok(&[]);
+    let before = ws.passages();
+    let out = ws.index_ok(&["--rebuild"]);
+    assert!(
+        stdout(&out).contains("2 indexed, 0 unchanged"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.passages(), before);
+}
+
+/// A corpus big enough that an index run takes a while (a few thousand files).
+fn big_corpus(ws: &Workspace, files: usize, topic: &str) {
+    for i in 0..files {
+        ws.write(format!("d{}/f{i:05}.md", i % 10), article(topic, i));
+    }
+}
+
+#[test]
+fn kill_9_during_index_run_keeps_previous_index() {
+    let ws = Workspace::new();
+    big_corpus(&ws, 3000, "warfarin");
+    // A first build killed before its commit leaves no index; the next run builds one.
+    let mut child = ws.spawn_index(&[]);
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().expect("kill -9");
+    child.wait().expect("reap");
+    ws.index_ok(&[]);
+    let passages = ws.passages().len();
+    assert_eq!(passages, 3000 * 3);
+
+    // Change every file so that each run below has everything to do.
+    big_corpus(&ws, 3000, "heparin");
+    for delay_ms in [50, 200, 500, 900, 1500] {
+        let mut child = ws.spawn_index(&[]);
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().expect("kill -9"); // SIGKILL on Unix
+        child.wait().expect("reap");
+        if ws.hit_paths("heparin").is_empty() {
+            // Killed before its commit: the previous index is whole.
+            assert_eq!(ws.passages().len(), passages, "after kill at {delay_ms} ms");
+            assert!(!ws.hits("warfarin").is_empty());
+        } else {
+            // The run committed before the kill: the new index is whole.
+            assert_eq!(ws.passages().len(), passages, "after kill at {delay_ms} ms");
+            assert!(ws.hits("warfarin").is_empty());
+            big_corpus(
+                &ws,
+                3000,
+                if delay_ms % 2 == 0 {
+                    "aspirin"
+                } else {
+                    "heparin"
+                },
+            );
+        }
+    }
+    // The next run recovers on its own and leaves no orphan segment files behind.
+    ws.index_ok(&[]);
+    assert_eq!(ws.passages().len(), passages);
+    assert!(ws.hits("warfarin").is_empty());
+    let out = ws.index_ok(&[]);
+    assert!(stdout(&out).contains("nothing changed"), "{}", stdout(&out));
+    assert_no_orphan_files(&ws.index());
+}
+
+/// Every segment file in the index folder belongs to a segment listed in meta.json.
+fn assert_no_orphan_files(index: &Path) {
+    let meta = fs::read_to_string(index.join("meta.json")).expect("meta.json");
+    let meta: Value = serde_json::from_str(&meta).expect("meta JSON");
+    let live: Vec<String> = meta["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .map(|s| s["segment_id"].as_str().expect("id").replace('-', ""))
+        .collect();
+    for entry in fs::read_dir(index).expect("read index").flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some((stem, _)) = name.split_once('.') else {
+            continue;
+        };
+        if stem.len() == 32 && stem.bytes().all(|b| b.is_ascii_hexdigit()) {
+            assert!(live.contains(&stem.to_string()), "orphan index file {name}");
+        }
+    }
+}
+
+#[test]
+fn second_index_run_stops_with_a_message_naming_the_lock() {
+    let ws = Workspace::new();
+    ws.write("a.md", article("alpha", 1));
+    ws.index_ok(&[]);
+    ws.write("b.md", article("beta", 2));
+    // Hold the writer lock the way a running `k2search index` does.
+    let index = tantivy::Index::open_in_dir(ws.index()).expect("open index");
+    let writer: tantivy::IndexWriter = index.writer(15_000_000).expect("writer lock");
+    let out = ws.run(&["index"]);
+    assert_error(&out, ".tantivy-writer.lock");
+    assert!(stderr(&out).contains("locked"), "{}", stderr(&out));
+    drop(writer);
+    assert_eq!(
+        ws.hit_paths("alpha"),
+        vec!["a.md"; 3],
+        "index intact while locked"
+    );
+    let out = ws.index_ok(&[]);
+    assert!(stdout(&out).contains("1 indexed"), "{}", stdout(&out));
+}
+
+#[test]
+fn two_index_runs_at_once_never_corrupt_the_index() {
+    let ws = Workspace::new();
+    big_corpus(&ws, 1500, "warfarin");
+    let first = ws.spawn_index(&[]);
+    let second = ws.spawn_index(&[]);
+    let outs = [
+        wait_within(first, HANG_GUARD),
+        wait_within(second, HANG_GUARD),
+    ];
+    for out in &outs {
+        assert_no_panic(out);
+        if !out.status.success() {
+            assert_error(out, ".tantivy-writer.lock");
+        }
+    }
+    assert!(outs.iter().any(|o| o.status.success()), "one run must win");
+    assert_eq!(ws.passages().len(), 1500 * 3);
+    let out = ws.index_ok(&[]);
+    assert!(stdout(&out).contains("nothing changed"), "{}", stdout(&out));
+}
+
+#[test]
+fn queries_keep_working_during_an_index_run() {
+    let ws = Workspace::new();
+    big_corpus(&ws, 2000, "warfarin");
+    ws.index_ok(&[]);
+    let mut child = ws.spawn_index(&["--rebuild"]);
+    let mut queries = 0;
+    loop {
+        let running = child.try_wait().expect("wait").is_none();
+        let hits = ws.hits("warfarin dosage");
+        assert_eq!(hits.len(), 50, "query {queries} during the index run");
+        queries += 1;
+        if !running {
+            break;
+        }
+    }
+    assert!(child.wait().expect("wait").success());
+    assert!(
+        queries >= 2,
+        "the index run ended before a query overlapped it"
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Versioning
+// ---------------------------------------------------------------------------------
+
+/// Rewrites the manifest in the index's commit payload as an old k2search would have.
+fn fake_old_index(index: &Path) {
+    let path = index.join("meta.json");
+    let mut meta: Value =
+        serde_json::from_str(&fs::read_to_string(&path).expect("meta")).expect("meta JSON");
+    let mut manifest: Value =
+        serde_json::from_str(meta["payload"].as_str().expect("payload")).expect("manifest JSON");
+    manifest["format"] = 0.into();
+    manifest["version"] = "0.0.1".into();
+    meta["payload"] = manifest.to_string().into();
+    fs::write(&path, meta.to_string()).expect("write meta");
+}
+
+#[test]
+fn index_from_an_old_version_asks_for_a_rebuild() {
+    let ws = Workspace::new();
+    ws.write("a.md", article("alpha", 1));
+    ws.index_ok(&[]);
+    fake_old_index(&ws.index());
+    let out = ws.run(&["query", "--json", "alpha"]);
+    assert_error(&out, "was built by k2search 0.0.1");
+    assert!(stderr(&out).contains("rebuild with `k2search index --rebuild`"));
+    assert_error(&ws.run(&["index"]), "was built by k2search 0.0.1");
+    ws.index_ok(&["--rebuild"]);
+    assert_eq!(ws.hit_paths("alpha"), vec!["a.md"; 3]);
+}
+
+#[test]
+fn default_index_from_an_old_version_is_rebuilt_on_its_own() {
+    let ws = Workspace::new();
+    ws.write("a.md", article("alpha", 1));
+    let in_repo = |args: &[&str]| {
+        let mut cmd = k2search();
+        cmd.args(args).current_dir(ws.dir.path());
+        output_within(cmd, HANG_GUARD)
+    };
+    let out = in_repo(&["query", "--json", "alpha"]); // builds index/ first
+    assert_success(&out);
+    assert_eq!(json(&out)["hits"].as_array().map(Vec::len), Some(3));
+    fake_old_index(&ws.index());
+    let out = in_repo(&["query", "--json", "alpha"]);
+    assert_success(&out);
+    assert_eq!(json(&out)["hits"].as_array().map(Vec::len), Some(3));
+    assert!(stderr(&out).contains("building it"), "{}", stderr(&out));
+}
+
+#[test]
+fn interrupted_first_build_is_not_an_index() {
+    let ws = Workspace::new();
+    ws.write("a.md", article("alpha", 1));
+    // What a first run killed before its commit leaves: an index with no commit.
+    fs::create_dir_all(ws.index()).expect("mkdir");
+    let (schema, _) = k2search::index::schema::schema();
+    tantivy::Index::create_in_dir(ws.index(), schema).expect("create");
+    assert_error(&ws.run(&["query", "alpha"]), "k2search index");
+    ws.index_ok(&[]);
+    assert_eq!(ws.hit_paths("alpha"), vec!["a.md"; 3]);
+}
+
+// ---------------------------------------------------------------------------------
+// Hostile files: each gets a warning or error naming its path, nothing panics, and
+// the good article beside it is still fully indexed.
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn empty_files_are_skipped_with_a_warning() {
+    let ws = Workspace::new();
+    ws.write("blank.md", " \n\n\t\n");
+    let out = index_with_hostile(&ws, "empty.md", b"");
+    assert_success(&out);
+    assert_warning(&out, "empty.md", "empty file");
+    assert_warning(&out, "blank.md", "empty file");
+    assert_good_indexed(&ws);
+}
+
+#[test]
+fn binary_files_are_skipped_with_a_warning() {
+    let ws = Workspace::new();
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend((0..4096u32).map(|i| (i * 7 % 251) as u8));
+    let out = index_with_hostile(&ws, "image.md", &png);
+    assert_success(&out);
+    assert_warning(&out, "image.md", "binary");
+    assert_good_indexed(&ws);
+    assert_eq!(ws.passages().len(), 2);
+}
+
+#[test]
+fn invalid_utf8_is_indexed_lossily_with_a_warning() {
+    let ws = Workspace::new();
+    let out = index_with_hostile(
+        &ws,
+        "latin1.md",
+        b"# Caf\xe9 au lait\n\n## Dosage\n\nOne caf\xe9 cup of lattewort daily.\n",
+    );
+    assert_success(&out);
+    assert_warning(&out, "latin1.md:1", "invalid UTF-8");
+    let hits = ws.hits("lattewort");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["title"], "Caf\u{FFFD} au lait");
+    assert_eq!(hits[0]["line_start"], 3);
+    assert_good_indexed(&ws);
+}
+
+#[test]
+fn utf8_bom_is_dropped() {
+    let ws = Workspace::new();
+    let out = index_with_hostile(
+        &ws,
+        "bom.md",
+        "\u{FEFF}# Bom Title\n\n## Dosage\n\nbomword text\n".as_bytes(),
+    );
+    assert_success(&out);
+    let hits = ws.hits("bomword");
+    assert_eq!(hits[0]["title"], "Bom Title");
+    assert_eq!(hits[0]["headings"], serde_json::json!(["Dosage"]));
+    assert_eq!(hits[0]["line_start"], 3);
+    assert_good_indexed(&ws);
+}
+
+/// For every passage of `path`, its `line_start` line in `text` (split at any line
+/// ending) is the heading of the passage.
+#[track_caller]
+fn assert_line_starts_at_headings(ws: &Workspace, path: &str, text: &str, expected: usize) {
+    let lines: Vec<&str> = text
+        .split("\r\n")
+        .flat_map(|l| l.split(['\n', '\r']))
+        .collect();
+    let passages: Vec<Value> = ws
+        .passages()
+        .into_iter()
+        .filter(|p| p["path"] == path)
+        .collect();
+    assert_eq!(passages.len(), expected, "{passages:?}");
+    for p in passages {
+        let Some(heading) = p["headings"].as_array().and_then(|h| h.last()) else {
+            continue;
+        };
+        let line_start = p["line_start"].as_u64().expect("line_start") as usize;
+        let line = lines[line_start - 1];
+        assert!(
+            line.contains(heading.as_str().expect("heading")),
+            "line {line_start} is {line:?}, not {heading}"
+        );
+        assert!(p["line_end"].as_u64().expect("line_end") as usize <= lines.len());
+    }
+}
+
+#[test]
+fn crlf_and_lone_cr_line_numbers_are_right() {
+    let ws = Workspace::new();
+    let crlf = "# Crlf\r\n\r\nintro\r\n\r\n## Dosage\r\n\r\ncrlfword one\r\n\r\n## Storage\r\n\r\ncrlfword two\r\n";
+    let cr = crlf
+        .replace("\r\n", "\r")
+        .replace("Crlf", "Cr")
+        .replace("crlfword", "crword");
+    let mixed = "# Mixed\n\nintro\r\n\r## Dosage\r\nmixword one\n\r\n## Storage\rmixword two\r\n";
+    ws.write("crlf.md", crlf);
+    ws.write("cr.md", &cr);
+    ws.write("mixed.md", mixed);
+    let out = index_with_hostile(
+        &ws,
+        "plain.txt",
+        b"Intro line.\r\r\nPlain Heading\rplainword body.\r",
+    );
+    assert_success(&out);
+    assert_line_starts_at_headings(&ws, "crlf.md", crlf, 3);
+    assert_line_starts_at_headings(&ws, "cr.md", &cr, 3);
+    assert_line_starts_at_headings(&ws, "mixed.md", mixed, 3);
+    let dosage = ws
+        .hits("crlfword")
+        .into_iter()
+        .find(|h| h["headings"][0] == "Dosage")
+        .expect("hit");
+    assert_eq!(
+        (dosage["line_start"].as_u64(), dosage["line_end"].as_u64()),
+        (Some(5), Some(7))
+    );
+    let dosage = ws
+        .hits("crword")
+        .into_iter()
+        .find(|h| h["headings"][0] == "Dosage")
+        .expect("hit");
+    assert_eq!(
+        (dosage["line_start"].as_u64(), dosage["line_end"].as_u64()),
+        (Some(5), Some(7))
+    );
+    assert_good_indexed(&ws);
+}
+
+#[test]
+fn unclosed_and_malformed_front_matter_warn_and_index_the_body() {
+    let ws = Workspace::new();
+    ws.write(
+        "unclosed.md",
+        "---\ntitle: Never closed\n\n## Dosage\n\nunclosedword here\n",
+    );
+    ws.write(
+        "tabs.md",
+        "---\ntitle:\t[unclosed\n\t- : :\n---\n## Dosage\n\nmalformedword here\n",
+    );
+    ws.write(
+        "scalar.md",
+        "---\njust a string\n---\n## Dosage\n\nscalarword here\n",
+    );
+    let out = index_with_hostile(
+        &ws,
+        "dashes.md",
+        b"---\n---\n---\n## Dosage\n\ndashesword\n",
+    );
+    assert_success(&out);
+    assert_warning(&out, "unclosed.md:1", "never closed");
+    assert_warning(&out, "tabs.md:", "malformed front matter");
+    assert_warning(&out, "scalar.md:2", "not a key: value mapping");
+    for (word, path) in [
+        ("unclosedword", "unclosed.md"),
+        ("malformedword", "tabs.md"),
+        ("scalarword", "scalar.md"),
+        ("dashesword", "dashes.md"),
+    ] {
+        assert_eq!(ws.hit_paths(word), vec![path], "{word}");
+    }
+    assert_good_indexed(&ws);
+}
+
+#[test]
+fn yaml_alias_bomb_and_deep_nesting_are_bounded() {
+    let ws = Workspace::new();
+    let mut bomb = String::from(
+        "---\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names: Vec<char> = ('a'..='z').collect();
+    for pair in names.windows(2) {
+        let (prev, name) = (pair[0], pair[1]);
+        bomb.push_str(&format!("{name}: &{name} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+    }
+    bomb.push_str("title: Bomb\n---\n## Dosage\n\nbombword\n");
+    ws.write("bomb.md", bomb);
+    ws.write(
+        "brackets.md",
+        format!(
+            "---\na: {}\n---\n## Dosage\n\nbracketword\n",
+            "[".repeat(100_000)
+        ),
+    );
+    ws.write(
+        "braces.md",
+        format!(
+            "---\na: {}\n---\n## Dosage\n\nbraceword\n",
+            "{a: ".repeat(50_000)
+        ),
+    );
+    let indented = |levels: usize| -> String {
+        (0..levels)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect()
+    };
+    ws.write(
+        "indented.md",
+        format!("---\n{}---\n## Dosage\n\nindentword\n", indented(700)),
+    );
+    ws.write(
+        "oversized.md",
+        format!("---\n{}---\n## Dosage\n\noversizedword\n", indented(5_000)),
+    );
+    let out = index_with_hostile(
+        &ws,
+        "anchors.md",
+        b"---\na: *nowhere\n---\n## Dosage\n\nanchorword\n",
+    );
+    assert_success(&out);
+    for (word, path) in [
+        ("bombword", "bomb.md"),
+        ("bracketword", "brackets.md"),
+        ("braceword", "braces.md"),
+        ("indentword", "indented.md"),
+        ("oversizedword", "oversized.md"),
+        ("anchorword", "anchors.md"),
+    ] {
+        assert_eq!(ws.hit_paths(word), vec![path], "{word}");
+        assert_warning(&out, path, "front matter");
+    }
+    assert_good_indexed(&ws);
+}
+
+/// 50 MB is 400,000 sections: a minute or more in a debug build, seconds in release.
+#[test]
+#[ignore = "slow in debug builds: cargo test --release --test reliability -- --ignored"]
+fn a_50_mb_markdown_file_is_indexed() {
+    let ws = Workspace::new();
+    let mut big = String::with_capacity(51 << 20);
+    let mut n = 0;
+    while big.len() < 50 << 20 {
+        big.push_str(&format!("## Section {n}\n\nParagraph {n} about bleeding risk and clotting factors, repeated to fill the file with ordinary prose.\n\n"));
+        n += 1;
+    }
+    big.push_str("## Last section\n\nthelastword is here\n");
+    let out = index_with_hostile(&ws, "big.md", big.as_bytes());
+    assert_success(&out);
+    let hits = ws.hits("thelastword");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["line_start"].as_u64(), Some(4 * n as u64 + 1));
+    assert_good_indexed(&ws);
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_skipped_with_a_warning() {
+    let ws = Workspace::new();
+    let huge = ws.write("huge.md", "# Huge\n");
+    // Sparse: costs no disk and no time to write.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&huge)
+        .and_then(|f| f.set_len(65 << 20))
+        .expect("grow file");
+    let out = index_with_hostile(&ws, "small.md", b"## Dosage\n\nsmallword\n");
+    assert_success(&out);
+    assert_warning(&out, "huge.md", "over the 64 MiB limit");
+    assert_good_indexed(&ws);
+}
+
+#[test]
+fn a_5_mb_single_line_is_indexed() {
+    let ws = Workspace::new();
+    let mut line = "lineword ".repeat(5 << 20 / 9);
+    line.push_str("endofline");
+    let out = index_with_hostile(&ws, "line.md", line.as_bytes());
+    assert_success(&out);
+    let hits = ws.hits("endofline");
+    assert!(!hits.is_empty());
+    assert!(hits
+        .iter()
+        .all(|h| h["line_start"] == 1 && h["line_end"] == 1));
+    assert_good_indexed(&ws);
+}
+
+#[test]
+fn ten_thousand_nested_block_quotes_and_lists() {
+    let ws = Workspace::new();
+    ws.write(
+        "quotes.md",
+        format!("# Quotes\n\n{}quoteword\n", "> ".repeat(10_000)),
+    );
+    ws.write(
+        "quotelines.md",
+        // One more `>` per line: 10,000 lines would be a 50 MB file; 2,000 is 2 MB.
+        (1..=2_000)
+            .map(|i| format!("{}q{i}\n", ">".repeat(i)))
+            .collect::<String>()
+            + "\nquotelinesword\n",
+    );
+    ws.write(
+        "lists.md",
+        format!("# Lists\n\n{}listword\n", "- ".repeat(10_000)),
+    );
+    ws.write(
+        "ordered.md",
+        format!("# Ordered\n\n{}orderedword\n", "1. ".repeat(10_000)),
+    );
+    let indented: String = (0..2_000)
+        .map(|i| format!("{}- level{i}\n", "  ".repeat(i)))
+        .collect();
+    let out = index_with_hostile(
+        &ws,
+        "indented.md",
+        format!("# Indented\n\n{indented}\nindentedword\n").as_bytes(),
+    );
+    assert_success(&out);
+    for (word, path) in [
+        ("quoteword", "quotes.md"),
+        ("quotelinesword", "quotelines.md"),
+        ("listword", "lists.md"),
+        ("orderedword", "ordered.md"),
+        ("indentedword", "indented.md"),
+    ] {
+        assert_eq!(ws.hit_paths(word), vec![path], "{word}");
+    }
+    assert_good_indexed(&ws);
+}
+
+#[test]
+fn a_file_of_headings_only_warns() {
+    let ws = Workspace::new();
+    let headings: String = (1..=6)
+        .map(|l| format!("{} Heading {l}\n", "#".repeat(l)))
+        .collect();
+    let out = index_with_hostile(&ws, "headings.md", headings.as_bytes());
+    assert_success(&out);
+    assert_warning(&out, "headings.md", "no text");
+    assert_good_indexed(&ws);
+    let out = ws.index_ok(&[]);
+    assert!(stdout(&out).contains("nothing changed"), "{}", stdout(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn file_names_that_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let ws = Workspace::new();
+    let name = |b: &[u8]| PathBuf::from(std::ffi::OsStr::from_bytes(b));
+    ws.write(name(b"caf\xe9.md"), "## Dosage\n\nlatinname one\n");
+    ws.write(name(b"caf\xe8.md"), "## Dosage\n\nlatinname two\n");
+    let out = index_with_hostile(&ws, name(b"sub\xff/x.md"), b"## Dosage\n\nsubdirword\n");
+    assert_success(&out);
+    assert_warning(&out, "caf\u{FFFD}.md", "not valid UTF-8");
+    assert_eq!(ws.hit_paths("subdirword"), vec!["sub\u{FFFD}/x.md"]);
+    assert!(!ws.hits("latinname").is_empty());
+    assert_good_indexed(&ws);
+    // Incremental runs keep every file's passages.
+    let before = ws.passages().len();
+    ws.write(name(b"caf\xe9.md"), "## Dosage\n\nlatinname three\n");
+    ws.index_ok(&[]);
+    assert_eq!(ws.passages().len(), before);
+    let out = ws.index_ok(&[]);
+    assert!(stdout(&out).contains("nothing changed"), "{}", stdout(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_dangling_links_are_skipped() {
+    use std::os::unix::fs::symlink;
+    let ws = Workspace::new();
+    ws.write("sub/a.md", "## Dosage\n\nlinkedword\n");
+    symlink("..", ws.corpus().join("sub/up")).expect("symlink");
+    symlink("self.md", ws.corpus().join("self.md")).expect("symlink");
+    symlink("nowhere.md", ws.corpus().join("dangling.md")).expect("symlink");
+    let out = index_with_hostile(&ws, "b.md", b"## Storage\n\nplainword\n");
+    assert_success(&out);
+    assert_warning(&out, "sub/up", "symlink loop");
+    assert_warning(&out, "self.md", "skipped");
+    assert_warning(&out, "dangling.md", "skipped");
+    assert_eq!(ws.hit_paths("linkedword"), vec!["sub/a.md"]);
+    assert_good_indexed(&ws);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_folders_are_skipped() {
+    use std::os::unix::fs::PermissionsExt;
+    let ws = Workspace::new();
+    let file = ws.write("secret.md", "## Dosage\n\nsecretword\n");
+    let dir_file = ws.write("locked/inner.md", "## Dosage\n\ninnerword\n");
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o000)).expect("chmod");
+    fs::set_permissions(
+        ws.corpus().join("locked"),
+        fs::Permissions::from_mode(0o000),
+    )
+    .expect("chmod");
+    // Root reads whatever the mode says: then there is nothing to refuse.
+    let enforced = fs::read(&file).is_err();
+    let out = index_with_hostile(&ws, "other.md", b"## Storage\n\notherword\n");
+    fs::set_permissions(
+        ws.corpus().join("locked"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .expect("chmod");
+    assert_success(&out);
+    if enforced {
+        assert_warning(&out, "secret.md", "cannot be read");
+        assert_warning(&out, "locked", "cannot be read");
+        assert!(ws.hits("secretword").is_empty());
+    } else {
+        assert!(dir_file.exists());
+        assert_eq!(ws.hit_paths("secretword"), vec!["secret.md"]);
+    }
+    assert_eq!(ws.hit_paths("otherword"), vec!["other.md"]);
+    assert_good_indexed(&ws);
+}
+
+#[test]
+fn a_corpus_that_is_a_file_is_an_error() {
+    let ws = Workspace::new();
+    fs::write(ws.dir.path().join("corpus"), GOOD).expect("write");
+    assert_error(&ws.run(&["index"]), "is a file, not a folder");
+    assert!(!ws.index().join("meta.json").exists());
+    fs::remove_file(ws.corpus()).expect("rm");
+    assert_error(&ws.run(&["index"]), "corpus");
+}
+
+#[test]
+fn a_corpus_of_hostile_files_only_is_an_error() {
+    let ws = Workspace::new();
+    ws.write("empty.md", "");
+    ws.write("bin.md", b"\0\0\0");
+    assert_error(&ws.run(&["index"]), "has no .md");
+}
+
+// ---------------------------------------------------------------------------------
+// Hostile queries: exit 0 with a JSON answer, or exit 2 with a one-line message.
+// ---------------------------------------------------------------------------------
+
+/// Runs each query; returns how many were answered (the rest were refused cleanly).
+fn run_hostile_queries(ws: &Workspace, queries: &[(&str, String)]) -> usize {
+    let mut answered = 0;
+    for (name, query) in queries {
+        let mut cmd = k2search();
+        cmd.args(["query", "--json", "--index"])
+            .arg(ws.index())
+            .arg("--")
+            .arg(query);
+        let out = output_within(cmd, HANG_GUARD);
+        assert_no_panic(&out);
+        match out.status.code() {
+            Some(0) => {
+                let answer = json(&out);
+                assert!(answer["hits"].is_array(), "{name}: {answer}");
+                assert_eq!(answer["query"].as_str(), Some(query.as_str()), "{name}");
+                answered += 1;
+            }
+            Some(2) => assert_error(&out, "query"),
+            code => panic!("{name}: exit {code:?}, stderr {}", stderr(&out)),
+        }
+    }
+    answered
+}
+
+fn indexed_workspace() -> Workspace {
+    let ws = Workspace::new();
+    ws.write("good.md", GOOD);
+    ws.write("multi.md", "# Multilingual\n\n## Arabic\n\nالوارفارين دواء\n\n## CJK\n\n华法林 抗凝药 ワルファリン\n\n## Emoji\n\npill 💊 café ñandú\n");
+    ws.index_ok(&[]);
+    ws
+}
+
+#[test]
+fn hostile_queries_operators_and_punctuation() {
+    let ws = indexed_workspace();
+    let queries: Vec<(&str, String)> = [
+        ("empty", ""),
+        ("spaces", "   "),
+        ("boolean words", "AND OR NOT"),
+        ("plus", "+"),
+        ("minus", "-"),
+        ("star", "*"),
+        ("fuzzy", "~2"),
+        ("parens", "(((("),
+        ("closing parens", "))))"),
+        ("one quote", "\""),
+        ("unbalanced quote", "\"warfarin vitamin"),
+        ("three quotes", "\"\"\""),
+        ("empty phrase", "\"\" warfarin"),
+        ("field", "title:"),
+        ("unknown fields", "a:b:c"),
+        ("field value", "title:warfarin body:\"vitamin k\""),
+        ("range", "[a TO z] {* TO *}"),
+        ("regex", "/.*/"),
+        ("boost", "warfarin^100 ^ ^^"),
+        ("escapes", "\\ \\\\ \\\" \\:"),
+        ("mixed operators", "+warfarin -vitamin AND (K OR NOT) ~2 *"),
+        ("dash option lookalike", "--rebuild"),
+        ("sql", "'; DROP TABLE passages; --"),
+        ("html", "<script>alert(1)</script>"),
+    ]
+    .into_iter()
+    .map(|(name, q)| (name, q.to_string()))
+    .collect();
+    let answered = run_hostile_queries(&ws, &queries);
+    assert_eq!(
+        answered,
+        queries.len(),
+        "every operator query gets an answer"
+    );
+}
+
+#[test]
+fn hostile_queries_long_and_unicode() {
+    let ws = indexed_workspace();
+    let queries = vec![
+        (
+            "10,000 characters",
+            "warfarin ".repeat(1_112)[..10_000].to_string(),
+        ),
+        (
+            "10,000 distinct words",
+            (0..2_000)
+                .map(|i| format!("w{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")[..10_000]
+                .to_string(),
+        ),
+        ("10,000 quotes", "\"a".repeat(5_000)),
+        ("10,000 characters no space", "x".repeat(10_000)),
+        ("10,000 emoji", "💊".repeat(10_000)),
+        ("emoji", "💊 pill 🩸".to_string()),
+        ("zwj emoji", "👩‍⚕️👨‍👩‍👧".to_string()),
+        ("arabic", "الوارفارين".to_string()),
+        ("cjk", "华法林".to_string()),
+        ("japanese", "ワルファリン".to_string()),
+        (
+            "combining marks",
+            "cafe\u{301} n\u{303}andu\u{301} z\u{308}\u{301}\u{327}".to_string(),
+        ),
+        ("lone combining marks", "\u{301}\u{303}\u{308}".repeat(100)),
+        ("rtl override", "\u{202E}nirafraw\u{202C}".to_string()),
+        (
+            "control characters",
+            "war\u{1}farin\u{7f} \t\u{1b}[31m \u{8}\u{c}".to_string(),
+        ),
+        (
+            "replacement and private use",
+            "\u{FFFD}\u{E000}\u{10FFFF}".to_string(),
+        ),
+        ("zero width", "war\u{200B}farin\u{FEFF}".to_string()),
+    ];
+    run_hostile_queries(&ws, &queries);
+    // What must be answered, and found.
+    for (query, path) in [
+        ("الوارفارين", "multi.md"),
+        ("华法林", "multi.md"),
+        ("💊 pill", "multi.md"),
+        ("warfarin ".repeat(1_000).as_str(), "good.md"),
+    ] {
+        assert_eq!(
+            ws.hit_paths(query).first().map(String::as_str),
+            Some(path),
+            "{query}"
+        );
+    }
+}
