@@ -48,6 +48,7 @@ pub mod index;
 pub mod output;
 pub mod passage;
 pub mod search;
+pub mod serve;
 pub mod source;
 
 pub use error::{Error, Result};
