@@ -41,6 +41,8 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod analyze;
 pub mod error;
 pub mod eval;
