@@ -23,7 +23,7 @@ factor x the source's files, sections and bytes. Per article and round:
 Front matter stays valid YAML (JSON-quoted strings): title, source, url and,
 when the source article had them, synonyms.
 
-Deterministic: every round uses its own random.Random(seed, round), so the
+Deterministic: round r uses random.Random(seed * 1000003 + r), so the
 output does not depend on --jobs. Memory is bounded by the source corpus
 (~25 MB of text for MedQuAD): output is streamed file by file.
 Prints a JSON summary: files, sections, intros, passages, bytes, seconds.

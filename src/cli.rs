@@ -1,6 +1,7 @@
 //! Command-line flags (clap) and the dispatch of each subcommand to the library.
 
 use std::io::{self, IsTerminal, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
@@ -10,6 +11,7 @@ use k2search::index::{self, IndexOptions, IndexReport};
 use k2search::output::{self, Format};
 use k2search::passage::Category;
 use k2search::search::{Lexicon, Ranking, SearchRequest, Searcher};
+use k2search::serve::{self, ServeConfig};
 
 const DEFAULT_CORPUS: &str = "corpus";
 const DEFAULT_INDEX: &str = "index";
@@ -32,6 +34,8 @@ enum Command {
     Passages(PassagesArgs),
     /// Measure relevance against judged queries (nDCG@k, MRR@k, P@5, Recall@k).
     Eval(EvalArgs),
+    /// Serve the HTTP API and the search page (loopback only unless told otherwise).
+    Serve(ServeArgs),
 }
 
 #[derive(Args)]
@@ -115,6 +119,21 @@ struct QueryArgs {
 }
 
 #[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    location: Location,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "IP:PORT", default_value = serve::DEFAULT_ADDR)]
+    addr: SocketAddr,
+    /// Allow this origin's pages to call the API (e.g. https://example.org, or *).
+    #[arg(long, value_name = "ORIGIN")]
+    cors: Option<String>,
+    /// Log nothing (by default one line per request goes to stderr).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args)]
 struct PassagesArgs {
     #[command(flatten)]
     location: Location,
@@ -172,6 +191,7 @@ pub fn run() -> Result<(), Failure> {
         Command::Query(args) => run_query(args),
         Command::Passages(args) => run_passages(args),
         Command::Eval(args) => run_eval(args),
+        Command::Serve(args) => run_serve(args),
     }
 }
 
@@ -337,4 +357,38 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
         "all", report.ndcg, report.mrr, report.p5, report.recall, report.queries, report.k
     )?;
     Ok(())
+}
+
+fn run_serve(args: ServeArgs) -> Result<(), Failure> {
+    let config = ServeConfig {
+        cors: args
+            .cors
+            .as_deref()
+            .map(serve::parse_cors_origin)
+            .transpose()?,
+        quiet: args.quiet,
+        ..ServeConfig::default()
+    };
+    let searcher = open_searcher(&args.location)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Error(format!("cannot start the server runtime: {e}")))?;
+    runtime.block_on(async {
+        let listener = serve::bind(args.addr).await?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Failure::Error(format!("cannot read the bound address: {e}")))?;
+        // The first line of stdout is the URL: scripts and tests read the port from it.
+        let mut out = io::stdout().lock();
+        writeln!(
+            out,
+            "k2search: serving {} on http://{addr}/",
+            searcher.dir().display()
+        )?;
+        out.flush()?;
+        drop(out);
+        serve::serve_on(listener, searcher, config).await?;
+        Ok(())
+    })
 }

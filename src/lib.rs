@@ -41,6 +41,8 @@
 //! # }
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod analyze;
 pub mod error;
 pub mod eval;
@@ -48,6 +50,7 @@ pub mod index;
 pub mod output;
 pub mod passage;
 pub mod search;
+pub mod serve;
 pub mod source;
 
 pub use error::{Error, Result};

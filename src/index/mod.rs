@@ -297,7 +297,8 @@ fn read_changes(
                         warnings.push(Warning {
                             path: rel.clone(),
                             line: None,
-                            message: "no text to index (only headings or markup); nothing indexed".into(),
+                            message: "no text to index (only headings or markup); nothing indexed"
+                                .into(),
                         });
                     }
                     let record = FileRecord {

@@ -1,0 +1,415 @@
+//! The JSON routes: search (GET and POST), one passage, health and stats, and the
+//! conversion of every failure into `{"error": "..."}` with its status code.
+
+use std::fs;
+use std::path::Path;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{OriginalUri, Path as UrlPath, Query, State};
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::Count;
+use tantivy::query::TermQuery;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{ReloadPolicy, Term};
+
+use crate::error::Error;
+use crate::index;
+use crate::output::{self, Format};
+use crate::passage::{Category, Passage};
+use crate::search::{SearchRequest, Searcher, MAX_QUERY_BYTES};
+
+/// A URL query string longer than this is refused with 414 before it is decoded:
+/// room for a query at the cap, percent-encoded, plus the other parameters.
+const MAX_QUERY_STRING_BYTES: usize = 3 * MAX_QUERY_BYTES + 1024;
+
+/// What every handler shares: the searcher (a cheap handle).
+#[derive(Clone)]
+pub(super) struct AppState {
+    searcher: Searcher,
+}
+
+impl AppState {
+    pub(super) fn new(searcher: Searcher) -> AppState {
+        AppState { searcher }
+    }
+}
+
+/// A failed request: a status and a one-line message, sent as `{"error": message}`.
+#[derive(Debug)]
+pub(super) struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        let status = match e {
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, e.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        error_response(self.status, &self.message)
+    }
+}
+
+/// The JSON error body every failure uses.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
+/// `{"error": message}` with `status`.
+pub(super) fn error_response(status: StatusCode, message: &str) -> Response {
+    json_response(status, &ErrorBody { error: message })
+}
+
+fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => json_bytes(status, body),
+        Err(e) => internal(format!("cannot encode the answer: {e}")).into_response(),
+    }
+}
+
+fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn internal(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+}
+
+/// Runs blocking index work off the async threads; a panic in it becomes a 500.
+async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, Error> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(_) => Err(internal(
+            "the search failed unexpectedly; see the server log",
+        )),
+    }
+}
+
+// ------------------------------------------------------------------------ search
+
+/// The search fields as sent, before validation: `q` is required, the rest optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchBody {
+    #[serde(alias = "query")]
+    q: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+    section: Option<String>,
+    per_file: Option<usize>,
+    explain: Option<bool>,
+}
+
+impl SearchBody {
+    /// Validates the fields into a request; the searcher checks the ranges.
+    fn into_request(self) -> Result<SearchRequest, ApiError> {
+        let query = self
+            .q
+            .ok_or_else(|| ApiError::bad_request("missing q: give the query as q=..."))?;
+        let defaults = SearchRequest::default();
+        let section = match self.section.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(name) => Some(parse_section(name)?),
+        };
+        Ok(SearchRequest {
+            query,
+            limit: self.limit.unwrap_or(defaults.limit),
+            offset: self.offset.unwrap_or(defaults.offset),
+            section,
+            per_file: self.per_file,
+            explain: self.explain.unwrap_or(false),
+        })
+    }
+}
+
+fn parse_section(name: &str) -> Result<Category, ApiError> {
+    Category::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        ApiError::bad_request(format!(
+            "unknown section {name:?}; use one of {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// Parses a whole-number parameter, naming it in the error.
+fn parse_count(name: &str, value: &str) -> Result<usize, ApiError> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("{name} must be a whole number, got {value:?}")))
+}
+
+/// `GET /search?q=...&limit=...&offset=...&section=...&per_file=...`; unknown
+/// parameters are ignored (cache busters), repeated ones: the last wins.
+pub(super) async fn search_get(
+    State(app): State<AppState>,
+    uri: Uri,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    if uri.query().map_or(0, str::len) > MAX_QUERY_STRING_BYTES {
+        return Err(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            format!("the query string is over {MAX_QUERY_STRING_BYTES} bytes; queries are capped at {MAX_QUERY_BYTES} bytes"),
+        ));
+    }
+    let Query(params) = params
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    let mut body = SearchBody::default();
+    for (name, value) in params {
+        match name.as_str() {
+            "q" | "query" => body.q = Some(value),
+            "limit" => body.limit = Some(parse_count("limit", &value)?),
+            "offset" => body.offset = Some(parse_count("offset", &value)?),
+            "per_file" => body.per_file = Some(parse_count("per_file", &value)?),
+            "section" => body.section = Some(value),
+            _ => {}
+        }
+    }
+    run_search(app, body.into_request()?).await
+}
+
+/// `POST /search` with a JSON body `{"q": ..., "limit": ..., ...}` (any content type).
+pub(super) async fn search_post(
+    State(app): State<AppState>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+    let body: SearchBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(format!("bad JSON body: {e}")))?;
+    run_search(app, body.into_request()?).await
+}
+
+/// Searches on a blocking thread and answers with the same JSON as `query --json`.
+async fn run_search(app: AppState, request: SearchRequest) -> Result<Response, ApiError> {
+    request.validate()?;
+    let searcher = app.searcher;
+    let body = blocking(move || {
+        let response = searcher.search(&request)?;
+        let mut body = Vec::with_capacity(4096);
+        let corpus = &searcher.manifest().corpus;
+        output::print_response(&mut body, &response, corpus, Format::Json)
+            .map_err(|e| Error::io("cannot encode", Path::new("the search response"), e))?;
+        Ok(body)
+    })
+    .await?;
+    Ok(json_bytes(StatusCode::OK, body))
+}
+
+// ----------------------------------------------------------------------- passage
+
+/// A passage in full, with the citation a page shows for it.
+#[derive(Serialize)]
+struct PassageView {
+    #[serde(flatten)]
+    passage: Passage,
+    /// `corpus/file.txt:12-30 › Heading › Sub`.
+    citation: String,
+}
+
+/// `GET /passages/{id}`.
+pub(super) async fn passage(
+    State(app): State<AppState>,
+    id: Result<UrlPath<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let UrlPath(id) = id.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    if id.len() > 256 {
+        return Err(ApiError::bad_request("passage ids are at most 256 bytes"));
+    }
+    let searcher = app.searcher;
+    let wanted = id.clone();
+    let found = blocking(move || {
+        let passage = searcher.passage(&wanted)?;
+        Ok(passage.map(|p| {
+            let citation = output::citation(
+                &searcher.manifest().corpus,
+                &p.path,
+                p.line_start,
+                p.line_end,
+                &p.headings,
+            );
+            PassageView {
+                passage: p,
+                citation,
+            }
+        }))
+    })
+    .await?;
+    match found {
+        Some(view) => Ok(json_response(StatusCode::OK, &view)),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no passage with id {id:?}; ids come from search hits"),
+        )),
+    }
+}
+
+// ---------------------------------------------------------------- health, stats
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    passages: u64,
+}
+
+/// `GET /health`: cheap, touches no disk.
+pub(super) async fn health(State(app): State<AppState>) -> Response {
+    let health = Health {
+        status: "ok",
+        passages: app.searcher.num_passages(),
+    };
+    json_response(StatusCode::OK, &health)
+}
+
+/// The body of `GET /stats`.
+#[derive(Serialize)]
+struct Stats {
+    /// Source files in the index.
+    files: usize,
+    /// Passages in the index.
+    passages: u64,
+    /// Size of the index folder's files.
+    index_bytes: u64,
+    /// When the index was last written (RFC 3339).
+    built_at: String,
+    /// The k2search version that wrote it.
+    version: String,
+    /// The corpus folder it was built from.
+    corpus: String,
+    /// The section categories that have passages, in [`Category::ALL`] order.
+    categories: Vec<&'static str>,
+}
+
+/// `GET /stats`. Read from disk on each call, so it describes the index as it is now
+/// (the searcher's manifest is the one it was opened with).
+pub(super) async fn stats(State(app): State<AppState>) -> Result<Response, ApiError> {
+    let searcher = app.searcher;
+    let stats = blocking(move || current_stats(&searcher)).await?;
+    Ok(json_response(StatusCode::OK, &stats))
+}
+
+fn current_stats(searcher: &Searcher) -> Result<Stats, Error> {
+    let dir = searcher.dir();
+    let open = index::open(dir)?;
+    let reader = open
+        .index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(|e| Error::tantivy(dir, e))?;
+    let tantivy_searcher = reader.searcher();
+    let mut categories = Vec::new();
+    for category in Category::ALL {
+        let term = Term::from_field_text(open.fields.category, category.as_str());
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let count = tantivy_searcher
+            .search(&query, &Count)
+            .map_err(|e| Error::tantivy(dir, e))?;
+        if count > 0 {
+            categories.push(category.as_str());
+        }
+    }
+    Ok(Stats {
+        files: open.manifest.files.len(),
+        passages: tantivy_searcher.num_docs(),
+        index_bytes: folder_bytes(dir),
+        built_at: open.manifest.built_at,
+        version: open.manifest.version,
+        corpus: open.manifest.corpus,
+        categories,
+    })
+}
+
+/// Total size of the files directly in `dir` (an index folder is flat).
+fn folder_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+// --------------------------------------------------------------------- fallback
+
+/// Any route not listed: 404, naming what was asked for.
+pub(super) async fn not_found(method: Method, OriginalUri(path): OriginalUri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!(
+            "no route {method} {}; see GET /search, /passages/{{id}}, /health, /stats",
+            path.path()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_needs_q() {
+        let err = SearchBody::default().into_request().unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn body_defaults_and_section() {
+        let body: SearchBody =
+            serde_json::from_str(r#"{"query": "warfarin", "section": "interactions"}"#).unwrap();
+        let request = body.into_request().unwrap();
+        assert_eq!(request.limit, SearchRequest::default().limit);
+        assert_eq!(request.section, Some(Category::Interactions));
+    }
+
+    #[test]
+    fn unknown_section_and_fields_are_refused() {
+        let body: SearchBody = serde_json::from_str(r#"{"q": "x", "section": "nope"}"#).unwrap();
+        assert!(body.into_request().is_err());
+        assert!(serde_json::from_str::<SearchBody>(r#"{"q": "x", "limt": 3}"#).is_err());
+        assert!(serde_json::from_str::<SearchBody>(r#"{"q": "x", "limit": -3}"#).is_err());
+    }
+
+    #[test]
+    fn counts_must_be_numbers() {
+        assert_eq!(parse_count("limit", " 7").unwrap(), 7);
+        assert!(parse_count("limit", "ten").is_err());
+        assert!(parse_count("offset", "-1").is_err());
+    }
+}

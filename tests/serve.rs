@@ -1,0 +1,664 @@
+//! Integration tests of `k2search serve`: each starts the real binary on a free
+//! loopback port (`--addr 127.0.0.1:0`; the server prints its URL on stdout) over an
+//! index of a temporary copy of the bundled corpus, and talks HTTP to it.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use k2search::passage::Passage;
+use k2search::search::SearchResponse;
+use serde_json::Value;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
+const BIN: &str = env!("CARGO_BIN_EXE_k2search");
+
+/// A temporary corpus (a copy of the seeds) and its index.
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("corpus");
+        fs::create_dir(&corpus).unwrap();
+        for entry in fs::read_dir(CORPUS).unwrap() {
+            let entry = entry.unwrap();
+            fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
+        }
+        let fixture = Fixture { dir };
+        fixture.index(&[]);
+        fixture
+    }
+
+    fn corpus(&self) -> PathBuf {
+        self.dir.path().join("corpus")
+    }
+
+    fn index_dir(&self) -> PathBuf {
+        self.dir.path().join("index")
+    }
+
+    /// Runs `k2search index` on the fixture; panics with its stderr on failure.
+    fn index(&self, extra: &[&str]) -> Output {
+        let out = self.k2search(&["index", "--quiet"], extra);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    fn k2search(&self, args: &[&str], extra: &[&str]) -> Output {
+        Command::new(BIN)
+            .args(args)
+            .arg("--corpus")
+            .arg(self.corpus())
+            .arg("--index")
+            .arg(self.index_dir())
+            .args(extra)
+            .output()
+            .unwrap()
+    }
+
+    fn serve(&self, extra: &[&str]) -> Server {
+        static SERVERS: AtomicUsize = AtomicUsize::new(0);
+        let n = SERVERS.fetch_add(1, Ordering::Relaxed);
+        let log = self.dir.path().join(format!("serve-{n}.log"));
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--index"])
+            .arg(self.index_dir())
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        let stdout = child.stdout.take().unwrap();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base = match line.find("http://") {
+            Some(at) => line[at..].trim().trim_end_matches('/').to_string(),
+            None => {
+                let _ = child.kill();
+                panic!(
+                    "no URL on stdout: {line:?}; stderr: {}",
+                    fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+        };
+        Server {
+            child,
+            base,
+            log,
+            agent: agent(),
+        }
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// A running server; killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+    agent: ureq::Agent,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response: status, headers of interest, body.
+struct Answer {
+    status: u16,
+    content_type: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Asserts a JSON error with `status` and returns its message.
+    fn error(&self, status: u16) -> String {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert!(
+            self.content_type.starts_with("application/json"),
+            "{}",
+            self.content_type
+        );
+        match self.json().get("error") {
+            Some(Value::String(message)) if !message.is_empty() => message.clone(),
+            other => panic!("no error message: {other:?} in {}", self.body),
+        }
+    }
+}
+
+fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    Answer {
+        status: response.status().as_u16(),
+        content_type,
+        headers,
+        body: response.body_mut().read_to_string().unwrap_or_default(),
+    }
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn get(&self, path: &str) -> Answer {
+        answer(self.agent.get(self.url(path)).call().unwrap())
+    }
+
+    fn get_with(&self, path: &str, header: (&str, &str)) -> Answer {
+        let request = self.agent.get(self.url(path)).header(header.0, header.1);
+        answer(request.call().unwrap())
+    }
+
+    fn post(&self, path: &str, body: &str) -> Answer {
+        let request = self
+            .agent
+            .post(self.url(path))
+            .header("content-type", "application/json");
+        answer(request.send(body).unwrap())
+    }
+
+    fn method(&self, method: &str, path: &str) -> Answer {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(self.url(path))
+            .body(())
+            .unwrap();
+        answer(self.agent.run(request).unwrap())
+    }
+
+    fn search(&self, query_string: &str) -> SearchResponse {
+        let answer = self.get(&format!("/search?{query_string}"));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        serde_json::from_str(&answer.body).unwrap()
+    }
+
+    fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+// ---------------------------------------------------------------------- routes
+
+#[test]
+fn get_search_returns_cited_hits() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let response = server.search("q=warfarin&limit=3");
+    assert_eq!(response.query, "warfarin");
+    assert_eq!((response.limit, response.offset), (3, 0));
+    assert!(response.total_hits >= 3, "{}", response.total_hits);
+    assert_eq!(response.hits.len(), 3);
+    for (i, hit) in response.hits.iter().enumerate() {
+        assert_eq!(hit.rank, i + 1);
+        assert!(hit.path.ends_with(".txt"), "{}", hit.path);
+        assert!(hit.line_start >= 1 && hit.line_end >= hit.line_start);
+        assert!(hit.text.to_lowercase().contains("warfarin"), "{}", hit.text);
+    }
+    assert!(response.hits[0].snippet_html.contains("<mark>"));
+}
+
+#[test]
+fn search_json_is_the_same_as_query_json() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let over_http = server.search("q=vitamin+k2+dose&limit=5");
+    let out = fixture.k2search(&["query", "--json", "-n", "5", "vitamin k2 dose"], &[]);
+    assert!(out.status.success());
+    let from_cli: SearchResponse = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(over_http.hits, from_cli.hits);
+    assert_eq!(over_http.total_hits, from_cli.total_hits);
+}
+
+#[test]
+fn post_search_takes_a_json_body() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let body =
+        r#"{"q": "warfarin", "limit": 2, "offset": 1, "section": "interactions", "per_file": 5}"#;
+    let posted = server.post("/search", body);
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let posted: SearchResponse = serde_json::from_str(&posted.body).unwrap();
+    let got = server.search("q=warfarin&limit=2&offset=1&section=interactions&per_file=5");
+    assert_eq!(posted.hits, got.hits);
+    assert!(!posted.hits.is_empty());
+    assert!(posted
+        .hits
+        .iter()
+        .all(|h| h.category.as_str() == "interactions"));
+}
+
+#[test]
+fn pagination_continues_where_the_last_page_ended() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let all = server.search("q=vitamin&limit=6");
+    let first = server.search("q=vitamin&limit=3");
+    let second = server.search("q=vitamin&limit=3&offset=3");
+    let ids = |r: &SearchResponse| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+    assert_eq!([ids(&first), ids(&second)].concat(), ids(&all));
+    assert_eq!(second.hits[0].rank, 4);
+    assert_eq!(second.total_hits, all.total_hits);
+}
+
+#[test]
+fn per_file_caps_hits_from_one_file() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let response = server.search("q=vitamin&limit=20&per_file=1");
+    let mut paths: Vec<&str> = response.hits.iter().map(|h| h.path.as_str()).collect();
+    let n = paths.len();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), n);
+}
+
+#[test]
+fn passage_route_returns_the_passage_and_its_citation() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let hit = server.search("q=warfarin&limit=1").hits.remove(0);
+    let answer = server.get(&format!("/passages/{}", hit.id));
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let passage: Passage = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(passage.id, hit.id);
+    assert_eq!(passage.text, hit.text);
+    let citation = answer.json()["citation"].as_str().unwrap().to_string();
+    let lines = format!("{}:{}-{}", hit.path, hit.line_start, hit.line_end);
+    assert!(citation.contains(&lines), "{citation}");
+    assert!(citation.ends_with(hit.headings.last().unwrap().as_str()));
+}
+
+#[test]
+fn health_and_stats() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let health = server.get("/health").json();
+    assert_eq!(health["status"], "ok");
+    let passages = health["passages"].as_u64().unwrap();
+    assert!(passages > 0);
+
+    let stats = server.get("/stats").json();
+    assert_eq!(stats["files"], 5);
+    assert_eq!(stats["passages"].as_u64(), Some(passages));
+    assert!(stats["index_bytes"].as_u64().unwrap() > 0);
+    assert!(stats["built_at"].as_str().unwrap().starts_with("20"));
+    assert_eq!(stats["version"], env!("CARGO_PKG_VERSION"));
+    let categories = stats["categories"].as_array().unwrap();
+    assert!(
+        categories.iter().any(|c| c == "interactions"),
+        "{categories:?}"
+    );
+}
+
+#[test]
+fn the_page_and_its_assets_are_served() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    for (path, kind, needle) in [
+        ("/", "text/html", "<html"),
+        ("/app.css", "text/css", "{"),
+        ("/app.js", "text/javascript", "/search"),
+    ] {
+        let answer = server.get(path);
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(
+            answer.content_type.starts_with(kind),
+            "{path}: {}",
+            answer.content_type
+        );
+        assert!(answer.body.contains(needle), "{path}");
+    }
+}
+
+// ---------------------------------------------------------------------- errors
+
+#[test]
+fn bad_search_parameters_are_400_with_a_message() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let cases = [
+        ("/search", "missing q"),
+        ("/search?limit=3", "missing q"),
+        ("/search?q=x&limit=0", "limit"),
+        ("/search?q=x&limit=100000", "limit"),
+        ("/search?q=x&limit=ten", "limit"),
+        ("/search?q=x&limit=-1", "limit"),
+        ("/search?q=x&offset=abc", "offset"),
+        ("/search?q=x&offset=99999999", "offset"),
+        ("/search?q=x&per_file=0", "per_file"),
+        ("/search?q=x&section=bogus", "unknown section"),
+    ];
+    for (path, expected) in cases {
+        let message = server.get(path).error(400);
+        assert!(message.contains(expected), "{path}: {message}");
+    }
+}
+
+#[test]
+fn over_long_queries_are_refused() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    // Over the query cap but a modest URL: 400 from validation.
+    let long = "a".repeat(k2search::search::MAX_QUERY_BYTES + 1);
+    let message = server.get(&format!("/search?q={long}")).error(400);
+    assert!(message.contains("query"), "{message}");
+    let body = serde_json::json!({ "q": long }).to_string();
+    server.post("/search", &body).error(400);
+    // A URL far over it: 414 before decoding.
+    let huge = "%41".repeat(17_000);
+    server.get(&format!("/search?q={huge}")).error(414);
+}
+
+#[test]
+fn bad_bodies_are_400_and_big_ones_413() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let message = server.post("/search", r#"{"q": "warfarin""#).error(400);
+    assert!(message.contains("JSON"), "{message}");
+    server
+        .post("/search", r#"{"q": "x", "limt": 3}"#)
+        .error(400);
+    server
+        .post("/search", r#"{"q": "x", "limit": -3}"#)
+        .error(400);
+    server
+        .post("/search", r#"{"q": "x", "limit": 0}"#)
+        .error(400);
+    server.post("/search", r#"{"limit": 3}"#).error(400);
+    server.post("/search", r#"["warfarin"]"#).error(400);
+    server.post("/search", "").error(400);
+    let big = format!(r#"{{"q": "{}"}}"#, "a".repeat(200_000));
+    let message = server.post("/search", &big).error(413);
+    assert!(message.contains("bytes"), "{message}");
+}
+
+#[test]
+fn unknown_routes_passages_and_methods() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    let message = server.get("/nope").error(404);
+    assert!(message.contains("/nope"), "{message}");
+    server.get("/search/extra").error(404);
+    server.get("/passages/0000000000000000").error(404);
+    server.get("/passages/%FF%FE").error(400);
+    let answer = server.method("DELETE", "/search");
+    answer.error(405);
+    assert!(answer.header("allow").unwrap_or("").contains("GET"));
+    server.method("POST", "/health").error(405);
+    server.method("PUT", "/passages/x").error(405);
+}
+
+#[test]
+fn odd_input_never_breaks_the_server() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    for q in [
+        "%22",
+        "%22%22%22",
+        "(((",
+        "AND+OR+NOT",
+        "-",
+        "*",
+        "%00",
+        "%F0%9F%92%8A",
+        "q%3Dx",
+        "%E2%80%8B",
+        "a%22b%22c%22",
+        "++++",
+        "%5C",
+    ] {
+        let answer = server.get(&format!("/search?q={q}"));
+        assert_eq!(answer.status, 200, "q={q}: {}", answer.body);
+    }
+    server.get("/search?q=x&q=warfarin&section=").json();
+    assert_eq!(server.get("/health").status, 200);
+}
+
+// ------------------------------------------------------------- CORS, logging
+
+#[test]
+fn cors_is_off_by_default_and_on_for_the_given_origin() {
+    let fixture = Fixture::new();
+    let origin = ("origin", "https://health.example");
+    let closed = fixture.serve(&[]);
+    let answer = closed.get_with("/search?q=warfarin", origin);
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("access-control-allow-origin"), None);
+
+    let open = fixture.serve(&["--cors", "https://health.example"]);
+    let answer = open.get_with("/search?q=warfarin", origin);
+    assert_eq!(
+        answer.header("access-control-allow-origin"),
+        Some("https://health.example")
+    );
+    let error = open.get_with("/search", origin);
+    error.error(400);
+    assert!(error.header("access-control-allow-origin").is_some());
+}
+
+#[test]
+fn a_bad_cors_origin_is_a_usage_error() {
+    let fixture = Fixture::new();
+    let out = fixture.k2search(&["serve", "--cors", "not an origin"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--cors"));
+}
+
+#[test]
+fn one_log_line_per_request_unless_quiet() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&[]);
+    server.get("/health");
+    server.get("/search?q=secret+condition");
+    server.get("/nope");
+    // A request is logged before its answer is sent: the log is complete here.
+    let log = server.log();
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("GET /health 200 ") && l.ends_with("ms")),
+        "{log}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("GET /search 200 ")),
+        "{log}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("GET /nope 404 ")),
+        "{log}"
+    );
+    assert!(!log.contains("secret"), "queries must not be logged: {log}");
+
+    let quiet = fixture.serve(&["--quiet"]);
+    quiet.get("/health");
+    quiet.get("/nope");
+    assert_eq!(quiet.log(), "");
+}
+
+// ------------------------------------------------------------------ live index
+
+#[test]
+fn no_request_fails_while_the_index_is_rebuilt() {
+    let fixture = Fixture::new();
+    let server = Arc::new(fixture.serve(&["--quiet"]));
+    let done = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicUsize::new(0));
+    let queries = [
+        "warfarin",
+        "vitamin k2 dose",
+        "side effects",
+        "pregnancy",
+        "mk-7",
+    ];
+    let clients: Vec<_> = (0..8)
+        .map(|i| {
+            let (server, done, served) = (server.clone(), done.clone(), served.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                while !done.load(Ordering::Relaxed) || n < 5 {
+                    let q = queries[(i + n) % queries.len()].replace(' ', "+");
+                    let answer = server.get(&format!("/search?q={q}&limit=5"));
+                    assert_eq!(answer.status, 200, "{}", answer.body);
+                    let response: SearchResponse = serde_json::from_str(&answer.body).unwrap();
+                    assert!(
+                        !response.hits.is_empty(),
+                        "no hits for {q} during the rebuild"
+                    );
+                    if n % 4 == 0 {
+                        let passage = server.get(&format!("/passages/{}", response.hits[0].id));
+                        // A passage can vanish between the search and this call only
+                        // if its file changed; a rebuild keeps ids stable.
+                        assert_eq!(passage.status, 200, "{}", passage.body);
+                        assert_eq!(server.get("/stats").status, 200);
+                    }
+                    n += 1;
+                    served.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for _ in 0..3 {
+        fixture.index(&["--rebuild"]);
+    }
+    done.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.join().expect("a client saw a failed request");
+    }
+    assert!(served.load(Ordering::Relaxed) >= 40);
+}
+
+#[test]
+fn a_running_server_sees_new_passages_after_index() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&["--quiet"]);
+    let word = "zymotrexafol";
+    assert_eq!(server.search(&format!("q={word}")).total_hits, 0);
+    let passages_before = server.get("/stats").json()["passages"].as_u64().unwrap();
+
+    fs::write(
+        fixture.corpus().join("new-article.md"),
+        format!("# Zymotrexafol\n\n## Dosage\nTake {word} once a day with food.\n"),
+    )
+    .unwrap();
+    fixture.index(&[]);
+
+    // The reader polls the index for new commits (about every half second); a generous
+    // deadline keeps this from being a timing test. The time taken is printed.
+    let started = Instant::now();
+    let hit = loop {
+        let response = server.search(&format!("q={word}"));
+        if let Some(hit) = response.hits.into_iter().next() {
+            break hit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server never saw the new passage"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    eprintln!("new passage visible after {:?}", started.elapsed());
+    assert_eq!(hit.path, "new-article.md");
+    assert_eq!(hit.headings, ["Dosage"]);
+    let stats = server.get("/stats").json();
+    assert_eq!(stats["files"], 6);
+    assert!(stats["passages"].as_u64().unwrap() > passages_before);
+
+    // And a removed file's passages go away.
+    fs::remove_file(fixture.corpus().join("new-article.md")).unwrap();
+    fixture.index(&[]);
+    let started = Instant::now();
+    while server.search(&format!("q={word}")).total_hits > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the passage never went away"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// --------------------------------------------------------------------- browser
+
+/// The search page in a real headless browser: `web/e2e.mjs` (playwright-core driving
+/// Debian's chromium) types a query, checks cited results, opens a passage. Needs
+/// `chromium` and `npm ci` in `web/`; skipped without them, except under CI, where
+/// their absence is a failure.
+#[test]
+fn the_search_page_works_in_a_headless_browser() {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let ready = Path::new(&chromium).is_file()
+        && web.join("node_modules/playwright-core").is_dir()
+        && Command::new("node").arg("--version").output().is_ok();
+    if !ready {
+        let why = "browser test needs node, chromium and `npm ci` in web/";
+        assert!(std::env::var_os("CI").is_none(), "{why} (CI is set)");
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let fixture = Fixture::new();
+    let server = fixture.serve(&["--quiet"]);
+    let shot = std::env::var("K2SEARCH_SCREENSHOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| fixture.dir.path().join("page.png"));
+    let out = Command::new("node")
+        .arg(web.join("e2e.mjs"))
+        .arg(&server.base)
+        .arg(&shot)
+        .env("CHROMIUM", &chromium)
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("{report}");
+    assert!(out.status.success(), "e2e.mjs failed:\n{report}");
+    assert!(shot.is_file(), "no screenshot at {}", shot.display());
+}
