@@ -5,6 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+mod common;
+
 use assert_cmd::Command;
 use k2search::passage::{Kind, Passage};
 use k2search::search::SearchResponse;
@@ -67,25 +69,6 @@ impl Repo {
             String::from_utf8_lossy(&out.stderr)
         );
         serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-/// A file of the team's shared folder (`../shared`, or `$K2SEARCH_SHARED`). It is
-/// read from there, never copied into the repository; without it the test says so
-/// and passes (CI sets `K2SEARCH_SHARED`, see `.ci/run`).
-fn shared_file(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("K2SEARCH_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    let path = root.join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: {} not found (set K2SEARCH_SHARED)",
-            path.display()
-        );
-        None
     }
 }
 
@@ -450,7 +433,7 @@ fn incompatible_index_asks_for_rebuild() {
 
 #[test]
 fn seed_dev_set_floor() {
-    let Some(qrels) = shared_file("eval/seed-queries.jsonl") else {
+    let Some(qrels) = common::shared("eval/seed-queries.jsonl") else {
         return;
     };
     let repo = Repo::new();

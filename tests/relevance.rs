@@ -2,8 +2,9 @@
 //! explain), and the relevance floors of the judged sets: a ranking regression fails
 //! the build. They run the real binary.
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
+
+mod common;
 
 use assert_cmd::Command;
 use k2search::eval::EvalReport;
@@ -190,24 +191,6 @@ fn user_lexicon_replaces_the_bundled_one() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("syn.txt:2:"));
 }
 
-/// A file of the team's shared folder (`../shared`, or `$K2SEARCH_SHARED`), read in
-/// place. Without it the floor tests say so and pass (CI sets `K2SEARCH_SHARED`).
-fn shared(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("K2SEARCH_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(ROOT).join("../shared"));
-    let path = root.join(rel);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!(
-            "skipped: {} not found (set K2SEARCH_SHARED)",
-            path.display()
-        );
-        None
-    }
-}
-
 fn eval_report(args: &[&str]) -> EvalReport {
     let out = run(args);
     assert!(
@@ -220,7 +203,7 @@ fn eval_report(args: &[&str]) -> EvalReport {
 
 #[test]
 fn seed_dev_set_floors() {
-    let Some(qrels) = shared("eval/seed-queries.jsonl") else {
+    let Some(qrels) = common::shared("eval/seed-queries.jsonl") else {
         return;
     };
     let report = eval_report(&["eval", "--json", qrels.to_str().unwrap()]);
@@ -230,7 +213,7 @@ fn seed_dev_set_floors() {
 
 #[test]
 fn medquad_judged_set_floors() {
-    let Some(medquad) = shared("corpora/medquad") else {
+    let Some(medquad) = common::shared("corpora/medquad") else {
         return;
     };
     let index = tempfile::tempdir().unwrap();
