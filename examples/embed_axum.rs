@@ -27,7 +27,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
 
     let app = Router::new()
-        .route("/", get(|| async { "my health site; search lives under /search-api" }))
+        .route(
+            "/",
+            get(|| async { "my health site; search lives under /search-api" }),
+        )
         .nest("/search-api", serve::router(searcher, config));
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;

@@ -53,8 +53,18 @@ fn run(index: &std::path::Path, query: &str) -> Result<(), Box<dyn std::error::E
     let corpus = &searcher.manifest().corpus;
     for hit in &response.hits {
         // The citation: corpus/file.txt:12-30 › Heading › Sub
-        let cite = citation(corpus, &hit.path, hit.line_start, hit.line_end, &hit.headings);
-        writeln!(out, "\n{}. {} [{:.2}]\n   {cite}", hit.rank, hit.title, hit.score)?;
+        let cite = citation(
+            corpus,
+            &hit.path,
+            hit.line_start,
+            hit.line_end,
+            &hit.headings,
+        );
+        writeln!(
+            out,
+            "\n{}. {} [{:.2}]\n   {cite}",
+            hit.rank, hit.title, hit.score
+        )?;
         let snippet = hit.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
         writeln!(out, "   {snippet}")?;
     }

@@ -323,7 +323,11 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
 
 fn run_serve(args: ServeArgs) -> Result<(), Failure> {
     let config = ServeConfig {
-        cors: args.cors.as_deref().map(serve::parse_cors_origin).transpose()?,
+        cors: args
+            .cors
+            .as_deref()
+            .map(serve::parse_cors_origin)
+            .transpose()?,
         quiet: args.quiet,
         ..ServeConfig::default()
     };
@@ -339,7 +343,11 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::Error(format!("cannot read the bound address: {e}")))?;
         // The first line of stdout is the URL: scripts and tests read the port from it.
         let mut out = io::stdout().lock();
-        writeln!(out, "k2search: serving {} on http://{addr}/", searcher.dir().display())?;
+        writeln!(
+            out,
+            "k2search: serving {} on http://{addr}/",
+            searcher.dir().display()
+        )?;
         out.flush()?;
         drop(out);
         serve::serve_on(listener, searcher, config).await?;

@@ -258,14 +258,18 @@ fn search_json_is_the_same_as_query_json() {
 fn post_search_takes_a_json_body() {
     let fixture = Fixture::new();
     let server = fixture.serve(&[]);
-    let body = r#"{"q": "warfarin", "limit": 2, "offset": 1, "section": "interactions", "per_file": 5}"#;
+    let body =
+        r#"{"q": "warfarin", "limit": 2, "offset": 1, "section": "interactions", "per_file": 5}"#;
     let posted = server.post("/search", body);
     assert_eq!(posted.status, 200, "{}", posted.body);
     let posted: SearchResponse = serde_json::from_str(&posted.body).unwrap();
     let got = server.search("q=warfarin&limit=2&offset=1&section=interactions&per_file=5");
     assert_eq!(posted.hits, got.hits);
     assert!(!posted.hits.is_empty());
-    assert!(posted.hits.iter().all(|h| h.category.as_str() == "interactions"));
+    assert!(posted
+        .hits
+        .iter()
+        .all(|h| h.category.as_str() == "interactions"));
 }
 
 #[test]
@@ -325,7 +329,10 @@ fn health_and_stats() {
     assert!(stats["built_at"].as_str().unwrap().starts_with("20"));
     assert_eq!(stats["version"], env!("CARGO_PKG_VERSION"));
     let categories = stats["categories"].as_array().unwrap();
-    assert!(categories.iter().any(|c| c == "interactions"), "{categories:?}");
+    assert!(
+        categories.iter().any(|c| c == "interactions"),
+        "{categories:?}"
+    );
 }
 
 #[test]
@@ -339,7 +346,11 @@ fn the_page_and_its_assets_are_served() {
     ] {
         let answer = server.get(path);
         assert_eq!(answer.status, 200, "{path}");
-        assert!(answer.content_type.starts_with(kind), "{path}: {}", answer.content_type);
+        assert!(
+            answer.content_type.starts_with(kind),
+            "{path}: {}",
+            answer.content_type
+        );
         assert!(answer.body.contains(needle), "{path}");
     }
 }
@@ -389,9 +400,15 @@ fn bad_bodies_are_400_and_big_ones_413() {
     let server = fixture.serve(&[]);
     let message = server.post("/search", r#"{"q": "warfarin""#).error(400);
     assert!(message.contains("JSON"), "{message}");
-    server.post("/search", r#"{"q": "x", "limt": 3}"#).error(400);
-    server.post("/search", r#"{"q": "x", "limit": -3}"#).error(400);
-    server.post("/search", r#"{"q": "x", "limit": 0}"#).error(400);
+    server
+        .post("/search", r#"{"q": "x", "limt": 3}"#)
+        .error(400);
+    server
+        .post("/search", r#"{"q": "x", "limit": -3}"#)
+        .error(400);
+    server
+        .post("/search", r#"{"q": "x", "limit": 0}"#)
+        .error(400);
     server.post("/search", r#"{"limit": 3}"#).error(400);
     server.post("/search", r#"["warfarin"]"#).error(400);
     server.post("/search", "").error(400);
@@ -421,8 +438,19 @@ fn odd_input_never_breaks_the_server() {
     let fixture = Fixture::new();
     let server = fixture.serve(&[]);
     for q in [
-        "%22", "%22%22%22", "(((", "AND+OR+NOT", "-", "*", "%00", "%F0%9F%92%8A", "q%3Dx",
-        "%E2%80%8B", "a%22b%22c%22", "++++", "%5C",
+        "%22",
+        "%22%22%22",
+        "(((",
+        "AND+OR+NOT",
+        "-",
+        "*",
+        "%00",
+        "%F0%9F%92%8A",
+        "q%3Dx",
+        "%E2%80%8B",
+        "a%22b%22c%22",
+        "++++",
+        "%5C",
     ] {
         let answer = server.get(&format!("/search?q={q}"));
         assert_eq!(answer.status, 200, "q={q}: {}", answer.body);
@@ -471,9 +499,20 @@ fn one_log_line_per_request_unless_quiet() {
     // A request is logged before its answer is sent: the log is complete here.
     let log = server.log();
     let lines: Vec<&str> = log.lines().collect();
-    assert!(lines.iter().any(|l| l.starts_with("GET /health 200 ") && l.ends_with("ms")), "{log}");
-    assert!(lines.iter().any(|l| l.starts_with("GET /search 200 ")), "{log}");
-    assert!(lines.iter().any(|l| l.starts_with("GET /nope 404 ")), "{log}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("GET /health 200 ") && l.ends_with("ms")),
+        "{log}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("GET /search 200 ")),
+        "{log}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("GET /nope 404 ")),
+        "{log}"
+    );
     assert!(!log.contains("secret"), "queries must not be logged: {log}");
 
     let quiet = fixture.serve(&["--quiet"]);
@@ -490,7 +529,13 @@ fn no_request_fails_while_the_index_is_rebuilt() {
     let server = Arc::new(fixture.serve(&["--quiet"]));
     let done = Arc::new(AtomicBool::new(false));
     let served = Arc::new(AtomicUsize::new(0));
-    let queries = ["warfarin", "vitamin k2 dose", "side effects", "pregnancy", "mk-7"];
+    let queries = [
+        "warfarin",
+        "vitamin k2 dose",
+        "side effects",
+        "pregnancy",
+        "mk-7",
+    ];
     let clients: Vec<_> = (0..8)
         .map(|i| {
             let (server, done, served) = (server.clone(), done.clone(), served.clone());
@@ -501,7 +546,10 @@ fn no_request_fails_while_the_index_is_rebuilt() {
                     let answer = server.get(&format!("/search?q={q}&limit=5"));
                     assert_eq!(answer.status, 200, "{}", answer.body);
                     let response: SearchResponse = serde_json::from_str(&answer.body).unwrap();
-                    assert!(!response.hits.is_empty(), "no hits for {q} during the rebuild");
+                    assert!(
+                        !response.hits.is_empty(),
+                        "no hits for {q} during the rebuild"
+                    );
                     if n % 4 == 0 {
                         let passage = server.get(&format!("/passages/{}", response.hits[0].id));
                         // A passage can vanish between the search and this call only
@@ -566,7 +614,10 @@ fn a_running_server_sees_new_passages_after_index() {
     fixture.index(&[]);
     let started = Instant::now();
     while server.search(&format!("q={word}")).total_hits > 0 {
-        assert!(started.elapsed() < Duration::from_secs(30), "the passage never went away");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the passage never went away"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }

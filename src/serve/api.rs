@@ -112,7 +112,9 @@ where
 {
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result.map_err(ApiError::from),
-        Err(_) => Err(internal("the search failed unexpectedly; see the server log")),
+        Err(_) => Err(internal(
+            "the search failed unexpectedly; see the server log",
+        )),
     }
 }
 
@@ -163,11 +165,10 @@ fn parse_section(name: &str) -> Result<Category, ApiError> {
 
 /// Parses a whole-number parameter, naming it in the error.
 fn parse_count(name: &str, value: &str) -> Result<usize, ApiError> {
-    value.trim().parse().map_err(|_| {
-        ApiError::bad_request(format!(
-            "{name} must be a whole number, got {value:?}"
-        ))
-    })
+    value
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("{name} must be a whole number, got {value:?}")))
 }
 
 /// `GET /search?q=...&limit=...&offset=...&section=...&per_file=...`; unknown
@@ -183,8 +184,8 @@ pub(super) async fn search_get(
             format!("the query string is over {MAX_QUERY_STRING_BYTES} bytes; queries are capped at {MAX_QUERY_BYTES} bytes"),
         ));
     }
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    let Query(params) = params
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
     let mut body = SearchBody::default();
     for (name, value) in params {
         match name.as_str() {

@@ -23,10 +23,10 @@ pub(super) struct Limits {
 pub(super) async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request
-        .extensions()
-        .get::<OriginalUri>()
-        .map_or_else(|| request.uri().path().to_string(), |u| u.0.path().to_string());
+    let path = request.extensions().get::<OriginalUri>().map_or_else(
+        || request.uri().path().to_string(),
+        |u| u.0.path().to_string(),
+    );
     let response = next.run(request).await;
     let line = format!(
         "{method} {path} {} {:.2}ms\n",
@@ -40,7 +40,11 @@ pub(super) async fn log_request(request: Request, next: Next) -> Response {
 }
 
 /// Gives every error response without a JSON body one: `{"error": "..."}`.
-pub(super) async fn json_errors(State(limits): State<Limits>, request: Request, next: Next) -> Response {
+pub(super) async fn json_errors(
+    State(limits): State<Limits>,
+    request: Request,
+    next: Next,
+) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     let response = next.run(request).await;
@@ -53,10 +57,9 @@ pub(super) async fn json_errors(State(limits): State<Limits>, request: Request, 
         StatusCode::METHOD_NOT_ALLOWED => {
             format!("method {method} is not allowed on {path}; the Allow header lists the methods")
         }
-        StatusCode::PAYLOAD_TOO_LARGE => format!(
-            "the request body is over {} bytes",
-            limits.max_body_bytes
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the request body is over {} bytes", limits.max_body_bytes)
+        }
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => format!(
             "the request took longer than {:.1} s; try again or narrow the query",
             limits.timeout.as_secs_f64()

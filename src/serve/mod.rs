@@ -30,7 +30,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{header, HeaderValue, Method};
 use axum::routing::get;
 use axum::Router;
 use tower::limit::GlobalConcurrencyLimitLayer;
@@ -78,8 +78,8 @@ pub fn parse_cors_origin(origin: &str) -> Result<HeaderValue> {
         .strip_prefix("https://")
         .or_else(|| origin.strip_prefix("http://"))
         .map(|rest| rest.trim_end_matches('/'));
-    let valid = origin == "*"
-        || host.is_some_and(|h| !h.is_empty() && !h.contains(['/', ' ', '\t']));
+    let valid =
+        origin == "*" || host.is_some_and(|h| !h.is_empty() && !h.contains(['/', ' ', '\t']));
     match HeaderValue::from_str(origin.trim_end_matches('/')) {
         Ok(value) if valid => Ok(value),
         _ => Err(Error::BadRequest(format!(
@@ -106,7 +106,9 @@ pub fn router(searcher: Searcher, config: ServeConfig) -> Router {
     let mut app = routes
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
-        .layer(GlobalConcurrencyLimitLayer::new(config.max_in_flight.max(1)))
+        .layer(GlobalConcurrencyLimitLayer::new(
+            config.max_in_flight.max(1),
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             config.timeout,
