@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
@@ -14,6 +15,7 @@ use tantivy::collector::Count;
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{ReloadPolicy, Term};
+use tokio::sync::Semaphore;
 
 use crate::error::Error;
 use crate::index;
@@ -25,15 +27,43 @@ use crate::search::{SearchRequest, Searcher, MAX_QUERY_BYTES};
 /// room for a query at the cap, percent-encoded, plus the other parameters.
 const MAX_QUERY_STRING_BYTES: usize = 3 * MAX_QUERY_BYTES + 1024;
 
-/// What every handler shares: the searcher (a cheap handle).
+/// What every handler shares: the searcher (a cheap handle) and the permits for
+/// index work.
 #[derive(Clone)]
 pub(super) struct AppState {
     searcher: Searcher,
+    /// Index work (searches, passage and stats look-ups) running at once. More than a
+    /// few per core only makes the blocking threads take turns on the CPU, which raises
+    /// every request's latency and lowers throughput; the rest wait here, cheaply.
+    workers: Arc<Semaphore>,
 }
 
 impl AppState {
-    pub(super) fn new(searcher: Searcher) -> AppState {
-        AppState { searcher }
+    pub(super) fn new(searcher: Searcher, max_searches: usize) -> AppState {
+        AppState {
+            searcher,
+            workers: Arc::new(Semaphore::new(max_searches.max(1))),
+        }
+    }
+
+    /// Runs blocking index work on tokio's blocking pool, at most `max_searches` at a
+    /// time; a panic in it becomes a 500.
+    async fn blocking<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> Result<T, Error> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .workers
+            .acquire()
+            .await
+            .map_err(|_| internal("the server is shutting down"))?;
+        match tokio::task::spawn_blocking(work).await {
+            Ok(result) => result.map_err(ApiError::from),
+            Err(_) => Err(internal(
+                "the search failed unexpectedly; see the server log",
+            )),
+        }
     }
 }
 
@@ -102,20 +132,6 @@ fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
 
 fn internal(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
-}
-
-/// Runs blocking index work off the async threads; a panic in it becomes a 500.
-async fn blocking<T, F>(work: F) -> Result<T, ApiError>
-where
-    F: FnOnce() -> Result<T, Error> + Send + 'static,
-    T: Send + 'static,
-{
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result.map_err(ApiError::from),
-        Err(_) => Err(internal(
-            "the search failed unexpectedly; see the server log",
-        )),
-    }
 }
 
 // ------------------------------------------------------------------------ search
@@ -216,16 +232,17 @@ pub(super) async fn search_post(
 /// Searches on a blocking thread and answers with the same JSON as `query --json`.
 async fn run_search(app: AppState, request: SearchRequest) -> Result<Response, ApiError> {
     request.validate()?;
-    let searcher = app.searcher;
-    let body = blocking(move || {
-        let response = searcher.search(&request)?;
-        let mut body = Vec::with_capacity(4096);
-        let corpus = &searcher.manifest().corpus;
-        output::print_response(&mut body, &response, corpus, Format::Json)
-            .map_err(|e| Error::io("cannot encode", Path::new("the search response"), e))?;
-        Ok(body)
-    })
-    .await?;
+    let searcher = app.searcher.clone();
+    let body = app
+        .blocking(move || {
+            let response = searcher.search(&request)?;
+            let mut body = Vec::with_capacity(4096);
+            let corpus = &searcher.manifest().corpus;
+            output::print_response(&mut body, &response, corpus, Format::Json)
+                .map_err(|e| Error::io("cannot encode", Path::new("the search response"), e))?;
+            Ok(body)
+        })
+        .await?;
     Ok(json_bytes(StatusCode::OK, body))
 }
 
@@ -249,25 +266,26 @@ pub(super) async fn passage(
     if id.len() > 256 {
         return Err(ApiError::bad_request("passage ids are at most 256 bytes"));
     }
-    let searcher = app.searcher;
+    let searcher = app.searcher.clone();
     let wanted = id.clone();
-    let found = blocking(move || {
-        let passage = searcher.passage(&wanted)?;
-        Ok(passage.map(|p| {
-            let citation = output::citation(
-                &searcher.manifest().corpus,
-                &p.path,
-                p.line_start,
-                p.line_end,
-                &p.headings,
-            );
-            PassageView {
-                passage: p,
-                citation,
-            }
-        }))
-    })
-    .await?;
+    let found = app
+        .blocking(move || {
+            let passage = searcher.passage(&wanted)?;
+            Ok(passage.map(|p| {
+                let citation = output::citation(
+                    &searcher.manifest().corpus,
+                    &p.path,
+                    p.line_start,
+                    p.line_end,
+                    &p.headings,
+                );
+                PassageView {
+                    passage: p,
+                    citation,
+                }
+            }))
+        })
+        .await?;
     match found {
         Some(view) => Ok(json_response(StatusCode::OK, &view)),
         None => Err(ApiError::new(
@@ -316,8 +334,8 @@ struct Stats {
 /// `GET /stats`. Read from disk on each call, so it describes the index as it is now
 /// (the searcher's manifest is the one it was opened with).
 pub(super) async fn stats(State(app): State<AppState>) -> Result<Response, ApiError> {
-    let searcher = app.searcher;
-    let stats = blocking(move || current_stats(&searcher)).await?;
+    let searcher = app.searcher.clone();
+    let stats = app.blocking(move || current_stats(&searcher)).await?;
     Ok(json_response(StatusCode::OK, &stats))
 }
 

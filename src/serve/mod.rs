@@ -58,6 +58,9 @@ pub struct ServeConfig {
     pub max_in_flight: usize,
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Searches (and other index look-ups) run at once; the default is twice the
+    /// number of cores, since a search keeps a core busy from start to end.
+    pub max_searches: usize,
 }
 
 impl Default for ServeConfig {
@@ -68,6 +71,7 @@ impl Default for ServeConfig {
             timeout: Duration::from_secs(10),
             max_in_flight: 64,
             max_body_bytes: 64 * 1024,
+            max_searches: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
         }
     }
 }
@@ -100,7 +104,7 @@ pub fn router(searcher: Searcher, config: ServeConfig) -> Router {
         .route("/app.css", get(assets::app_css))
         .route("/app.js", get(assets::app_js))
         .fallback(api::not_found)
-        .with_state(api::AppState::new(searcher));
+        .with_state(api::AppState::new(searcher, config.max_searches));
 
     // Layers run outside in: the last one added sees a request first.
     let mut app = routes

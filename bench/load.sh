@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# HTTP load benchmark of `k2search serve` on MedQuAD (loopback only, bounded in time).
+#
+#   bash bench/load.sh [SECONDS_PER_RUN]        (default 10)
+#
+# Builds the release binary, indexes MedQuAD (read in place from the shared corpora)
+# into /tmp/k2search-bench/index (incremental: a second run re-indexes nothing), starts
+# the server on a free loopback port and drives it with wrk at 1, 8 and 64 connections,
+# cycling through 20 short health queries (bench/load.lua, limit=10). Prints a Markdown
+# table: requests/s, p50, p99, max latency, failed requests. Needs `wrk`
+# (apt-get install -y wrk). Environment: MEDQUAD (corpus folder), K2SEARCH_BIN (skip
+# the build and use this binary), WRK_THREADS (default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds="${1:-10}"
+threads="${WRK_THREADS:-2}"
+medquad="${MEDQUAD:-}"
+for candidate in "$medquad" ../shared/corpora/medquad /work/shared/corpora/medquad; do
+  if [ -n "$candidate" ] && [ -d "$candidate" ]; then medquad="$candidate"; break; fi
+done
+[ -d "$medquad" ] || { echo "load.sh: MedQuAD not found; set MEDQUAD=DIR" >&2; exit 2; }
+command -v wrk >/dev/null || { echo "load.sh: wrk is missing (apt-get install -y wrk)" >&2; exit 2; }
+
+if [ -z "${K2SEARCH_BIN:-}" ]; then
+  cargo build --release --quiet
+  K2SEARCH_BIN=target/release/k2search
+fi
+work=/tmp/k2search-bench
+mkdir -p "$work"
+"$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$work/index" >&2
+
+"$K2SEARCH_BIN" serve --quiet --index "$work/index" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 1 100); do
+  url="$(grep -o 'http://[^ ]*' "$work/serve.out" || true)"
+  [ -n "$url" ] && break
+  sleep 0.1
+done
+[ -n "$url" ] || { echo "load.sh: the server did not start:" >&2; cat "$work/serve.err" >&2; exit 1; }
+url="${url%/}"
+passages="$(curl -s "$url/health" | sed 's/.*"passages":\([0-9]*\).*/\1/')"
+echo "server $url: $passages passages, $(nproc) cores, wrk -t$threads, ${seconds}s per run" >&2
+
+# Warm up the page cache and the reader.
+timeout 60 wrk -t1 -c4 -d2s -s bench/load.lua "$url" >/dev/null
+
+echo "| connections | requests | requests/s | p50 ms | p99 ms | max ms | failed |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+for c in 1 8 64; do
+  t=$(( c < threads ? c : threads ))
+  line="$(timeout $((seconds + 30)) wrk -t"$t" -c"$c" -d"${seconds}s" --timeout 5s \
+    -s bench/load.lua "$url" | grep '^RESULT')"
+  read -r _ requests rps p50 p99 max failed <<<"$line"
+  echo "| $c | $requests | $rps | $p50 | $p99 | $max | $failed |"
+done
