@@ -151,7 +151,7 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     } else {
         opts.threads
     };
-    let budget = opts.memory_budget.max(threads * 16 << 20);
+    let budget = opts.memory_budget.max((threads * 16) << 20);
     let mut writer: IndexWriter = index
         .writer_with_num_threads(threads, budget)
         .map_err(|e| Error::tantivy(&opts.index, e))?;
@@ -272,7 +272,8 @@ fn read_changes(
                         warnings.push(Warning {
                             path: rel.clone(),
                             line: None,
-                            message: "no text to index (only headings or markup); nothing indexed".into(),
+                            message: "no text to index (only headings or markup); nothing indexed"
+                                .into(),
                         });
                     }
                     let record = FileRecord {
