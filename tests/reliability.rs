@@ -790,7 +790,7 @@ fn a_file_over_the_size_limit_is_skipped_with_a_warning() {
 #[test]
 fn a_5_mb_single_line_is_indexed() {
     let ws = Workspace::new();
-    let mut line = "lineword ".repeat(5 << 20 / 9);
+    let mut line = "lineword ".repeat((5 << 20) / 9);
     line.push_str("endofline");
     let out = index_with_hostile(&ws, "line.md", line.as_bytes());
     assert_success(&out);
