@@ -510,6 +510,11 @@ fn default_index_from_an_old_version_is_rebuilt_on_its_own() {
     assert_success(&out);
     assert_eq!(json(&out)["hits"].as_array().map(Vec::len), Some(3));
     assert!(stderr(&out).contains("building it"), "{}", stderr(&out));
+    // Up to date now, also after a file is touched without changing.
+    ws.write("a.md", article("alpha", 1));
+    let out = in_repo(&["query", "--json", "alpha"]);
+    assert_success(&out);
+    assert!(!stderr(&out).contains("building it"), "{}", stderr(&out));
 }
 
 #[test]
