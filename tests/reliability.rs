@@ -510,6 +510,11 @@ fn default_index_from_an_old_version_is_rebuilt_on_its_own() {
     assert_success(&out);
     assert_eq!(json(&out)["hits"].as_array().map(Vec::len), Some(3));
     assert!(stderr(&out).contains("building it"), "{}", stderr(&out));
+    // Up to date now, also after a file is touched without changing.
+    ws.write("a.md", article("alpha", 1));
+    let out = in_repo(&["query", "--json", "alpha"]);
+    assert_success(&out);
+    assert!(!stderr(&out).contains("building it"), "{}", stderr(&out));
 }
 
 #[test]
@@ -1083,5 +1088,80 @@ fn hostile_queries_long_and_unicode() {
             Some(path),
             "{query}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Splitter invariants on generated Markdown: a fixed-seed stand-in for the `split`
+// fuzz target (fuzz/fuzz_targets/split.rs), so CI checks the same contract.
+// ---------------------------------------------------------------------------------
+
+/// Markdown and plain-text fragments the generator strings together.
+const FRAGMENTS: &[&str] = &[
+    "# T\n",
+    "## Dosage\n",
+    "### Q1: Why?\n",
+    "A: Because.\n",
+    "text here.\n",
+    "\n",
+    "\r\n",
+    "\r",
+    "---\n",
+    "title: x\n",
+    "faqs:\n  - q: Why?\n    a: So.\n",
+    "* **Q: How?** A: So.\n",
+    "- item\n",
+    "> quote\n",
+    "```\ncode\n```\n",
+    "Setext\n---\n",
+    "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "    indented\n",
+    "<div>\n",
+    "Short Heading\n",
+    "é\u{301}💊",
+    "\u{FEFF}",
+    "[link](x)",
+    "**",
+    "`",
+    "1. one\n",
+    "\t",
+    " ",
+];
+
+#[test]
+fn splitter_invariants_hold_on_generated_markdown() {
+    use k2search::source::lines::LineIndex;
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for case in 0..3_000 {
+        let len = next() % 40;
+        let text: String = (0..len)
+            .map(|_| FRAGMENTS[next() as usize % FRAGMENTS.len()])
+            .collect();
+        let Ok((file, _)) = k2search::source::decode("gen.md", text.as_bytes()) else {
+            continue;
+        };
+        let (doc, _) = k2search::passage::split(&file);
+        let lines = LineIndex::new(&file.text);
+        let mut ids = std::collections::HashSet::new();
+        let mut previous_start = 1;
+        for p in &doc.passages {
+            let ctx = format!("case {case}: {text:?} -> {p:?}");
+            assert!(1 <= p.line_start && p.line_start <= p.line_end, "{ctx}");
+            assert!(p.line_end <= lines.count(), "{ctx}");
+            assert!(p.line_start >= previous_start, "{ctx}");
+            previous_start = p.line_start;
+            assert!(
+                p.byte_start < p.byte_end && p.byte_end <= file.text.len(),
+                "{ctx}"
+            );
+            assert_eq!(p.line_start, lines.line_of(p.byte_start), "{ctx}");
+            assert!(ids.insert(p.id.clone()), "{ctx}");
+        }
     }
 }

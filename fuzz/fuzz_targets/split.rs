@@ -20,11 +20,24 @@ fuzz_target!(|data: &[u8]| {
     for p in &doc.passages {
         assert!(p.line_start >= 1, "{p:?}");
         assert!(p.line_start <= p.line_end, "{p:?}");
-        assert!(p.line_end <= lines.count(), "{p:?} beyond {} lines", lines.count());
-        assert!(p.line_start >= previous_start, "passages out of order: {p:?}");
+        assert!(
+            p.line_end <= lines.count(),
+            "{p:?} beyond {} lines",
+            lines.count()
+        );
+        assert!(
+            p.line_start >= previous_start,
+            "passages out of order: {p:?}"
+        );
         previous_start = p.line_start;
-        assert!(p.byte_start < p.byte_end && p.byte_end <= text.len(), "{p:?}");
-        assert!(text.is_char_boundary(p.byte_start) && text.is_char_boundary(p.byte_end), "{p:?}");
+        assert!(
+            p.byte_start < p.byte_end && p.byte_end <= text.len(),
+            "{p:?}"
+        );
+        assert!(
+            text.is_char_boundary(p.byte_start) && text.is_char_boundary(p.byte_end),
+            "{p:?}"
+        );
         assert_eq!(p.line_start, lines.line_of(p.byte_start), "{p:?}");
         assert!(!p.text.trim().is_empty(), "{p:?}");
         assert!(ids.insert(p.id.clone()), "duplicate id {p:?}");

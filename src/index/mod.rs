@@ -372,17 +372,21 @@ fn check_foreign_files(dir: &Path) -> Result<()> {
 /// Removes the files of an incompatible Tantivy index (and nothing else).
 fn remove_index_files(dir: &Path) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io("cannot read index folder", dir, e))?;
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let ours = name == "meta.json"
-            || name == ".managed.json"
-            || name.ends_with(".lock")
-            || is_segment_file(&name);
-        if ours && entry.path().is_file() {
-            fs::remove_file(entry.path())
-                .map_err(|e| Error::io("cannot remove old index file", &entry.path(), e))?;
-        }
+    // Lock files stay: another run may hold one, and deleting it would let a second
+    // writer in. meta.json goes last, so a run killed half-way still leaves a folder
+    // the next run recognizes as an old index and clears again.
+    let mut ours: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name == ".managed.json" || is_segment_file(&name)
+        })
+        .map(|entry| entry.path())
+        .collect();
+    ours.push(dir.join("meta.json"));
+    for path in ours.iter().filter(|p| p.is_file()) {
+        fs::remove_file(path).map_err(|e| Error::io("cannot remove old index file", path, e))?;
     }
     Ok(())
 }
@@ -417,6 +421,9 @@ pub fn is_stale(corpus: &Path, dir: &Path) -> Result<bool> {
         let rel = source::rel_path(corpus, path);
         match manifest.files.get(&rel) {
             Some(record) if (record.size, record.mtime_ns) == stat(path) => seen += 1,
+            // Touched but not changed (the index run that saw it committed nothing, so
+            // the record keeps the old time): the same bytes are not a change.
+            Some(record) if same_content(corpus, path, record) => seen += 1,
             Some(_) => return Ok(true),
             // A file that was skipped (binary, empty) has no record: not a change.
             None if matches!(source::read(corpus, path), Read::Skipped(_)) => {}
@@ -424,4 +431,8 @@ pub fn is_stale(corpus: &Path, dir: &Path) -> Result<bool> {
         }
     }
     Ok(seen != manifest.files.len())
+}
+
+fn same_content(corpus: &Path, path: &Path, record: &FileRecord) -> bool {
+    matches!(source::read(corpus, path), Read::Article(file, _) if file.hash == record.hash)
 }
