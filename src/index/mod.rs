@@ -159,6 +159,10 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     let mut writer: IndexWriter = index
         .writer_with_num_threads(threads, budget)
         .map_err(|e| Error::tantivy(&opts.index, e))?;
+    // A run killed with kill -9 leaves files no commit refers to; one of them may bear
+    // the very name this run is about to write (a segment's `.del` file), so collect
+    // them before writing anything. Failing to is harmless: the names may just collide.
+    let _ = writer.garbage_collect_files().wait();
     let full = opts.rebuild || previous.files.is_empty();
     if full {
         writer
