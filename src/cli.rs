@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 use k2search::eval;
+use k2search::export::{self, ExportFormat};
 use k2search::index::{self, IndexOptions, IndexReport};
 use k2search::output::{self, Format};
 use k2search::passage::Category;
@@ -32,6 +33,17 @@ enum Command {
     Passages(PassagesArgs),
     /// Measure relevance against judged queries (nDCG@k, MRR@k, P@5, Recall@k).
     Eval(EvalArgs),
+    /// Write every passage as NDJSON, for loading into Quickwit or OpenSearch.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    location: Location,
+    /// Output format (ndjson: one JSON object per passage and line).
+    #[arg(long, value_name = "FORMAT", default_value = "ndjson", value_parser = parse_export_format)]
+    format: ExportFormat,
 }
 
 #[derive(Args)]
@@ -110,6 +122,10 @@ struct PassagesArgs {
     json: bool,
 }
 
+fn parse_export_format(s: &str) -> Result<ExportFormat, String> {
+    ExportFormat::parse(s).ok_or_else(|| format!("unknown export format '{s}'; use ndjson"))
+}
+
 fn parse_category(s: &str) -> Result<Category, String> {
     Category::parse(s).ok_or_else(|| {
         let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
@@ -127,7 +143,12 @@ pub enum Failure {
 
 impl From<k2search::Error> for Failure {
     fn from(e: k2search::Error) -> Failure {
-        Failure::Error(e.to_string())
+        match e {
+            k2search::Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe => {
+                Failure::BrokenPipe
+            }
+            e => Failure::Error(e.to_string()),
+        }
     }
 }
 
@@ -159,6 +180,7 @@ pub fn run() -> Result<(), Failure> {
         Command::Query(args) => run_query(args),
         Command::Passages(args) => run_passages(args),
         Command::Eval(args) => run_eval(args),
+        Command::Export(args) => run_export(args),
     }
 }
 
@@ -267,6 +289,15 @@ fn run_passages(args: PassagesArgs) -> Result<(), Failure> {
     };
     let mut out = io::stdout().lock();
     output::print_passages(&mut out, &passages, &searcher.manifest().corpus, format)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn run_export(args: ExportArgs) -> Result<(), Failure> {
+    let searcher = open_searcher(&args.location)?;
+    // Stdout is line-buffered; a million passages want one write per 8 KB, not per line.
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    export::write(&searcher, args.format, &mut out, Path::new("stdout"))?;
     out.flush()?;
     Ok(())
 }
