@@ -2,6 +2,8 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -190,14 +192,29 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
         rebuild: args.rebuild,
         threads: args.threads,
         memory_budget: args.memory_mb << 20,
+        progress: !args.quiet,
         ..IndexOptions::new(&args.location.corpus, &index_dir)
     };
+    stop_on_ctrl_c(&opts.stop);
     let report = index::build(&opts)?;
     if !args.quiet {
         print_warnings(&report);
     }
     println!("{}", summary(&report, &index_dir));
     Ok(())
+}
+
+/// The first Ctrl-C asks the run to stop before it commits (the index keeps its
+/// previous commit); a second one exits at once, which is also safe, since Tantivy
+/// commits are atomic.
+fn stop_on_ctrl_c(stop: &Arc<AtomicBool>) {
+    let stop = Arc::clone(stop);
+    // Without a handler (one is already set), Ctrl-C kills the run: still no damage.
+    let _ = ctrlc::set_handler(move || {
+        if stop.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+    });
 }
 
 fn print_warnings(report: &IndexReport) {
