@@ -3,10 +3,13 @@
 use std::io::{self, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
 use k2search::eval;
+use k2search::export::{self, ExportFormat};
 use k2search::index::{self, IndexOptions, IndexReport};
 use k2search::output::{self, Format};
 use k2search::passage::Category;
@@ -36,6 +39,17 @@ enum Command {
     Eval(EvalArgs),
     /// Serve the HTTP API and the search page (loopback only unless told otherwise).
     Serve(ServeArgs),
+    /// Write every passage as NDJSON, for loading into Quickwit or OpenSearch.
+    Export(ExportArgs),
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    location: Location,
+    /// Output format (ndjson: one JSON object per passage and line).
+    #[arg(long, value_name = "FORMAT", default_value = "ndjson", value_parser = parse_export_format)]
+    format: ExportFormat,
 }
 
 #[derive(Args)]
@@ -142,6 +156,10 @@ struct PassagesArgs {
     json: bool,
 }
 
+fn parse_export_format(s: &str) -> Result<ExportFormat, String> {
+    ExportFormat::parse(s).ok_or_else(|| format!("unknown export format '{s}'; use ndjson"))
+}
+
 fn parse_category(s: &str) -> Result<Category, String> {
     Category::parse(s).ok_or_else(|| {
         let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
@@ -159,7 +177,12 @@ pub enum Failure {
 
 impl From<k2search::Error> for Failure {
     fn from(e: k2search::Error) -> Failure {
-        Failure::Error(e.to_string())
+        match e {
+            k2search::Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe => {
+                Failure::BrokenPipe
+            }
+            e => Failure::Error(e.to_string()),
+        }
     }
 }
 
@@ -192,6 +215,7 @@ pub fn run() -> Result<(), Failure> {
         Command::Passages(args) => run_passages(args),
         Command::Eval(args) => run_eval(args),
         Command::Serve(args) => run_serve(args),
+        Command::Export(args) => run_export(args),
     }
 }
 
@@ -201,14 +225,29 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
         rebuild: args.rebuild,
         threads: args.threads,
         memory_budget: args.memory_mb << 20,
+        progress: !args.quiet,
         ..IndexOptions::new(&args.location.corpus, &index_dir)
     };
+    stop_on_ctrl_c(&opts.stop);
     let report = index::build(&opts)?;
     if !args.quiet {
         print_warnings(&report);
     }
     println!("{}", summary(&report, &index_dir));
     Ok(())
+}
+
+/// The first Ctrl-C asks the run to stop before it commits (the index keeps its
+/// previous commit); a second one exits at once, which is also safe, since Tantivy
+/// commits are atomic.
+fn stop_on_ctrl_c(stop: &Arc<AtomicBool>) {
+    let stop = Arc::clone(stop);
+    // Without a handler (one is already set), Ctrl-C kills the run: still no damage.
+    let _ = ctrlc::set_handler(move || {
+        if stop.swap(true, Ordering::Relaxed) {
+            std::process::exit(130);
+        }
+    });
 }
 
 fn print_warnings(report: &IndexReport) {
@@ -315,6 +354,15 @@ fn run_passages(args: PassagesArgs) -> Result<(), Failure> {
     };
     let mut out = io::stdout().lock();
     output::print_passages(&mut out, &passages, &searcher.manifest().corpus, format)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn run_export(args: ExportArgs) -> Result<(), Failure> {
+    let searcher = open_searcher(&args.location)?;
+    // Stdout is line-buffered; a million passages want one write per 8 KB, not per line.
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    export::write(&searcher, args.format, &mut out, Path::new("stdout"))?;
     out.flush()?;
     Ok(())
 }

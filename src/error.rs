@@ -53,6 +53,9 @@ pub enum Error {
     /// Another process is writing the index.
     #[error("index {0} is locked by another `k2search index` run (lock file {0}/.tantivy-writer.lock); wait for it to finish and try again")]
     Locked(PathBuf),
+    /// An index run was stopped (Ctrl-C) before it committed.
+    #[error("indexing interrupted; nothing was committed, {0} still holds the previous index")]
+    Interrupted(PathBuf),
     /// The search request is invalid (bad limit, unknown section, over-long query...).
     #[error("{0}")]
     BadRequest(String),

@@ -11,7 +11,8 @@
 //! | search | [`search`] | [`search::SearchResponse`] of [`search::Hit`]s |
 //! | print | [`output`] | text or JSON |
 //!
-//! [`eval`] measures relevance against judged queries.
+//! [`eval`] measures relevance against judged queries; [`export`] writes every passage
+//! as NDJSON for a distributed engine (Quickwit, OpenSearch).
 //!
 //! # Example
 //!
@@ -46,6 +47,7 @@
 pub mod analyze;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod index;
 pub mod output;
 pub mod passage;

@@ -12,9 +12,11 @@ pub mod schema;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::{Instant, UNIX_EPOCH};
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tantivy::{Index, IndexWriter, Term};
 
 pub use manifest::{FileRecord, Manifest, FORMAT_VERSION};
@@ -27,6 +29,9 @@ use crate::source::{self, Read, Warning};
 
 /// Files in an index folder that are not part of the index and may stay there.
 const FOREIGN_FILES_ALLOWED: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
+
+/// Runs over fewer files than this finish in about a second: no progress bar.
+const PROGRESS_MIN_FILES: usize = 2000;
 
 /// What `k2search index` should do.
 #[derive(Debug, Clone)]
@@ -41,6 +46,11 @@ pub struct IndexOptions {
     pub threads: usize,
     /// Writer memory budget in bytes, shared by the threads.
     pub memory_budget: usize,
+    /// Set (by a Ctrl-C handler, say) to stop the run before it commits: the index
+    /// keeps its previous commit, and [`build`] returns [`Error::Interrupted`].
+    pub stop: Arc<AtomicBool>,
+    /// Draw a progress bar on stderr when it is a terminal and the run is big.
+    pub progress: bool,
 }
 
 impl IndexOptions {
@@ -52,6 +62,8 @@ impl IndexOptions {
             rebuild: false,
             threads: 0,
             memory_budget: 128 << 20,
+            stop: Arc::new(AtomicBool::new(false)),
+            progress: false,
         }
     }
 }
@@ -191,9 +203,16 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     } else {
         previous.files.clone()
     };
+    let bar = progress_bar(opts.progress, report.files);
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || read_changes(&corpus, paths, &prev_files, tx));
         for change in rx {
+            // Returning drops the writer uncommitted: Tantivy rolls the run back.
+            if opts.stop.load(Ordering::Relaxed) {
+                bar.abandon_with_message("interrupted");
+                return Err(Error::Interrupted(opts.index.clone()));
+            }
+            bar.inc(1);
             match change {
                 Change::Unchanged(rel, record) => {
                     report.files_unchanged += 1;
@@ -221,6 +240,7 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         }
         Ok(())
     })?;
+    bar.finish_and_clear();
 
     for gone in previous
         .files
@@ -258,6 +278,22 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     report.warnings = warnings;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// A bar counting files on stderr; hidden unless asked for, stderr is a terminal and
+/// the run is big enough to last more than a moment.
+fn progress_bar(wanted: bool, files: usize) -> ProgressBar {
+    if !wanted || files < PROGRESS_MIN_FILES {
+        return ProgressBar::hidden();
+    }
+    // indicatif draws nothing when stderr is not a terminal.
+    let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} indexing [{bar:30}] {pos}/{len} files, {per_sec}, {eta} left",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
 }
 
 /// One source file's outcome, sent from the reading thread to the indexing one.
@@ -439,4 +475,42 @@ pub fn is_stale(corpus: &Path, dir: &Path) -> Result<bool> {
 
 fn same_content(corpus: &Path, path: &Path, record: &FileRecord) -> bool {
     matches!(source::read(corpus, path), Read::Article(file, _) if file.hash == record.hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::{SearchRequest, Searcher};
+
+    /// A run stopped (Ctrl-C) before its commit leaves the previous index as it was.
+    #[test]
+    fn interrupted_rebuild_keeps_previous_commit() {
+        let corpus = tempfile::tempdir().unwrap();
+        for i in 0..3 {
+            fs::write(
+                corpus.path().join(format!("a{i}.md")),
+                format!("# Drug {i}\n\n## Dosage\nTake warfarin {i} times.\n"),
+            )
+            .unwrap();
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let opts = IndexOptions::new(corpus.path(), dir.path());
+        let first = build(&opts).unwrap();
+
+        fs::write(corpus.path().join("a0.md"), "# Other\n\nNothing here.\n").unwrap();
+        let stopped = IndexOptions {
+            rebuild: true,
+            ..IndexOptions::new(corpus.path(), dir.path())
+        };
+        stopped.stop.store(true, Ordering::Relaxed);
+        assert!(matches!(build(&stopped), Err(Error::Interrupted(_))));
+
+        let searcher = Searcher::open(dir.path()).unwrap();
+        assert_eq!(searcher.passages().unwrap().len(), first.passages);
+        let hits = searcher
+            .search(&SearchRequest::new("warfarin"))
+            .unwrap()
+            .hits;
+        assert_eq!(hits.len(), 3);
+    }
 }

@@ -346,6 +346,27 @@ impl Searcher {
         Ok(out)
     }
 
+    /// Calls `visit` on every passage, in index order (segment by segment), reading
+    /// the document store sequentially: memory stays flat however many passages the
+    /// index holds, unlike [`Searcher::passages`], which collects and sorts them.
+    /// Returns how many passages were visited; an error from `visit` stops the walk.
+    pub fn for_each_passage(&self, mut visit: impl FnMut(Passage) -> Result<()>) -> Result<usize> {
+        let searcher = self.inner.reader.searcher();
+        let mut visited = 0;
+        for segment in searcher.segment_readers() {
+            // One cached block is enough: the walk reads each block once, in order.
+            let store = segment
+                .get_store_reader(1)
+                .map_err(|e| Error::tantivy(self.dir(), e.into()))?;
+            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+                let doc = doc.map_err(|e| Error::tantivy(self.dir(), e))?;
+                visit(self.fields().to_passage(&doc))?;
+                visited += 1;
+            }
+        }
+        Ok(visited)
+    }
+
     /// One passage by id.
     pub fn passage(&self, id: &str) -> Result<Option<Passage>> {
         let searcher = self.inner.reader.searcher();

@@ -1,0 +1,95 @@
+//! Criterion benches of the two CPU stages before Tantivy: splitting articles into
+//! passages and analyzing text into tokens. Input: MedQuAD articles read at bench time
+//! from the shared folder (`../shared/corpora/medquad`, or `$K2SEARCH_SHARED`); without
+//! it the benches say so and measure nothing.
+//!
+//! `cargo bench --bench pipeline`
+
+use std::path::{Path, PathBuf};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use k2search::analyze;
+use k2search::passage;
+use k2search::source::{self, Read, SourceFile};
+
+/// Articles of the first few MedQuAD sources, about 2 MB.
+const SAMPLE_BYTES: usize = 2 << 20;
+
+fn medquad() -> Option<PathBuf> {
+    let root = std::env::var_os("K2SEARCH_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    let dir = root.join("corpora/medquad");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} not found (set K2SEARCH_SHARED)", dir.display());
+        None
+    }
+}
+
+fn sample() -> Vec<SourceFile> {
+    let Some(corpus) = medquad() else {
+        return Vec::new();
+    };
+    let Ok((paths, _)) = source::walk(&corpus) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    let mut bytes = 0;
+    // Every 8th file: a spread over all sources, not only the first one.
+    for path in paths.iter().step_by(8) {
+        if let Read::Article(file, _) = source::read(&corpus, path) {
+            bytes += file.text.len();
+            files.push(file);
+        }
+        if bytes >= SAMPLE_BYTES {
+            break;
+        }
+    }
+    files
+}
+
+fn pipeline(c: &mut Criterion) {
+    let files = sample();
+    if files.is_empty() {
+        return;
+    }
+    let bytes: usize = files.iter().map(|f| f.text.len()).sum();
+
+    let mut group = c.benchmark_group("stages");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("split", |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .map(|f| passage::split(f).0.passages.len())
+                .sum::<usize>()
+        })
+    });
+    let texts: Vec<String> = files
+        .iter()
+        .flat_map(|f| passage::split(f).0.passages)
+        .map(|p| p.text)
+        .collect();
+    let text_bytes: usize = texts.iter().map(String::len).sum();
+    group.throughput(Throughput::Bytes(text_bytes as u64));
+    group.bench_function("analyze", |b| {
+        let mut analyzer = analyze::analyzer();
+        b.iter(|| {
+            let mut tokens = 0;
+            for text in &texts {
+                let mut stream = analyzer.token_stream(text);
+                while stream.advance() {
+                    tokens += 1;
+                }
+            }
+            tokens
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, pipeline);
+criterion_main!(benches);

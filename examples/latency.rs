@@ -1,0 +1,49 @@
+//! In-process query latency through the library: opens an index once, runs each query
+//! of a file (one per line) `--rounds` times after one warm-up round, and prints the
+//! p50, p95, p99 and max of the per-query times as one JSON object.
+//!
+//! `cargo run --release --example latency -- INDEX_DIR QUERIES.txt [ROUNDS]`
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use k2search::search::{SearchRequest, Searcher};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: latency INDEX_DIR QUERIES.txt [ROUNDS]";
+    let index = PathBuf::from(args.next().ok_or(usage)?);
+    let queries_file = args.next().ok_or(usage)?;
+    let rounds: usize = args.next().map_or(Ok(50), |r| r.parse())?;
+    let queries: Vec<String> = std::fs::read_to_string(&queries_file)?
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let searcher = Searcher::open(&index)?;
+    let requests: Vec<SearchRequest> = queries.iter().map(SearchRequest::new).collect();
+    for request in &requests {
+        searcher.search(request)?; // warm-up: page cache and lazily opened files
+    }
+    let mut micros = Vec::with_capacity(rounds * requests.len());
+    for _ in 0..rounds {
+        for request in &requests {
+            let started = Instant::now();
+            let response = searcher.search(request)?;
+            micros.push(started.elapsed().as_secs_f64() * 1e6);
+            std::hint::black_box(response);
+        }
+    }
+    micros.sort_by(f64::total_cmp);
+    let at = |q: f64| micros[((micros.len() - 1) as f64 * q).round() as usize] / 1000.0;
+    println!(
+        "{{\"queries\":{},\"rounds\":{rounds},\"p50_ms\":{:.3},\"p95_ms\":{:.3},\"p99_ms\":{:.3},\"max_ms\":{:.3}}}",
+        requests.len(),
+        at(0.5),
+        at(0.95),
+        at(0.99),
+        at(1.0)
+    );
+    Ok(())
+}
