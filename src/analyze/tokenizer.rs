@@ -118,60 +118,72 @@ fn skip_possessive(text: &str, chars: &mut std::iter::Peekable<std::str::CharInd
 }
 
 fn emit_compound(text: &str, parts: &[(usize, usize)], position: &mut usize, out: &mut Vec<Token>) {
+    let first = out.len();
     let first_position = *position;
-    let mut normalized: Vec<(usize, usize, String)> = Vec::new();
     for &(from, to) in parts {
-        for (f, t, word) in split_number_unit(text, from, to) {
-            normalized.push((f, t, word));
-        }
+        split_number_unit(text, from, to, position, out);
     }
-    if normalized.len() > 1 && parts.len() > 1 {
-        let joined: String = normalized.iter().map(|(_, _, w)| w.as_str()).collect();
-        out.push(token(
-            &joined,
-            parts[0].0,
-            parts[parts.len() - 1].1,
-            first_position,
-        ));
-    }
-    for (from, to, word) in normalized {
-        out.push(token(&word, from, to, *position));
-        *position += 1;
+    if parts.len() > 1 && out.len() - first > 1 {
+        let joined: String = out[first..].iter().map(|t| t.text.as_str()).collect();
+        let (from, to) = (parts[0].0, parts[parts.len() - 1].1);
+        out.insert(first, token(joined, from, to, first_position));
     }
 }
 
-fn token(text: &str, from: usize, to: usize, position: usize) -> Token {
+fn token(text: String, from: usize, to: usize, position: usize) -> Token {
     Token {
         offset_from: from,
         offset_to: to,
         position,
-        text: text.to_string(),
+        text,
         position_length: 1,
     }
 }
 
-/// Splits `5mg` into `5` and `mg`; normalises words (case, digit groups, Greek, units).
-fn split_number_unit(text: &str, from: usize, to: usize) -> Vec<(usize, usize, String)> {
+/// Appends the tokens of one word: `5mg` gives `5` and `mg`, any other word itself,
+/// normalised (case, digit groups, Greek, units).
+fn split_number_unit(
+    text: &str,
+    from: usize,
+    to: usize,
+    position: &mut usize,
+    out: &mut Vec<Token>,
+) {
     let word = &text[from..to];
     let digits = word
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_digit() || *c == ',' || *c == '.'))
-        .map_or(word.len(), |(i, _)| i);
+        .bytes()
+        .position(|b| !(b.is_ascii_digit() || b == b',' || b == b'.'))
+        .unwrap_or(word.len());
     if digits > 0 && digits < word.len() {
         let unit = normalize_word(&word[digits..]);
         if is_unit(&unit) {
-            return vec![
-                (from, from + digits, normalize_word(&word[..digits])),
-                (from + digits, to, unit),
-            ];
+            out.push(token(
+                normalize_word(&word[..digits]),
+                from,
+                from + digits,
+                *position,
+            ));
+            out.push(token(unit, from + digits, to, *position + 1));
+            *position += 2;
+            return;
         }
     }
-    vec![(from, to, normalize_word(word))]
+    out.push(token(normalize_word(word), from, to, *position));
+    *position += 1;
 }
 
 /// Lower-cases, drops thousands separators, spells out Greek letters and maps unit
 /// spellings to one form.
 pub fn normalize_word(word: &str) -> String {
+    if word.bytes().all(|b| b.is_ascii_alphabetic()) {
+        // The common case, with one allocation.
+        let mut out = word.to_ascii_lowercase();
+        if let Some(unit) = canonical_unit(&out) {
+            out.clear();
+            out.push_str(unit);
+        }
+        return out;
+    }
     let mut out = String::with_capacity(word.len());
     let all_digits = word
         .chars()

@@ -279,6 +279,12 @@ impl Searcher {
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields().body)
             .map_err(|e| Error::tantivy(self.dir(), e))?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
+        let snippet_terms: Vec<&str> = built
+            .terms
+            .iter()
+            .map(|t| t.term.as_str())
+            .filter(|t| t.len() >= 3)
+            .collect();
         let mut seen_text = HashSet::new();
         let mut per_file: HashMap<String, usize> = HashMap::new();
         let mut kept = 0;
@@ -287,7 +293,7 @@ impl Searcher {
                 .doc(address)
                 .map_err(|e| Error::tantivy(self.dir(), e))?;
             let passage = self.fields().to_passage(&doc);
-            if !seen_text.insert(normalize_text(&passage.text)) {
+            if !seen_text.insert(text_key(&passage.text)) {
                 continue;
             }
             let from_file = per_file.entry(passage.path.clone()).or_insert(0);
@@ -299,7 +305,7 @@ impl Searcher {
             if kept <= request.offset {
                 continue;
             }
-            let mut hit = make_hit(kept, score, passage, &snippets);
+            let mut hit = make_hit(kept, score, passage, &snippets, &snippet_terms);
             if request.explain {
                 let fields = ranking::weighted_fields(self.fields(), &inner.ranking);
                 hit.matched = explain::explain(
@@ -392,8 +398,20 @@ impl Searcher {
     }
 }
 
-fn make_hit(rank: usize, score: f32, p: Passage, snippets: &SnippetGenerator) -> Hit {
-    let mut snippet = snippets.snippet(&p.text);
+/// Bytes of passage text the snippet generator analyzes: it re-analyzes all it is
+/// given, and long passages made that most of a search's time.
+const SNIPPET_WINDOW: usize = 640;
+/// Bytes of text kept before the first match in the snippet window.
+const SNIPPET_LEAD: usize = 120;
+
+fn make_hit(
+    rank: usize,
+    score: f32,
+    p: Passage,
+    snippets: &SnippetGenerator,
+    terms: &[&str],
+) -> Hit {
+    let mut snippet = snippets.snippet(snippet_window(&p.text, terms));
     snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
     let (fragment, highlights, html) = if snippet.is_empty() || snippet.highlighted().is_empty() {
         let head = head_chars(&p.text, SNIPPET_CHARS);
@@ -445,6 +463,41 @@ fn corrected_query(query: &str, corrections: &[(String, String)], hits: &[Hit]) 
     out
 }
 
+/// The part of `text` the snippet is taken from: a window starting a little before the
+/// first word that begins with a query term (terms are stems, so `interact` finds
+/// `Interactions`), or the start of the text when no word does.
+fn snippet_window<'a>(text: &'a str, terms: &[&str]) -> &'a str {
+    if text.len() <= SNIPPET_WINDOW {
+        return text;
+    }
+    let first = text
+        .char_indices()
+        .filter(|&(i, c)| {
+            c.is_alphanumeric()
+                && !text[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+        })
+        .map(|(i, _)| i)
+        .find(|&i| {
+            terms.iter().any(|t| {
+                text.get(i..i + t.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(t))
+            })
+        });
+    let start = floor_char_boundary(text, first.unwrap_or(0).saturating_sub(SNIPPET_LEAD));
+    let end = floor_char_boundary(text, (start + SNIPPET_WINDOW).min(text.len()));
+    &text[start..end]
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 fn head_chars(text: &str, n: usize) -> &str {
     match text.char_indices().nth(n) {
         Some((i, _)) => &text[..i],
@@ -469,12 +522,24 @@ pub fn html_escape(s: &str) -> String {
 }
 
 /// Text reduced to its words, to recognize the same passage text under two ids.
-fn normalize_text(text: &str) -> String {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect::<Vec<_>>()
-        .join(" ")
+/// A hash of the text's words, lower-cased: the same passage text under two ids
+/// (front-matter FAQ and body, say) hashes the same whatever its spacing and markup.
+fn text_key(text: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut in_word = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                hasher.write_u32(l as u32);
+            }
+            in_word = true;
+        } else if in_word {
+            hasher.write_u8(b' ');
+            in_word = false;
+        }
+    }
+    hasher.finish()
 }
 
 fn elapsed_ms(started: Instant) -> f64 {
