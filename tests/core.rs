@@ -333,6 +333,17 @@ fn index_summary_and_incremental_update() {
     let out = repo.run(&["index"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 removed"));
     assert!(repo.passages().iter().all(|p| !p.path.starts_with("003_")));
+    // The per-file records of the last commit, and no others, stand beside the index.
+    let records = fs::read_dir(repo.path().join("index"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("k2search-records-")
+        })
+        .count();
+    assert_eq!(records, 1);
 }
 
 #[test]
@@ -414,7 +425,10 @@ fn incompatible_index_asks_for_rebuild() {
     let meta = fs::read_to_string(&meta_path).unwrap();
     fs::write(
         &meta_path,
-        meta.replace("\\\"format\\\":1,", "\\\"format\\\":999,"),
+        meta.replace(
+            &format!("\\\"format\\\":{},", k2search::index::FORMAT_VERSION),
+            "\\\"format\\\":999,",
+        ),
     )
     .unwrap();
     let out = repo.run(&["query", "--index", "idx", "x"]);

@@ -1,18 +1,32 @@
-//! What an index records about itself, stored as the payload of each Tantivy commit
-//! (so it is written atomically with the documents it describes): format and analyzer
-//! versions, the k2search version, when it was built, from which corpus, and a content
-//! hash per source file for incremental updates.
+//! What an index records about itself. The payload of each Tantivy commit (written
+//! atomically with the documents it describes) holds the format and analyzer versions,
+//! the k2search version, when and from which corpus it was built, and the name of a
+//! records file beside it with a content hash per source file, for incremental updates.
+//!
+//! The per-file records stay out of the payload because Tantivy parses `meta.json`
+//! several times whenever an index is opened, and the records grow with the corpus
+//! (730 KB for MedQuAD): a query, which never needs them, would pay for them. A records
+//! file is named after its content, written and synced before the commit that names
+//! it, and never changed, so a run killed at any point leaves the last commit's records
+//! intact; files no commit names are removed by the next run.
 
 use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 /// Version of the index layout (schema and stored fields). Bump on any change.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+
+/// Records files are named `k2search-records-HASH.json`.
+const RECORDS_PREFIX: &str = "k2search-records-";
 
 /// The commit payload of a k2search index.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)] // payloads of older formats still parse, to name their version
 pub struct Manifest {
     /// [`FORMAT_VERSION`] of the build that wrote it.
     pub format: u32,
@@ -24,7 +38,14 @@ pub struct Manifest {
     pub built_at: String,
     /// The corpus folder as it was given to `k2search index`.
     pub corpus: String,
-    /// One record per indexed source file, by path relative to the corpus.
+    /// Number of indexed source files.
+    pub file_count: usize,
+    /// Name of the records file (in the index folder) of this commit.
+    pub records: String,
+    /// One record per indexed source file, by path relative to the corpus. Not part of
+    /// the payload: loaded from the records file only by [`read_records`], for index
+    /// runs and freshness checks; empty otherwise.
+    #[serde(skip)]
     pub files: BTreeMap<String, FileRecord>,
 }
 
@@ -45,6 +66,58 @@ impl Manifest {
     /// Whether an index with this manifest can be read by this build.
     pub fn is_compatible(&self) -> bool {
         self.format == FORMAT_VERSION && self.analyzer == crate::analyze::ANALYZER_VERSION
+    }
+}
+
+/// Whether a file name is one of k2search's records files.
+pub fn is_records_file(name: &str) -> bool {
+    name.starts_with(RECORDS_PREFIX) && name.ends_with(".json")
+}
+
+/// Loads the per-file records named by `manifest` into `manifest.files` (left empty
+/// when the file is missing or unreadable: the next run then re-indexes everything).
+pub fn read_records(dir: &Path, manifest: &mut Manifest) {
+    if manifest.records.is_empty() {
+        return;
+    }
+    manifest.files = fs::read(dir.join(&manifest.records))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+}
+
+/// Writes `manifest.files` to a records file named after its content, synced to disk,
+/// and names it in the manifest. Call before the commit that carries the manifest.
+pub fn write_records(dir: &Path, manifest: &mut Manifest) -> std::io::Result<()> {
+    let json = serde_json::to_vec(&manifest.files).map_err(std::io::Error::other)?;
+    let name = format!(
+        "{RECORDS_PREFIX}{}.json",
+        &blake3::hash(&json).to_hex()[..16]
+    );
+    let path = dir.join(&name);
+    if !path.is_file() {
+        let tmp = dir.join(format!("{name}.tmp"));
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(&json)?;
+        file.sync_all()?;
+        fs::rename(&tmp, &path)?;
+    }
+    manifest.file_count = manifest.files.len();
+    manifest.records = name;
+    Ok(())
+}
+
+/// Removes records files (and their temporary files) other than `keep`.
+pub fn remove_other_records(dir: &Path, keep: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(RECORDS_PREFIX) && name != keep {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -113,7 +113,7 @@ pub fn open(dir: &Path) -> Result<OpenIndex> {
     }
     let index = Index::open_in_dir(dir).map_err(|e| Error::tantivy(dir, e))?;
     let manifest = read_manifest(&index, dir)?;
-    if manifest.version.is_empty() && manifest.files.is_empty() {
+    if manifest.version.is_empty() {
         // Created but never committed to: the first index run was interrupted.
         return Err(Error::NoIndex(dir.to_path_buf()));
     }
@@ -192,6 +192,8 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         version: env!("CARGO_PKG_VERSION").to_string(),
         built_at: manifest::now_rfc3339(),
         corpus: opts.corpus.display().to_string(),
+        file_count: 0,
+        records: String::new(),
         files: Default::default(),
     };
 
@@ -258,6 +260,8 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     }
     report.changed = full || report.files_indexed > 0 || report.files_removed > 0;
     if report.changed {
+        manifest::write_records(&opts.index, &mut manifest)
+            .map_err(|e| Error::io("cannot write index records in", &opts.index, e))?;
         let payload = serde_json::to_string(&manifest).unwrap_or_default();
         let mut prepared = writer
             .prepare_commit()
@@ -266,6 +270,7 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         prepared
             .commit()
             .map_err(|e| Error::tantivy(&opts.index, e))?;
+        manifest::remove_other_records(&opts.index, &manifest.records);
         writer
             .wait_merging_threads()
             .map_err(|e| Error::tantivy(&opts.index, e))?;
@@ -375,10 +380,11 @@ fn open_for_writing(dir: &Path, rebuild: bool) -> Result<(Index, Manifest)> {
     fs::create_dir_all(dir).map_err(|e| Error::io("cannot create index folder", dir, e))?;
     if dir.join("meta.json").is_file() {
         let index = Index::open_in_dir(dir).map_err(|e| Error::tantivy(dir, e))?;
-        let manifest = read_manifest(&index, dir)?;
-        let compatible = (manifest.is_compatible() || manifest.files.is_empty())
+        let mut manifest = read_manifest(&index, dir)?;
+        let compatible = (manifest.is_compatible() || manifest.version.is_empty())
             && Fields::from_schema(&index.schema()).is_some();
         if compatible {
+            manifest::read_records(dir, &mut manifest);
             analyze::register(&index);
             return Ok((index, manifest));
         }
@@ -402,7 +408,8 @@ fn check_foreign_files(dir: &Path) -> Result<()> {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if !name.starts_with('.') && !FOREIGN_FILES_ALLOWED.contains(&name.as_ref()) {
+        let ours = manifest::is_records_file(name.trim_end_matches(".tmp"));
+        if !name.starts_with('.') && !ours && !FOREIGN_FILES_ALLOWED.contains(&name.as_ref()) {
             return Err(Error::NotAnIndex(dir.to_path_buf()));
         }
     }
@@ -420,7 +427,9 @@ fn remove_index_files(dir: &Path) -> Result<()> {
         .filter(|entry| {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            name == ".managed.json" || is_segment_file(&name)
+            name == ".managed.json"
+                || is_segment_file(&name)
+                || manifest::is_records_file(name.trim_end_matches(".tmp"))
         })
         .map(|entry| entry.path())
         .collect();
@@ -451,7 +460,8 @@ pub fn is_stale(corpus: &Path, dir: &Path) -> Result<bool> {
     let Ok(index) = Index::open_in_dir(dir) else {
         return Ok(true);
     };
-    let manifest = read_manifest(&index, dir)?;
+    let mut manifest = read_manifest(&index, dir)?;
+    manifest::read_records(dir, &mut manifest);
     if !manifest.is_compatible() || manifest.files.is_empty() {
         return Ok(true);
     }

@@ -361,7 +361,7 @@ fn current_stats(searcher: &Searcher) -> Result<Stats, Error> {
         }
     }
     Ok(Stats {
-        files: open.manifest.files.len(),
+        files: open.manifest.file_count,
         passages: tantivy_searcher.num_docs(),
         index_bytes: folder_bytes(dir),
         built_at: open.manifest.built_at,
