@@ -39,13 +39,19 @@ pub fn register(index: &tantivy::Index) {
 
 /// Runs `text` through the analyzer.
 pub fn analyze(text: &str) -> Vec<Token> {
-    let mut analyzer = analyzer();
-    let mut stream = analyzer.token_stream(text);
-    let mut out = Vec::new();
-    while stream.advance() {
-        out.push(stream.token().clone());
+    thread_local! {
+        // Building the analyzer (the stemmer above all) costs more than analyzing a
+        // query or a lexicon term, so each thread keeps one.
+        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
     }
-    out
+    ANALYZER.with_borrow_mut(|analyzer| {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().clone());
+        }
+        out
+    })
 }
 
 #[cfg(test)]

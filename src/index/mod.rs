@@ -95,6 +95,7 @@ pub struct IndexReport {
 }
 
 /// An open index: the Tantivy index, its fields and its manifest.
+#[derive(Clone)]
 pub struct OpenIndex {
     /// The Tantivy index, with the k2search analyzer registered.
     pub index: Index,

@@ -170,6 +170,7 @@ pub struct Searcher {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     open: OpenIndex,
     reader: IndexReader,
@@ -208,17 +209,7 @@ impl Searcher {
     }
 
     fn rebuild_inner(self, change: impl FnOnce(&mut Inner)) -> Searcher {
-        let mut inner = Inner {
-            open: OpenIndex {
-                index: self.inner.open.index.clone(),
-                fields: self.inner.open.fields,
-                manifest: self.inner.open.manifest.clone(),
-                dir: self.inner.open.dir.clone(),
-            },
-            reader: self.inner.reader.clone(),
-            lexicon: self.inner.lexicon.clone(),
-            ranking: self.inner.ranking,
-        };
+        let mut inner = Inner::clone(&self.inner);
         change(&mut inner);
         Searcher {
             inner: Arc::new(inner),
