@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use k2search::export::ExportRecord;
+use k2search::passage::Passage;
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -34,7 +34,7 @@ fn shape_of(value: &Value) -> Option<Shape> {
 }
 
 /// Field name -> shape of every exported passage (asserting one shape per field).
-fn exported_shapes() -> (BTreeMap<String, Shape>, Vec<ExportRecord>) {
+fn exported_shapes() -> (BTreeMap<String, Shape>, Vec<Passage>) {
     let work = tempfile::tempdir().unwrap();
     let corpus = work.path().join("corpus");
     fs::create_dir(&corpus).unwrap();
@@ -75,7 +75,7 @@ fn exported_shapes() -> (BTreeMap<String, Shape>, Vec<ExportRecord>) {
             let first = *shapes.entry(name.clone()).or_insert(shape);
             assert_eq!(first, shape, "field {name} changes type: {line}");
         }
-        records.push(serde_json::from_str::<ExportRecord>(line).unwrap());
+        records.push(serde_json::from_str::<Passage>(line).unwrap());
     }
     (shapes, records)
 }

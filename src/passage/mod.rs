@@ -53,8 +53,27 @@ impl Kind {
     }
 }
 
-/// One searchable unit of an article, with everything needed to cite it.
+/// One searchable unit of an article, with everything needed to cite it. Its serde
+/// form is the wire format of `k2search passages --json` and `k2search export`:
+///
+/// | field | JSON type | meaning |
+/// |---|---|---|
+/// | `id` | string | stable passage id |
+/// | `path` | string | source file, relative to the corpus root |
+/// | `title` | string | document title |
+/// | `headings` | array of strings | heading path, outermost first |
+/// | `kind` | string | `section`, `faq` or `intro` |
+/// | `category` | string | clinical category (`dosage`, `interactions`, …, `overview`) |
+/// | `line_start`, `line_end` | integer | 1-based line range in the source file |
+/// | `byte_start`, `byte_end` | integer | byte range in the source file |
+/// | `text` | string | the passage as plain text |
+/// | `aliases` | array of strings | the document's alternate names (possibly empty) |
+/// | `metadata` | object of strings | front-matter scalars (possibly empty) |
+///
+/// Every field is always present, so every line has the same shape (the strict
+/// Quickwit and OpenSearch mappings in `deploy/` need that).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Passage {
     /// Stable identifier: a hash of the path, kind, heading path and occurrence, so it
     /// survives edits elsewhere in the file.
@@ -80,10 +99,10 @@ pub struct Passage {
     /// The passage as plain text.
     pub text: String,
     /// The document's alternate names (front matter `synonyms`/`aliases`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub aliases: Vec<String>,
     /// The document's front-matter scalar fields other than `title`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default)]
     pub metadata: BTreeMap<String, String>,
 }
 
