@@ -73,7 +73,6 @@ impl Kind {
 /// Every field is always present, so every line has the same shape (the strict
 /// Quickwit and OpenSearch mappings in `deploy/` need that).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Passage {
     /// Stable identifier: a hash of the path, kind, heading path and occurrence, so it
     /// survives edits elsewhere in the file.
