@@ -11,6 +11,9 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use k2search::analyze;
 use k2search::passage;
 use k2search::source::{self, Read, SourceFile};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream,
+};
 
 /// Articles of the first few MedQuAD sources, about 2 MB.
 const SAMPLE_BYTES: usize = 2 << 20;
@@ -75,19 +78,32 @@ fn pipeline(c: &mut Criterion) {
         .collect();
     let text_bytes: usize = texts.iter().map(String::len).sum();
     group.throughput(Throughput::Bytes(text_bytes as u64));
-    group.bench_function("analyze", |b| {
-        let mut analyzer = analyze::analyzer();
-        b.iter(|| {
-            let mut tokens = 0;
-            for text in &texts {
-                let mut stream = analyzer.token_stream(text);
-                while stream.advance() {
-                    tokens += 1;
+    // The health analyzer against tantivy's stock `en_stem` (simple tokenizer, long
+    // tokens dropped, lower case, English stemmer) on the same passage texts.
+    let en_stem = || {
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(Stemmer::new(Language::English))
+            .build()
+    };
+    for (name, mut analyzer) in [
+        ("analyze", analyze::analyzer()),
+        ("analyze_en_stem", en_stem()),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut tokens = 0;
+                for text in &texts {
+                    let mut stream = analyzer.token_stream(text);
+                    while stream.advance() {
+                        tokens += 1;
+                    }
                 }
-            }
-            tokens
-        })
-    });
+                tokens
+            })
+        });
+    }
     group.finish();
 }
 
