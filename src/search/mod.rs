@@ -516,21 +516,29 @@ pub fn html_escape(s: &str) -> String {
 /// A hash of the text's words, lower-cased: the same passage text under two ids
 /// (front-matter FAQ and body, say) hashes the same whatever its spacing and markup.
 fn text_key(text: &str) -> u64 {
-    use std::hash::Hasher;
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    // FNV-1a: a few instructions a byte, and 64 bits are plenty to tell apart the
+    // few dozen passages of one result list.
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |byte: u8| hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
     let mut in_word = false;
     for c in text.chars() {
-        if c.is_alphanumeric() {
+        if c.is_ascii_alphanumeric() {
+            mix(c.to_ascii_lowercase() as u8);
+        } else if c.is_alphanumeric() {
             for l in c.to_lowercase() {
-                hasher.write_u32(l as u32);
+                (l as u32).to_le_bytes().into_iter().for_each(&mut mix);
             }
-            in_word = true;
-        } else if in_word {
-            hasher.write_u8(b' ');
+        } else {
+            if in_word {
+                mix(b' ');
+            }
             in_word = false;
+            continue;
         }
+        in_word = true;
     }
-    hasher.finish()
+    hash
 }
 
 fn elapsed_ms(started: Instant) -> f64 {
