@@ -13,7 +13,7 @@ use k2search::export::{self, ExportFormat};
 use k2search::index::{self, IndexOptions, IndexReport};
 use k2search::output::{self, Format};
 use k2search::passage::Category;
-use k2search::search::{Lexicon, Ranking, SearchRequest, Searcher};
+use k2search::search::{Lexicon, Params, Ranking, SearchRequest, Searcher};
 use k2search::serve::{self, ServeConfig};
 
 const DEFAULT_CORPUS: &str = "corpus";
@@ -66,9 +66,12 @@ struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     synonyms: Option<PathBuf>,
     /// Switch ranking techniques off, to measure them: stopwords, typos, synonyms,
-    /// fields, proximity, category, or all.
+    /// drugs, fields, proximity, category, focus, weights, or all.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     disable: Vec<String>,
+    /// Ranking weights to try instead of the built-in ones (JSON, see `Params`).
+    #[arg(long, value_name = "FILE")]
+    params: Option<PathBuf>,
     /// The judgments file (JSON Lines, see ../shared/eval/README.md).
     #[arg(value_name = "QRELS.jsonl")]
     qrels: PathBuf,
@@ -161,7 +164,7 @@ fn parse_export_format(s: &str) -> Result<ExportFormat, String> {
 }
 
 fn parse_category(s: &str) -> Result<Category, String> {
-    Category::parse(s).ok_or_else(|| {
+    Category::parse_lenient(s).ok_or_else(|| {
         let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
         format!("unknown category '{s}'; use one of {}", names.join(", "))
     })
@@ -336,6 +339,9 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         text_format()
     };
     let mut out = io::stdout().lock();
+    if let (true, Format::Text { color }) = (args.explain, format) {
+        output::print_analysis(&mut out, &response, color)?;
+    }
     output::print_response(&mut out, &response, &searcher.manifest().corpus, format)?;
     if !args.json && response.hits.is_empty() {
         eprintln!("k2search: no passages match {:?}", request.query);
@@ -379,7 +385,10 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
             )));
         }
     }
-    let searcher = with_synonyms(searcher, args.synonyms.as_deref())?.with_ranking(ranking);
+    let mut searcher = with_synonyms(searcher, args.synonyms.as_deref())?.with_ranking(ranking);
+    if let Some(file) = &args.params {
+        searcher = searcher.with_params(Params::load(file)?);
+    }
     let report = eval::evaluate(&searcher, &judged, args.k.max(1))?;
     let mut out = io::stdout().lock();
     if args.json {
@@ -404,6 +413,13 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
         "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  mean of {} queries (k = {})",
         "all", report.ndcg, report.mrr, report.p5, report.recall, report.queries, report.k
     )?;
+    if let Some(a) = &report.analysis {
+        writeln!(
+            out,
+            "question analysis on {} labelled queries: focus {:.3} (exact {:.3}), type {:.3} (first type {:.3})",
+            a.labelled, a.focus, a.focus_exact, a.types, a.first_type
+        )?;
+    }
     Ok(())
 }
 

@@ -12,7 +12,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::search::{Hit, SearchRequest, Searcher};
+use crate::analyze;
+use crate::passage::Category;
+use crate::search::{Hit, Question, SearchRequest, Searcher};
 
 /// One judged query.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -26,6 +28,13 @@ pub struct Judged {
     pub kind: Option<String>,
     /// The judged answers.
     pub relevant: Vec<Key>,
+    /// Annotators' labels of what the question is about (to check question analysis;
+    /// never used as query input).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub focus: Vec<String>,
+    /// Annotators' labels of what the question asks (`treatment`, `cause`…).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<String>,
 }
 
 /// One judged answer.
@@ -60,6 +69,27 @@ pub struct QueryScore {
     pub p5: f64,
     /// Recall at k (grade 2).
     pub recall: f64,
+    /// Whether the analysis found a labelled focus (when the query has labels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus_ok: Option<bool>,
+    /// Whether the analysis found a labelled type (when the query has labels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub type_ok: Option<bool>,
+}
+
+/// How well question analysis matches the annotators' labels.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AnalysisAccuracy {
+    /// Queries with focus and type labels.
+    pub labelled: usize,
+    /// Share whose first focus overlaps a labelled focus (one names the other's words).
+    pub focus: f64,
+    /// Share whose first focus is a labelled focus (same analyzed words).
+    pub focus_exact: f64,
+    /// Share where one of the found types is a labelled type.
+    pub types: f64,
+    /// Share whose first found type is a labelled type.
+    pub first_type: f64,
 }
 
 /// Mean metrics over a judgment file, with the per-query detail.
@@ -79,6 +109,9 @@ pub struct EvalReport {
     pub recall: f64,
     /// Per query.
     pub per_query: Vec<QueryScore>,
+    /// Question analysis against the labels, when the judgments have them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<AnalysisAccuracy>,
 }
 
 /// Reads a judgment file.
@@ -105,11 +138,15 @@ pub fn evaluate(searcher: &Searcher, judged: &[Judged], k: usize) -> Result<Eval
         queries: judged.len(),
         ..EvalReport::default()
     };
+    let mut accuracy = AnalysisAccuracy::default();
     for j in judged {
         let mut request = SearchRequest::new(j.query.clone());
         request.limit = k;
-        let hits = searcher.search(&request)?.hits;
-        let score = score_query(j, &hits, k);
+        let response = searcher.search(&request)?;
+        let mut score = score_query(j, &response.hits, k);
+        if let (Some(question), false) = (&response.analysis, j.focus.is_empty()) {
+            accuracy.add(j, question, &mut score);
+        }
         report.ndcg += score.ndcg;
         report.mrr += score.mrr;
         report.p5 += score.p5;
@@ -121,7 +158,48 @@ pub fn evaluate(searcher: &Searcher, judged: &[Judged], k: usize) -> Result<Eval
     report.mrr /= n;
     report.p5 /= n;
     report.recall /= n;
+    if accuracy.labelled > 0 {
+        let m = accuracy.labelled as f64;
+        accuracy.focus /= m;
+        accuracy.focus_exact /= m;
+        accuracy.types /= m;
+        accuracy.first_type /= m;
+        report.analysis = Some(accuracy);
+    }
     Ok(report)
+}
+
+impl AnalysisAccuracy {
+    /// Counts one labelled query (sums; [`evaluate`] divides).
+    fn add(&mut self, j: &Judged, question: &Question, score: &mut QueryScore) {
+        self.labelled += 1;
+        let labels: Vec<String> = j.focus.iter().map(|f| analyze::topic_key(f)).collect();
+        let first = question.foci.first().map(|f| analyze::topic_key(&f.text));
+        let exact = first.as_ref().is_some_and(|f| labels.contains(f));
+        let overlap = first.as_ref().is_some_and(|f| {
+            labels
+                .iter()
+                .any(|l| !l.is_empty() && (contains_words(l, f) || contains_words(f, l)))
+        });
+        let types: Vec<Category> = j
+            .types
+            .iter()
+            .filter_map(|t| Category::parse_lenient(t))
+            .collect();
+        let type_ok = question.types.iter().any(|t| types.contains(t));
+        let first_ok = question.types.first().is_some_and(|t| types.contains(t));
+        self.focus += f64::from(u8::from(overlap));
+        self.focus_exact += f64::from(u8::from(exact));
+        self.types += f64::from(u8::from(type_ok));
+        self.first_type += f64::from(u8::from(first_ok));
+        score.focus_ok = Some(overlap);
+        score.type_ok = Some(type_ok);
+    }
+}
+
+/// Whether the words of `inner` stand together in `outer` (both topic keys).
+fn contains_words(outer: &str, inner: &str) -> bool {
+    format!(" {outer} ").contains(&format!(" {inner} "))
 }
 
 fn key_matches(key: &Key, hit: &Hit) -> bool {
@@ -182,5 +260,7 @@ pub fn score_query(j: &Judged, hits: &[Hit], k: usize) -> QueryScore {
         } else {
             0.0
         },
+        focus_ok: None,
+        type_ok: None,
     }
 }

@@ -54,6 +54,54 @@ pub fn analyze(text: &str) -> Vec<Token> {
     })
 }
 
+/// The key a topic name (a document title or alias, or words of a query) is indexed
+/// and looked up under: its analyzed words joined by single spaces, a compound by its
+/// joined form (`MK-7 Deficiency` → `mk7 defici`). Case, plurals and possessives fall
+/// away in the analysis, so `Shingles`, `shingles'` and `SHINGLES` share one key.
+pub fn topic_key(text: &str) -> String {
+    let mut key = String::new();
+    let mut word_end = 0;
+    for token in analyze(text) {
+        // A compound's parts lie inside its joined token: the joined form stands for them.
+        if !key.is_empty() && token.offset_from < word_end {
+            continue;
+        }
+        word_end = token.offset_to;
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(&token.text);
+    }
+    key
+}
+
+/// Keys for the parts of a topic name that name the topic on their own: the segments
+/// of `Parasites - Scabies` or `macular degeneration, age-related`, and the endings of
+/// two words or more of a longer name (`age-related macular degeneration` →
+/// `macular degeneration`), since English names end in their head noun.
+pub fn topic_part_keys(name: &str) -> Vec<String> {
+    let whole = topic_key(name);
+    let mut keys = Vec::new();
+    let segments = name.split([',', ':', '(', ')', ';']).flat_map(|s| s.split(" - "));
+    for segment in segments {
+        let key = topic_key(segment);
+        let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+        if words.is_empty() {
+            continue;
+        }
+        if key != whole {
+            keys.push(key.clone());
+        }
+        for start in 1..words.len().saturating_sub(1) {
+            keys.push(words[start..].join(" "));
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys.retain(|k| *k != whole);
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +113,17 @@ mod tests {
             .map(|t| t.text)
             .collect();
         assert_eq!(terms, vec!["interact", "with", "cafe", "mk7", "mk", "7"]);
+    }
+
+    #[test]
+    fn topic_keys() {
+        assert_eq!(topic_key("MK-7 Deficiency"), topic_key("mk7 deficiencies"));
+        assert_eq!(topic_key("Shingles"), topic_key("shingles'"));
+        assert_eq!(
+            topic_part_keys("age-related macular degeneration"),
+            vec![topic_key("macular degeneration")]
+        );
+        assert!(topic_part_keys("Parasites - Scabies").contains(&topic_key("scabies")));
+        assert!(topic_part_keys("Migraine").is_empty());
     }
 }

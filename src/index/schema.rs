@@ -4,11 +4,11 @@
 
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
-    STORED, STRING,
+    FAST, STORED, STRING,
 };
 use tantivy::TantivyDocument;
 
-use crate::analyze::ANALYZER;
+use crate::analyze::{self, ANALYZER};
 use crate::passage::{Category, Kind, Passage};
 
 /// Handles to the fields of a k2search index.
@@ -30,6 +30,15 @@ pub struct Fields {
     pub kind: Field,
     /// Category name (exact, stored).
     pub category: Field,
+    /// The category as a number (its place in [`Category::ALL`]), a fast field for
+    /// ranking.
+    pub category_code: Field,
+    /// Topic keys of the document: its title and aliases as [`analyze::topic_key`]s
+    /// (exact, not stored). Passages of a document about a query's focus are found by
+    /// them.
+    pub topic: Field,
+    /// Keys of parts of the title and aliases ([`analyze::topic_part_keys`]).
+    pub topic_part: Field,
     /// First line (stored).
     pub line_start: Field,
     /// Last line (stored).
@@ -66,6 +75,9 @@ pub fn schema() -> (Schema, Fields) {
         body: b.add_text_field("body", analyzed(true)),
         kind: b.add_text_field("kind", STRING | STORED),
         category: b.add_text_field("category", STRING | STORED),
+        category_code: b.add_u64_field("category_code", FAST),
+        topic: b.add_text_field("topic", STRING),
+        topic_part: b.add_text_field("topic_part", STRING),
         line_start: b.add_u64_field("line_start", stored_u64.clone()),
         line_end: b.add_u64_field("line_end", stored_u64.clone()),
         byte_start: b.add_u64_field("byte_start", stored_u64.clone()),
@@ -88,6 +100,9 @@ impl Fields {
             body: f("body")?,
             kind: f("kind")?,
             category: f("category")?,
+            category_code: f("category_code")?,
+            topic: f("topic")?,
+            topic_part: f("topic_part")?,
             line_start: f("line_start")?,
             line_end: f("line_end")?,
             byte_start: f("byte_start")?,
@@ -111,6 +126,21 @@ impl Fields {
         doc.add_text(self.body, &p.text);
         doc.add_text(self.kind, p.kind.as_str());
         doc.add_text(self.category, p.category.as_str());
+        doc.add_u64(self.category_code, p.category.code());
+        let names = std::iter::once(&p.title).chain(&p.aliases);
+        let mut parts = Vec::new();
+        for name in names {
+            let key = analyze::topic_key(name);
+            if !key.is_empty() {
+                doc.add_text(self.topic, &key);
+            }
+            parts.extend(analyze::topic_part_keys(name));
+        }
+        parts.sort();
+        parts.dedup();
+        for part in parts {
+            doc.add_text(self.topic_part, &part);
+        }
         doc.add_u64(self.line_start, p.line_start as u64);
         doc.add_u64(self.line_end, p.line_end as u64);
         doc.add_u64(self.byte_start, p.byte_start as u64);

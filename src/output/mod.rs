@@ -50,6 +50,20 @@ pub fn print_response(
     }
 }
 
+/// Prints how a query was analysed (text `--explain`): focus, question types,
+/// corrections and synonyms, and the words with their weights.
+pub fn print_analysis(
+    out: &mut dyn Write,
+    response: &SearchResponse,
+    color: bool,
+) -> io::Result<()> {
+    let Some(analysis) = &response.analysis else {
+        return Ok(());
+    };
+    let (d, r) = if color { (DIM, RESET) } else { ("", "") };
+    writeln!(out, "{d}analysis: {}{r}\n", analysis.summary())
+}
+
 /// The citation of a hit: `corpus/file.txt:127-130 › Heading › Sub`.
 pub fn citation(
     corpus: &str,
@@ -103,6 +117,25 @@ fn print_hit(out: &mut dyn Write, hit: &Hit, corpus: &str, color: bool) -> io::R
         "   {}",
         highlight(&hit.snippet, &hit.highlights, color)
     )?;
+    if !hit.matched.is_empty() {
+        let matched: Vec<String> = hit
+            .matched
+            .iter()
+            .map(|m| {
+                let via = format!("{:?}", m.via).to_lowercase();
+                let shown = if m.matched == m.term {
+                    m.term.clone()
+                } else {
+                    format!("{} → {}", m.term, m.matched)
+                };
+                format!("{shown} ({via}, {}, {:.0}%)", m.field, m.share * 100.0)
+            })
+            .collect();
+        writeln!(out, "   {d}matched: {}{r}", matched.join("; "))?;
+    }
+    if !hit.lifted.is_empty() {
+        writeln!(out, "   {d}lifted: {}{r}", hit.lifted.join("; "))?;
+    }
     writeln!(out)
 }
 

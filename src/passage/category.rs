@@ -1,5 +1,15 @@
-//! Clinical section categories: what a passage is about (dosage, interactions…),
-//! decided from its heading path, so a query can filter or boost them.
+//! Clinical section categories: what a passage is about (treatment, symptoms,
+//! dosage, interactions…), so a query can filter on them or lift the one it asks about.
+//!
+//! A health library is mostly about conditions, so the categories cover both
+//! conditions (treatment, causes, symptoms, diagnosis, prevention, outlook,
+//! inheritance, frequency, complications, risk factors, research) and drugs and
+//! supplements (dosage, side effects, interactions, contraindications, pregnancy,
+//! storage, usage, food sources, mechanism). A passage is classified from its heading
+//! path, deepest heading first: question headings by the question they ask
+//! ("What are the treatments for X ?" is `treatment` whatever X is called, so
+//! "Glycogen storage disease" is no `storage`), other headings by keywords; where the
+//! headings say nothing, by cue phrases at the start of the text.
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +19,28 @@ use super::Kind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
+    /// Treatments, therapies, management of a condition.
+    Treatment,
+    /// Causes of a condition.
+    Causes,
+    /// Signs and symptoms.
+    Symptoms,
+    /// Diagnosis: tests, screening, staging.
+    Diagnosis,
+    /// Prevention.
+    Prevention,
+    /// Outlook (prognosis), course of the condition.
+    Outlook,
+    /// Inheritance and genetics (genetic changes, how it is passed on).
+    Inheritance,
+    /// How common it is (prevalence, how many people are affected).
+    Frequency,
+    /// Complications.
+    Complications,
+    /// Risk factors (susceptibility, who is at risk).
+    RiskFactors,
+    /// Research and clinical trials.
+    Research,
     /// Doses, amounts, how much to take.
     Dosage,
     /// Side effects, adverse reactions, allergies.
@@ -21,7 +53,7 @@ pub enum Category {
     Pregnancy,
     /// How it works: mechanism, pharmacology, absorption.
     Mechanism,
-    /// Uses and benefits, what it is used for.
+    /// Uses and benefits, what it is used for (indication).
     Usage,
     /// Food and dietary sources.
     FoodSources,
@@ -32,6 +64,33 @@ pub enum Category {
     /// Anything else: overviews, introductions, summaries.
     Overview,
 }
+
+/// Question headings, recognized by how they start (lower case, after a leading
+/// "what is (are)"-style template is ruled out): the question decides the category,
+/// not the name of the condition inside it.
+const QUESTIONS: &[(&str, Category)] = &[
+    ("what are the symptoms", Category::Symptoms),
+    ("what are the signs", Category::Symptoms),
+    ("what are the treatments", Category::Treatment),
+    ("what is the treatment", Category::Treatment),
+    ("how many people", Category::Frequency),
+    ("how common", Category::Frequency),
+    ("what are the genetic changes", Category::Inheritance),
+    ("what causes", Category::Causes),
+    ("what are the causes", Category::Causes),
+    ("how to diagnose", Category::Diagnosis),
+    ("how to prevent", Category::Prevention),
+    ("what is the outlook", Category::Outlook),
+    ("what is the prognosis", Category::Outlook),
+    ("who is at risk", Category::RiskFactors),
+    ("who gets", Category::RiskFactors),
+    ("what are the complications", Category::Complications),
+    ("what are the stages", Category::Diagnosis),
+    ("what research", Category::Research),
+    ("what is (are)", Category::Overview),
+    ("do you have information", Category::Overview),
+    ("what to do for", Category::Overview),
+];
 
 /// Heading keywords of each category, in priority order (the first match wins).
 const RULES: &[(Category, &[&str])] = &[
@@ -53,6 +112,11 @@ const RULES: &[(Category, &[&str])] = &[
         Category::SideEffects,
         &["side effect", "adverse", "allerg", "toxicity", "reaction"],
     ),
+    (
+        Category::RiskFactors,
+        &["risk factor", "at risk", "susceptib", "who gets"],
+    ),
+    (Category::Complications, &["complication"]),
     (
         Category::Contraindications,
         &[
@@ -78,6 +142,43 @@ const RULES: &[(Category, &[&str])] = &[
             "miss a",
         ],
     ),
+    (Category::Symptoms, &["symptom", "signs", "warning sign"]),
+    (
+        Category::Inheritance,
+        &[
+            "inherit",
+            "genetic",
+            "hereditary",
+            "gene ",
+            "genes",
+            "runs in famil",
+        ],
+    ),
+    (
+        Category::Frequency,
+        &[
+            "how many people",
+            "how common",
+            "prevalence",
+            "incidence",
+            "frequency",
+            "statistic",
+        ],
+    ),
+    (
+        Category::Outlook,
+        &["outlook", "prognosis", "survival", "life expectancy"],
+    ),
+    (
+        Category::Research,
+        &["research", "clinical trial", "studies"],
+    ),
+    (
+        Category::Diagnosis,
+        &["diagnos", "test", "screening", "exam", "stages", "staging"],
+    ),
+    (Category::Prevention, &["prevent", "avoid"]),
+    (Category::Causes, &["cause", "why does", "etiology"]),
     (
         Category::FoodSources,
         &["food", "dietary source", "sources", "diet"],
@@ -108,13 +209,23 @@ const RULES: &[(Category, &[&str])] = &[
             "use ",
             "used",
             "benefit",
+            "indication",
             "support",
             "improve",
             "role",
             "help",
+        ],
+    ),
+    (
+        Category::Treatment,
+        &[
             "treat",
+            "therap",
             "management",
-            "prevent",
+            "managing",
+            "medication",
+            "cure",
+            "surgery",
         ],
     ),
     (
@@ -132,9 +243,44 @@ const RULES: &[(Category, &[&str])] = &[
     ),
 ];
 
+/// Word stems that tell a passage's topic from the start of its text, for passages
+/// whose headings say nothing: a category needs two occurrences, and more than any
+/// other category.
+const TEXT_CUES: &[(Category, &[&str])] = &[
+    (Category::Symptoms, &["symptom", "signs"]),
+    (Category::Treatment, &["treat", "therap"]),
+    (Category::Causes, &["caused", "causes"]),
+    (Category::Diagnosis, &["diagnos", "test"]),
+    (Category::Inheritance, &["inherit", "autosomal", "gene"]),
+    (Category::Prevention, &["prevent"]),
+];
+
+/// How much of a passage's text the text cues look at, in bytes.
+const TEXT_CUE_WINDOW: usize = 300;
+
+/// The last word of "Is X inherited ?" or "How is X treated ?" names the question.
+const QUESTION_VERBS: &[(&str, Category)] = &[
+    ("inherited", Category::Inheritance),
+    ("treated", Category::Treatment),
+    ("diagnosed", Category::Diagnosis),
+    ("prevented", Category::Prevention),
+    ("caused", Category::Causes),
+];
+
 impl Category {
     /// Every category, in the order they are documented.
-    pub const ALL: [Category; 11] = [
+    pub const ALL: [Category; 22] = [
+        Category::Treatment,
+        Category::Causes,
+        Category::Symptoms,
+        Category::Diagnosis,
+        Category::Prevention,
+        Category::Outlook,
+        Category::Inheritance,
+        Category::Frequency,
+        Category::Complications,
+        Category::RiskFactors,
+        Category::Research,
         Category::Dosage,
         Category::SideEffects,
         Category::Interactions,
@@ -151,6 +297,17 @@ impl Category {
     /// The name used in JSON, the index and `--section`.
     pub fn as_str(self) -> &'static str {
         match self {
+            Category::Treatment => "treatment",
+            Category::Causes => "causes",
+            Category::Symptoms => "symptoms",
+            Category::Diagnosis => "diagnosis",
+            Category::Prevention => "prevention",
+            Category::Outlook => "outlook",
+            Category::Inheritance => "inheritance",
+            Category::Frequency => "frequency",
+            Category::Complications => "complications",
+            Category::RiskFactors => "risk_factors",
+            Category::Research => "research",
             Category::Dosage => "dosage",
             Category::SideEffects => "side_effects",
             Category::Interactions => "interactions",
@@ -165,16 +322,45 @@ impl Category {
         }
     }
 
+    /// The category's number in the index: its place in [`Category::ALL`].
+    pub fn code(self) -> u64 {
+        Category::ALL.iter().position(|&c| c == self).unwrap_or(0) as u64
+    }
+
+    /// The category with number `code` (see [`Category::code`]).
+    pub fn from_code(code: u64) -> Option<Category> {
+        Category::ALL.get(usize::try_from(code).ok()?).copied()
+    }
+
     /// Parses a category name (`side_effects`, `side-effects` and `side effects` alike).
     pub fn parse(s: &str) -> Option<Category> {
         let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         Category::ALL.into_iter().find(|c| c.as_str() == norm)
     }
 
-    /// Classifies a passage from its heading path, deepest heading first.
-    pub fn classify(kind: Kind, headings: &[String], _text: &str) -> Category {
+    /// Parses a category name, also accepting the older or plainer names
+    /// (`precautions`, `prognosis`, `genetics`, `susceptibility`…).
+    pub fn parse_lenient(s: &str) -> Option<Category> {
+        let norm = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        Category::parse(&norm).or(match norm.as_str() {
+            "precautions" | "warnings" => Some(Category::Contraindications),
+            "prognosis" => Some(Category::Outlook),
+            "genetics" | "genetic_changes" => Some(Category::Inheritance),
+            "susceptibility" => Some(Category::RiskFactors),
+            "cause" => Some(Category::Causes),
+            "symptom" => Some(Category::Symptoms),
+            "treatments" => Some(Category::Treatment),
+            "indication" | "uses" => Some(Category::Usage),
+            "information" | "general" => Some(Category::Overview),
+            _ => None,
+        })
+    }
+
+    /// Classifies a passage from its heading path, deepest heading first, then from
+    /// the start of its text when no heading names a category.
+    pub fn classify(kind: Kind, headings: &[String], text: &str) -> Category {
         for heading in headings.iter().rev() {
-            if let Some(category) = match_rules(heading) {
+            if let Some(category) = classify_heading(heading) {
                 return category;
             }
             if kind == Kind::Faq {
@@ -184,9 +370,36 @@ impl Category {
         }
         match kind {
             Kind::Faq => Category::Faq,
-            _ => Category::Overview,
+            _ => classify_text(text).unwrap_or(Category::Overview),
         }
     }
+}
+
+/// The category a heading names: a question heading by its question, any other by
+/// its keywords.
+pub fn classify_heading(heading: &str) -> Option<Category> {
+    let lower = heading.trim().to_lowercase();
+    classify_question(&lower).or_else(|| match_rules(&lower))
+}
+
+/// The category of a question heading (lower case), from how it starts or, for
+/// "Is X inherited ?", how it ends.
+fn classify_question(lower: &str) -> Option<Category> {
+    if let Some(&(_, category)) = QUESTIONS.iter().find(|(start, _)| lower.starts_with(start)) {
+        return Some(category);
+    }
+    let asks = ["is ", "how is ", "how are ", "are ", "can "];
+    if asks.iter().any(|a| lower.starts_with(a)) {
+        let last = lower
+            .trim_end_matches(|c: char| c == '?' || c.is_whitespace())
+            .rsplit(' ')
+            .next()?;
+        return QUESTION_VERBS
+            .iter()
+            .find(|(verb, _)| *verb == last)
+            .map(|&(_, category)| category);
+    }
+    None
 }
 
 /// The first category whose keywords occur in `text`.
@@ -196,6 +409,24 @@ pub fn match_rules(text: &str) -> Option<Category> {
         .iter()
         .find(|(_, words)| words.iter().any(|w| lower.contains(w)))
         .map(|(category, _)| *category)
+}
+
+/// The category the start of a passage's text is clearly about, if any.
+fn classify_text(text: &str) -> Option<Category> {
+    let mut end = text.len().min(TEXT_CUE_WINDOW);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let window = text[..end].to_lowercase();
+    let mut counts: Vec<(Category, usize)> = TEXT_CUES
+        .iter()
+        .map(|(c, stems)| (*c, stems.iter().map(|s| window.matches(s).count()).sum()))
+        .collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    match counts.as_slice() {
+        [(best, n), (_, second), ..] if *n >= 2 && n > second => Some(*best),
+        _ => None,
+    }
 }
 
 impl std::fmt::Display for Category {
@@ -245,5 +476,78 @@ mod tests {
             Category::Storage
         );
         assert_eq!(q("Can I take it without a prescription?"), Category::Faq);
+    }
+
+    #[test]
+    fn condition_questions_by_their_question() {
+        let cases = [
+            (
+                "What are the treatments for Shingles ?",
+                Category::Treatment,
+            ),
+            ("What causes Chronic hiccups ?", Category::Causes),
+            (
+                "What are the symptoms of Glycogen storage disease type 1 ?",
+                Category::Symptoms,
+            ),
+            ("How to diagnose Parasites - Scabies ?", Category::Diagnosis),
+            ("How to prevent Lyme disease ?", Category::Prevention),
+            ("What is the outlook for Stroke ?", Category::Outlook),
+            ("Is Sotos syndrome inherited ?", Category::Inheritance),
+            (
+                "What are the genetic changes related to Sotos syndrome ?",
+                Category::Inheritance,
+            ),
+            (
+                "How many people are affected by Sotos syndrome ?",
+                Category::Frequency,
+            ),
+            (
+                "Who is at risk for Parasites - Lice? ?",
+                Category::RiskFactors,
+            ),
+            (
+                "What are the complications of Gallstones ?",
+                Category::Complications,
+            ),
+            (
+                "What is (are) Glycogen storage disease ?",
+                Category::Overview,
+            ),
+            ("What is (are) Drug Allergies ?", Category::Overview),
+            (
+                "what research (or clinical trials) is being done for Stroke ?",
+                Category::Research,
+            ),
+        ];
+        for (heading, want) in cases {
+            assert_eq!(classify(&[heading]), want, "{heading}");
+        }
+    }
+
+    #[test]
+    fn text_decides_when_headings_do_not() {
+        let text = "The symptoms of this condition vary. Common signs include fever.";
+        assert_eq!(
+            Category::classify(Kind::Section, &[], text),
+            Category::Symptoms
+        );
+        assert_eq!(
+            Category::classify(Kind::Section, &[], "It is rare."),
+            Category::Overview
+        );
+    }
+
+    #[test]
+    fn older_names_still_parse() {
+        assert_eq!(
+            Category::parse_lenient("precautions"),
+            Some(Category::Contraindications)
+        );
+        assert_eq!(
+            Category::parse_lenient("risk-factors"),
+            Some(Category::RiskFactors)
+        );
+        assert_eq!(Category::parse_lenient("bogus"), None);
     }
 }

@@ -82,3 +82,19 @@ fn contains_word(text: &str, word: &str) -> bool {
         !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
     })
 }
+
+/// Why a hit was lifted above its text score, in words: the focus whose document it
+/// belongs to, the category the question asks about.
+pub fn lifted(lifts: &super::ranking::Lifts, question: &super::Question) -> Vec<String> {
+    let mut out = Vec::new();
+    if lifts.focus || lifts.focus_part {
+        let kind = if lifts.focus { "focus" } else { "focus_part" };
+        let names: Vec<&str> = question.foci.iter().map(|f| f.text.as_str()).collect();
+        out.push(format!("{kind}: {}", names.join(", ")));
+    }
+    if lifts.category {
+        let types: Vec<&str> = question.types.iter().map(|c| c.as_str()).collect();
+        out.push(format!("category: {}", types.join(", ")));
+    }
+    out
+}

@@ -10,11 +10,40 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::query::{analyze_groups, TermGroup};
+use super::query::{analyze_groups, TermGroup, Word};
 use crate::error::{Error, Result};
 
 /// The lexicon bundled with k2search.
 pub const BUNDLED: &str = include_str!("../../lexicon/synonyms.txt");
+
+/// Brand drug names and their generic names, generated from an open dataset by
+/// `lexicon/drugs.py` (see the file's header for source and licence): one
+/// `brand<TAB>generic` line per brand, sorted by brand, lower case.
+pub const DRUGS: &str = include_str!("../../lexicon/drugs.tsv");
+
+/// Most words of a brand name looked up.
+const MAX_BRAND_WORDS: usize = 3;
+
+/// The lines of [`DRUGS`] (comments dropped), split once, on first use: a cold query
+/// that names no brand pays nothing for the table.
+fn drug_lines() -> &'static [&'static str] {
+    static LINES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    LINES.get_or_init(|| {
+        DRUGS
+            .lines()
+            .filter(|l| !l.starts_with('#') && l.contains('\t'))
+            .collect()
+    })
+}
+
+/// The generic name of a brand (lower case, words separated by single spaces).
+pub fn generic_of(brand: &str) -> Option<&'static str> {
+    let lines = drug_lines();
+    let i = lines
+        .binary_search_by(|line| line.split('\t').next().unwrap_or("").cmp(brand))
+        .ok()?;
+    lines[i].split('\t').nth(1)
+}
 
 /// One lexicon term: its surface form and its analyzed words.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +137,39 @@ impl Lexicon {
         self.groups.is_empty()
     }
 
+    /// The equivalents of a query's words: lexicon groups (with `synonyms`) and brand
+    /// drug names' generic names (with `drugs`), without overlaps.
+    pub fn expand_with(&self, words: &[Word], synonyms: bool, drugs: bool) -> Vec<Expansion> {
+        let groups: Vec<TermGroup> = words.iter().map(|w| w.group.clone()).collect();
+        let mut out = if synonyms {
+            self.expand(&groups)
+        } else {
+            Vec::new()
+        };
+        if drugs {
+            let mut i = 0;
+            while i < words.len() {
+                if out.iter().any(|e| e.span.contains(&i)) {
+                    i += 1;
+                    continue;
+                }
+                match brand_at(&words[i..]) {
+                    Some(expansion) => {
+                        let len = expansion.span.len();
+                        out.push(Expansion {
+                            span: i..i + len,
+                            ..expansion
+                        });
+                        i += len;
+                    }
+                    None => i += 1,
+                }
+            }
+            out.sort_by_key(|e| e.span.start);
+        }
+        out
+    }
+
     /// The lexicon entries found in a query's words, longest match first, left to
     /// right, without overlaps.
     pub fn expand(&self, words: &[TermGroup]) -> Vec<Expansion> {
@@ -136,6 +198,24 @@ impl Lexicon {
         }
         out
     }
+}
+
+/// The brand name that the words starting `words` spell, longest first, as an
+/// expansion to its generic name (span relative to `words`).
+fn brand_at(words: &[Word]) -> Option<Expansion> {
+    (1..=MAX_BRAND_WORDS.min(words.len())).rev().find_map(|n| {
+        let brand: Vec<String> = words[..n].iter().map(|w| w.surface.to_lowercase()).collect();
+        let brand = brand.join(" ");
+        let generic = generic_of(&brand)?;
+        Some(Expansion {
+            span: 0..n,
+            term: brand,
+            alternatives: vec![Entry {
+                surface: generic.to_string(),
+                words: analyze_groups(generic),
+            }],
+        })
+    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod explain;
 pub mod lexicon;
 pub mod query;
+pub mod question;
 pub mod ranking;
 pub mod typo;
 
@@ -24,7 +25,8 @@ use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
 pub use explain::Match;
 pub use lexicon::Lexicon;
 pub use query::QueryPlan;
-pub use ranking::{Ranking, Via};
+pub use question::Question;
+pub use ranking::{Params, Ranking, Via};
 
 use crate::error::{Error, Result};
 use crate::index::{self, Fields, Manifest, OpenIndex};
@@ -142,6 +144,10 @@ pub struct Hit {
     /// With `explain`: the query terms this passage matched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub matched: Vec<Match>,
+    /// With `explain`: why the passage was lifted above its text score (`focus`,
+    /// `focus_part`, `category`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lifted: Vec<String>,
 }
 
 /// The answer to a [`SearchRequest`].
@@ -161,6 +167,67 @@ pub struct SearchResponse {
     pub corrected: Option<String>,
     /// The hits, best first.
     pub hits: Vec<Hit>,
+    /// How the query was analysed: its foci, the question types, the words and their
+    /// weights (absent for an empty query).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<Question>,
+}
+
+/// Reranked matches of one query, with the query that found them.
+struct Ranked {
+    built: ranking::Built,
+    hits: Vec<(f32, tantivy::DocAddress, ranking::Lifts)>,
+    total: usize,
+}
+
+/// The index's vocabulary, as question analysis asks for it.
+struct IndexVocabulary<'a> {
+    searcher: &'a tantivy::Searcher,
+    fields: &'a Fields,
+}
+
+impl question::Vocabulary for IndexVocabulary<'_> {
+    fn topic(&self, key: &str) -> Option<question::TopicMatch> {
+        let has = |field| {
+            self.searcher
+                .doc_freq(&Term::from_field_text(field, key))
+                .is_ok_and(|n| n > 0)
+        };
+        if has(self.fields.topic) {
+            Some(question::TopicMatch::Whole)
+        } else if has(self.fields.topic_part) {
+            Some(question::TopicMatch::Part)
+        } else {
+            None
+        }
+    }
+
+    fn doc_freq(&self, term: &str) -> u64 {
+        let f = self.fields;
+        [f.title, f.headings, f.aliases, f.body]
+            .into_iter()
+            .filter_map(|field| {
+                self.searcher
+                    .doc_freq(&Term::from_field_text(field, term))
+                    .ok()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn num_docs(&self) -> u64 {
+        self.searcher.num_docs()
+    }
+
+    fn correct(&self, term: &str, surface: &str) -> Option<String> {
+        let budget = typo::max_distance(surface.chars().count());
+        typo::correct(
+            self.searcher,
+            &[self.fields.title, self.fields.body],
+            term,
+            budget,
+        )
+    }
 }
 
 /// A handle on an open index for searching: cheap to clone and share between threads.
@@ -176,6 +243,7 @@ struct Inner {
     reader: IndexReader,
     lexicon: Lexicon,
     ranking: Ranking,
+    params: Params,
 }
 
 impl Searcher {
@@ -194,6 +262,7 @@ impl Searcher {
                 reader,
                 lexicon: Lexicon::bundled(),
                 ranking: Ranking::ALL,
+                params: Params::default(),
             }),
         })
     }
@@ -206,6 +275,11 @@ impl Searcher {
     /// The same index searched with some ranking techniques switched off.
     pub fn with_ranking(self, ranking: Ranking) -> Searcher {
         self.rebuild_inner(|inner| inner.ranking = ranking)
+    }
+
+    /// The same index searched with other ranking weights.
+    pub fn with_params(self, params: Params) -> Searcher {
+        self.rebuild_inner(|inner| inner.params = params)
     }
 
     fn rebuild_inner(self, change: impl FnOnce(&mut Inner)) -> Searcher {
@@ -234,7 +308,6 @@ impl Searcher {
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
         let started = Instant::now();
         request.validate()?;
-        let plan = QueryPlan::parse(&request.query);
         let mut response = SearchResponse {
             query: request.query.clone(),
             took_ms: 0.0,
@@ -243,34 +316,98 @@ impl Searcher {
             limit: request.limit,
             corrected: None,
             hits: Vec::new(),
+            analysis: None,
         };
+        let mut plan = QueryPlan::parse(&request.query);
         if plan.is_empty() {
             response.took_ms = elapsed_ms(started);
             return Ok(response);
         }
         let searcher = self.inner.reader.searcher();
+        let wanted = request.offset + request.limit;
+        let pool = (wanted * 3 + 20).max(self.inner.params.pool);
+        let (mut ranked, mut analysis) = self.rank(&searcher, &plan, request, pool)?;
+        if ranked.hits.is_empty() && !plan.phrases.is_empty() {
+            // Quoted words that never stand together: search the words alone.
+            plan = QueryPlan::loose(&request.query);
+            (ranked, analysis) = self.rank(&searcher, &plan, request, pool)?;
+        }
+        response.total_hits = ranked.total;
+        self.fill_hits(&searcher, request, &ranked, &analysis, &mut response)?;
+        let corrections: Vec<(String, String)> = analysis
+            .words
+            .iter()
+            .filter_map(|w| Some((w.word.clone(), w.corrected.clone()?)))
+            .collect();
+        if !corrections.is_empty() {
+            response.corrected = Some(corrected_query(
+                &request.query,
+                &corrections,
+                &response.hits,
+            ));
+        }
+        response.analysis = Some(analysis);
+        response.took_ms = elapsed_ms(started);
+        Ok(response)
+    }
+
+    /// Analyses the question, runs the text query and reranks its best matches.
+    fn rank(
+        &self,
+        searcher: &tantivy::Searcher,
+        plan: &QueryPlan,
+        request: &SearchRequest,
+        pool: usize,
+    ) -> Result<(Ranked, Question)> {
         let inner = &self.inner;
-        let built = ranking::build(
-            &plan,
+        let vocabulary = IndexVocabulary {
+            searcher,
+            fields: self.fields(),
+        };
+        let question = question::analyze(
+            plan,
             &request.query,
-            self.fields(),
-            &searcher,
+            &vocabulary,
             &inner.lexicon,
             &inner.ranking,
+            &inner.params,
+        );
+        let built = ranking::build(
+            plan,
+            &question,
+            self.fields(),
+            &inner.lexicon,
+            &inner.ranking,
+            &inner.params,
             request.section,
         );
-        let query = built.query;
-        let wanted = request.offset + request.limit;
-        let pool = wanted * 3 + 20;
         let (top, total) = searcher
-            .search(&query, &(TopDocs::with_limit(pool).order_by_score(), Count))
+            .search(
+                &built.query,
+                &(TopDocs::with_limit(pool).order_by_score(), Count),
+            )
             .map_err(|e| Error::tantivy(self.dir(), e))?;
-        response.total_hits = total;
+        let hits = ranking::rerank(searcher, self.fields(), &question, &inner.params, top);
+        Ok((Ranked { built, hits, total }, question))
+    }
 
-        let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields().body)
+    /// Reads the page of hits the request asks for, skipping repeated texts.
+    fn fill_hits(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        ranked: &Ranked,
+        analysis: &Question,
+        response: &mut SearchResponse,
+    ) -> Result<()> {
+        let inner = &self.inner;
+        let wanted = request.offset + request.limit;
+        let query = &ranked.built.query;
+        let mut snippets = SnippetGenerator::create(searcher, &**query, self.fields().body)
             .map_err(|e| Error::tantivy(self.dir(), e))?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
-        let snippet_terms: Vec<&str> = built
+        let snippet_terms: Vec<&str> = ranked
+            .built
             .terms
             .iter()
             .map(|t| t.term.as_str())
@@ -279,7 +416,7 @@ impl Searcher {
         let mut seen_text = HashSet::new();
         let mut per_file: HashMap<String, usize> = HashMap::new();
         let mut kept = 0;
-        for (score, address) in top {
+        for &(score, address, lifts) in &ranked.hits {
             let doc: TantivyDocument = searcher
                 .doc(address)
                 .map_err(|e| Error::tantivy(self.dir(), e))?;
@@ -298,30 +435,23 @@ impl Searcher {
             }
             let mut hit = make_hit(kept, score, passage, &snippets, &snippet_terms);
             if request.explain {
-                let fields = ranking::weighted_fields(self.fields(), &inner.ranking);
+                let fields = ranking::weighted_fields(self.fields(), &inner.ranking, &inner.params);
                 hit.matched = explain::explain(
-                    &searcher,
+                    searcher,
                     address,
-                    &built.terms,
+                    &ranked.built.terms,
                     &fields,
                     &FIELD_NAMES,
                     &hit.text,
                 );
+                hit.lifted = explain::lifted(&lifts, analysis);
             }
             response.hits.push(hit);
             if kept >= wanted {
                 break;
             }
         }
-        if !built.corrections.is_empty() {
-            response.corrected = Some(corrected_query(
-                &request.query,
-                &built.corrections,
-                &response.hits,
-            ));
-        }
-        response.took_ms = elapsed_ms(started);
-        Ok(response)
+        Ok(())
     }
 
     /// Every passage in the index, in path and line order.
@@ -431,6 +561,7 @@ fn make_hit(
         highlights,
         text: p.text,
         matched: Vec::new(),
+        lifted: Vec::new(),
     }
 }
 

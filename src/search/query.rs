@@ -53,8 +53,11 @@ impl QueryPlan {
     /// Parses and analyzes query text.
     pub fn parse(query: &str) -> QueryPlan {
         let mut plan = QueryPlan::default();
+        // An unbalanced quote quotes nothing: the words after it stay loose words.
+        let quotes = query.matches('"').count();
+        let last_quote = if quotes % 2 == 1 { quotes } else { usize::MAX };
         for (i, segment) in query.split('"').enumerate() {
-            let quoted = i % 2 == 1;
+            let quoted = i % 2 == 1 && i != last_quote;
             let words = analyze_words(segment);
             if quoted && words.len() > 1 {
                 let terms = words
@@ -73,6 +76,12 @@ impl QueryPlan {
             }
         }
         plan
+    }
+
+    /// The query with its quotes ignored, every word loose: what is searched when
+    /// its phrases match nothing.
+    pub fn loose(query: &str) -> QueryPlan {
+        QueryPlan::parse(&query.replace('"', " "))
     }
 
     /// Whether the plan has nothing to search for.
@@ -222,6 +231,9 @@ mod tests {
         );
         assert_eq!(plan.words[0].group, TermGroup::Single("dose".into()));
         assert!(QueryPlan::parse("((( ))) --- ~ * &&").is_empty());
+        let plan = QueryPlan::parse(r#"can I take "tylenol with warfarin"#);
+        assert!(plan.phrases.is_empty());
+        assert_eq!(plan.words.len(), 6);
     }
 
     #[test]

@@ -1,44 +1,121 @@
-//! From an analyzed query to a scored Tantivy query: the health-aware ranking.
+//! From an analyzed question to ranked passages: the health-aware ranking.
+//!
+//! Ranking runs in two steps. [`build`] turns the [`Question`] into a Tantivy text
+//! query: BM25 over weighted fields, each query word weighted by its role, with
+//! synonyms, corrections and proximity. [`rerank`] then reorders the best text matches
+//! on what the question asks: passages of a document about a focus, and of the
+//! category the question asks about, are lifted; the text score is normalized by the
+//! best one first, so the lifts weigh the same for a two-word query and a
+//! 150-word message.
 //!
 //! Each technique can be switched off ([`Ranking`]), so `k2search eval --disable …`
 //! measures what it is worth:
-//! - `stopwords`: filler words are dropped when the query has content words, so a
-//!   pasted 150-word message is ranked on its medical terms;
-//! - `typos`: a word no field knows is replaced by its closest indexed term, weighted
-//!   below exact matches ([`typo`](super::typo));
+//! - `stopwords`: filler words are dropped when the query has content words;
+//! - `typos`: a word no field knows is replaced by a clearly better indexed term,
+//!   weighted below exact matches ([`typo`](super::typo));
 //! - `synonyms`: lexicon equivalents are added below the user's own word, multi-word
 //!   ones as phrases ([`lexicon`](super::lexicon));
+//! - `drugs`: brand names reach their generic names (the generated drug lexicon);
 //! - `fields`: title, heading path (a FAQ's question is its last heading) and aliases
 //!   weigh more than body text;
 //! - `proximity`: neighbouring query words found close together score extra;
-//! - `category`: a query that asks about a clinical section ("interaction", "dose",
-//!   "side effects") lifts passages of that category.
+//! - `category`: passages of the category the question asks about are lifted;
+//! - `focus`: passages of a document about the question's focus are lifted;
+//! - `weights`: focus and subject-line words weigh more, story words less, and a long
+//!   message keeps its most telling words.
+//!
+//! The weights are [`Params`], learned on judged questions with cross-validation
+//! (`eval/tune.py`), not set by hand.
 
-use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, TermQuery,
-};
-use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::Term;
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::DocSetCollector;
+use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocAddress, Term};
 
 use super::lexicon::Lexicon;
-use super::query::{any_of, group_query, phrase_query, QueryPlan, TermGroup, WeightedField, Word};
-use super::typo;
+use super::query::{any_of, group_query, phrase_query, QueryPlan, TermGroup, WeightedField};
+use super::question::{Question, Role, TopicMatch};
 use crate::index::Fields;
-use crate::passage::category::{match_rules, Category};
+use crate::passage::category::Category;
 
-/// Weight of a lexicon equivalent relative to the user's own word.
-const SYNONYM_WEIGHT: f32 = 0.6;
-/// Weight of a typo correction relative to an exact word.
-const FUZZY_WEIGHT: f32 = 0.8;
-/// Weight of a pair of neighbouring query words found close together.
-const PROXIMITY_WEIGHT: f32 = 0.5;
-/// How many positions apart neighbouring words may stand for the proximity bonus.
-const PROXIMITY_SLOP: u32 = 3;
-/// Constant score added to passages of the category the query asks about.
-const CATEGORY_BOOST: f32 = 2.0;
+/// The ranking weights. The defaults were learned on the dev sets (liveqa-train, the
+/// MedQuAD questions and the seed set) by `eval/tune.py`; `eval --params FILE` tries
+/// others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    /// Field weight of the document title.
+    pub title: f32,
+    /// Field weight of the heading path.
+    pub headings: f32,
+    /// Field weight of the document aliases.
+    pub aliases: f32,
+    /// Field weight of the passage text.
+    pub body: f32,
+    /// Weight of a lexicon equivalent relative to the user's own word.
+    pub synonym: f32,
+    /// Weight of a typo correction relative to an exact word.
+    pub fuzzy: f32,
+    /// Weight of a pair of neighbouring query words found close together.
+    pub proximity: f32,
+    /// Lift of a passage of a category the question asks about (text score 0..1).
+    pub category: f32,
+    /// Lift of a passage of a document named whole by a focus.
+    pub focus: f32,
+    /// Lift of a passage of a document a focus names in part.
+    pub focus_part: f32,
+    /// Extra lift when both hold: the focus document's section on what is asked.
+    pub focus_category: f32,
+    /// Weight of a focus word in the text query.
+    pub focus_word: f32,
+    /// Weight of a story word (family, greetings, thanks).
+    pub story: f32,
+    /// Weight factor of words in the subject line of a message.
+    pub subject: f32,
+    /// Most words a long message is searched with.
+    pub max_words: usize,
+    /// Text matches reranked.
+    pub pool: usize,
+}
 
-/// Field weights: (title, headings, aliases, body).
-const FIELD_WEIGHTS: [f32; 4] = [1.0, 1.3, 1.0, 1.0];
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            title: 1.0,
+            headings: 1.3,
+            aliases: 1.0,
+            body: 1.0,
+            synonym: 0.6,
+            fuzzy: 0.8,
+            proximity: 0.5,
+            category: 0.15,
+            focus: 0.3,
+            focus_part: 0.15,
+            focus_category: 0.15,
+            focus_word: 1.5,
+            story: 0.3,
+            subject: 1.5,
+            max_words: 16,
+            pool: 100,
+        }
+    }
+}
+
+impl Params {
+    /// Reads parameters from a JSON file (missing fields keep their defaults).
+    pub fn load(path: &std::path::Path) -> crate::Result<Params> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| crate::Error::io("cannot read ranking parameters", path, e))?;
+        serde_json::from_str(&text).map_err(|e| crate::Error::Syntax {
+            path: path.to_path_buf(),
+            line: e.line(),
+            message: format!("not ranking parameters ({e})"),
+        })
+    }
+}
 
 /// Words that carry no meaning for search on their own.
 const STOP_WORDS: &[&str] = &[
@@ -214,8 +291,14 @@ pub struct Ranking {
     pub fields: bool,
     /// Reward query words standing close together.
     pub proximity: bool,
-    /// Boost the clinical category the query asks about.
+    /// Lift the clinical category the question asks about.
     pub category: bool,
+    /// Expand brand drug names to generic ones.
+    pub drugs: bool,
+    /// Lift passages of documents about the question's focus.
+    pub focus: bool,
+    /// Weigh words by their role in the question.
+    pub weights: bool,
 }
 
 impl Default for Ranking {
@@ -233,6 +316,9 @@ impl Ranking {
         fields: true,
         proximity: true,
         category: true,
+        drugs: true,
+        focus: true,
+        weights: true,
     };
     /// Plain BM25 over every field with equal weights.
     pub const NONE: Ranking = Ranking {
@@ -242,16 +328,22 @@ impl Ranking {
         fields: false,
         proximity: false,
         category: false,
+        drugs: false,
+        focus: false,
+        weights: false,
     };
 
     /// The technique names, for `--disable`.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 9] = [
         "stopwords",
         "typos",
         "synonyms",
+        "drugs",
         "fields",
         "proximity",
         "category",
+        "focus",
+        "weights",
     ];
 
     /// Turns one technique off by name (`all` turns every one off).
@@ -263,6 +355,9 @@ impl Ranking {
             "fields" => self.fields = false,
             "proximity" => self.proximity = false,
             "category" => self.category = false,
+            "drugs" => self.drugs = false,
+            "focus" => self.focus = false,
+            "weights" => self.weights = false,
             "all" => *self = Ranking::NONE,
             _ => return false,
         }
@@ -301,150 +396,60 @@ pub struct QueryTerm {
     pub weight: f32,
 }
 
-/// The Tantivy query for a request, with what an explanation needs.
+/// The text query for a request, with what explanations and snippets need.
 pub struct Built {
     /// The query to run.
     pub query: Box<dyn Query>,
     /// Every term searched, for explanations.
     pub terms: Vec<QueryTerm>,
-    /// Corrected words: (as typed, correction as an indexed term).
-    pub corrections: Vec<(String, String)>,
-    /// The category the query asks about, if any.
-    pub intent: Option<Category>,
 }
 
 /// The searched fields with their weights (or all 1 when field weights are off).
-pub fn weighted_fields(fields: &Fields, ranking: &Ranking) -> [WeightedField; 4] {
+pub fn weighted_fields(fields: &Fields, ranking: &Ranking, params: &Params) -> [WeightedField; 4] {
     let w = if ranking.fields {
-        FIELD_WEIGHTS
+        [params.title, params.headings, params.aliases, params.body]
     } else {
         [1.0; 4]
     };
-    [
-        WeightedField {
-            field: fields.title,
-            weight: w[0],
-        },
-        WeightedField {
-            field: fields.headings,
-            weight: w[1],
-        },
-        WeightedField {
-            field: fields.aliases,
-            weight: w[2],
-        },
-        WeightedField {
-            field: fields.body,
-            weight: w[3],
-        },
-    ]
+    let f = [fields.title, fields.headings, fields.aliases, fields.body];
+    std::array::from_fn(|i| WeightedField {
+        field: f[i],
+        weight: w[i],
+    })
 }
 
-/// Builds the query for `plan`.
+/// Most proximity pairs a query gets: each is a phrase query, the costliest clause.
+const MAX_PROXIMITY_PAIRS: usize = 8;
+
+/// Builds the text query for `plan` as `question` weighs its words.
 pub fn build(
     plan: &QueryPlan,
-    query_text: &str,
+    question: &Question,
     fields: &Fields,
-    searcher: &tantivy::Searcher,
     lexicon: &Lexicon,
     ranking: &Ranking,
-    section: Option<Category>,
+    params: &Params,
+    category: Option<Category>,
 ) -> Built {
-    let weighted = weighted_fields(fields, ranking);
-    let text_fields: Vec<Field> = weighted.iter().map(|w| w.field).collect();
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let weighted = weighted_fields(fields, ranking, params);
     let mut terms = Vec::new();
-    let mut corrections = Vec::new();
-
-    let has_content = plan.words.iter().any(|w| !is_stop(&w.surface));
-    let keep = |w: &Word| !(ranking.stopwords && has_content && is_stop(&w.surface));
-    let mut kept: Vec<Word> = Vec::new();
-    let mut word_clauses: Vec<(TermGroup, Box<dyn Query>)> = Vec::new();
-    for word in plan.words.iter().filter(|w| keep(w)) {
-        let mut word = word.clone();
-        let mut weight = 1.0;
-        let mut via = None;
-        if ranking.typos {
-            if let TermGroup::Single(term) = &word.group {
-                if !typo::is_known(searcher, &text_fields, term) {
-                    let budget = typo::max_distance(word.surface.chars().count());
-                    if let Some(fixed) = typo::correct(searcher, &text_fields, term, budget) {
-                        corrections.push((word.surface.clone(), fixed.clone()));
-                        word.group = TermGroup::Single(fixed);
-                        weight = FUZZY_WEIGHT;
-                        via = Some(Via::Fuzzy);
-                    }
-                }
-            }
-        }
-        let query = boost(group_query(&word.group, &weighted), weight);
-        word_clauses.push((word.group.clone(), query));
-        for term in terms_of(&word.group) {
-            let lower = word.surface.to_lowercase();
-            let via = via.unwrap_or(
-                if crate::analyze::tokenizer::normalize_word(&lower) != lower {
-                    Via::Unit
-                } else {
-                    Via::Exact
-                },
-            );
-            terms.push(QueryTerm {
-                word: lower.clone(),
-                matched: if via == Via::Fuzzy {
-                    term.clone()
-                } else {
-                    lower
-                },
-                term,
-                via,
-                weight,
-            });
-        }
-        kept.push(word);
-    }
-
-    if ranking.synonyms {
-        let groups: Vec<TermGroup> = plan.words.iter().map(|w| w.group.clone()).collect();
-        for expansion in lexicon.expand(&groups) {
-            let mut alternatives = Vec::new();
-            for alt in &expansion.alternatives {
-                let parts: Vec<String> = alt
-                    .words
-                    .iter()
-                    .cloned()
-                    .flat_map(TermGroup::into_parts)
-                    .collect();
-                // A phrase scores about the sum of its words: divide by its length, so
-                // that a two-word synonym does not outweigh the user's one word.
-                let query = if alt.words.len() == 1 {
-                    group_query(&alt.words[0], &weighted)
-                } else {
-                    let phrase = any_of(
-                        weighted
-                            .iter()
-                            .map(|&f| phrase_query(f, &parts, 0))
-                            .collect(),
-                    );
-                    boost(phrase, 1.0 / parts.len() as f32)
-                };
-                alternatives.push(query);
-                for term in alt.words.iter().flat_map(terms_of) {
-                    terms.push(QueryTerm {
-                        word: expansion.term.clone(),
-                        term,
-                        matched: alt.surface.clone(),
-                        via: Via::Synonym,
-                        weight: SYNONYM_WEIGHT,
-                    });
-                }
-            }
-            if alternatives.is_empty() {
+    let mut word_clauses = word_clauses(plan, question, &weighted, params, &mut terms);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    if ranking.synonyms || ranking.drugs {
+        let weight_of = |i: usize| question.words.get(i).map_or(1.0, |w| w.weight);
+        for expansion in lexicon.expand_with(&plan.words, ranking.synonyms, ranking.drugs) {
+            let own_weight = expansion.span.clone().map(weight_of).fold(0.0, f32::max);
+            if own_weight <= 0.0 {
                 continue;
             }
-            let alternatives = boost(any_of(alternatives), SYNONYM_WEIGHT);
+            let Some(alternatives) = synonym_query(&expansion, &weighted, &mut terms, params)
+            else {
+                continue;
+            };
+            let alternatives = boost(alternatives, params.synonym * own_weight);
             // A one-word concept and its synonyms count as one match: the best of them.
-            let own = (expansion.span.len() == 1).then(|| &groups[expansion.span.start]);
-            match own.and_then(|g| word_clauses.iter_mut().find(|(w, _)| w == g)) {
+            let own = (expansion.span.len() == 1).then_some(expansion.span.start);
+            match own.and_then(|i| word_clauses.iter_mut().find(|(w, _)| *w == i)) {
                 Some((_, clause)) => {
                     let original = std::mem::replace(clause, Box::new(tantivy::query::EmptyQuery));
                     *clause = Box::new(DisjunctionMaxQuery::new(vec![original, alternatives]));
@@ -454,21 +459,9 @@ pub fn build(
         }
     }
     clauses.extend(word_clauses.into_iter().map(|(_, q)| (Occur::Should, q)));
-
     if ranking.proximity {
-        for pair in kept.windows(2) {
-            let parts: Vec<String> = pair
-                .iter()
-                .flat_map(|w| w.group.clone().into_parts())
-                .collect();
-            let body = WeightedField {
-                field: fields.body,
-                weight: PROXIMITY_WEIGHT,
-            };
-            clauses.push((Occur::Should, phrase_query(body, &parts, PROXIMITY_SLOP)));
-        }
+        clauses.extend(proximity_clauses(plan, question, fields, params));
     }
-
     for phrase in &plan.phrases {
         let per_field = weighted
             .iter()
@@ -485,38 +478,228 @@ pub fn build(
             });
         }
     }
-
-    // Proximity and synonyms only add to passages that match the words themselves or
-    // a synonym; the category boost never adds a passage on its own.
     let mut query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-    let intent = if ranking.category {
-        intent(query_text)
-    } else {
-        None
+    if let Some(category) = category {
+        let term = Term::from_field_text(fields.category, category.as_str());
+        let filter = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+        query = Box::new(BooleanQuery::new(vec![
+            (Occur::Must, query),
+            (Occur::Must, Box::new(BoostQuery::new(filter, 0.0))),
+        ]));
+    }
+    Built { query, terms }
+}
+
+/// One clause per weighted query word (keyed by its place in the plan), noting the
+/// terms searched in `terms`.
+fn word_clauses(
+    plan: &QueryPlan,
+    question: &Question,
+    weighted: &[WeightedField],
+    params: &Params,
+    terms: &mut Vec<QueryTerm>,
+) -> Vec<(usize, Box<dyn Query>)> {
+    let mut out = Vec::new();
+    for (i, (word, weighed)) in plan.words.iter().zip(&question.words).enumerate() {
+        if weighed.role == Role::Dropped || weighed.weight <= 0.0 {
+            continue;
+        }
+        let (group, weight, via) = match &weighed.corrected {
+            Some(fixed) => (
+                TermGroup::Single(fixed.clone()),
+                weighed.weight * params.fuzzy,
+                Via::Fuzzy,
+            ),
+            None => (word.group.clone(), weighed.weight, Via::Exact),
+        };
+        out.push((i, boost(group_query(&group, weighted), weight)));
+        let lower = word.surface.to_lowercase();
+        for term in terms_of(&group) {
+            let via = match via {
+                Via::Exact if crate::analyze::tokenizer::normalize_word(&lower) != lower => {
+                    Via::Unit
+                }
+                via => via,
+            };
+            terms.push(QueryTerm {
+                word: lower.clone(),
+                matched: if via == Via::Fuzzy {
+                    term.clone()
+                } else {
+                    lower.clone()
+                },
+                term,
+                via,
+                weight,
+            });
+        }
+    }
+    out
+}
+
+/// The query for a lexicon expansion's alternatives (unweighted), noting their terms.
+fn synonym_query(
+    expansion: &super::lexicon::Expansion,
+    weighted: &[WeightedField],
+    terms: &mut Vec<QueryTerm>,
+    params: &Params,
+) -> Option<Box<dyn Query>> {
+    let mut alternatives = Vec::new();
+    for alt in &expansion.alternatives {
+        let parts: Vec<String> = alt
+            .words
+            .iter()
+            .cloned()
+            .flat_map(TermGroup::into_parts)
+            .collect();
+        // A phrase scores about the sum of its words: divide by its length, so that a
+        // two-word synonym does not outweigh the user's one word.
+        let query = if alt.words.len() == 1 {
+            group_query(&alt.words[0], weighted)
+        } else {
+            let phrase = any_of(
+                weighted
+                    .iter()
+                    .map(|&f| phrase_query(f, &parts, 0))
+                    .collect(),
+            );
+            boost(phrase, 1.0 / parts.len() as f32)
+        };
+        alternatives.push(query);
+        for term in alt.words.iter().flat_map(terms_of) {
+            terms.push(QueryTerm {
+                word: expansion.term.clone(),
+                term,
+                matched: alt.surface.clone(),
+                via: Via::Synonym,
+                weight: params.synonym,
+            });
+        }
+    }
+    (!alternatives.is_empty()).then(|| any_of(alternatives))
+}
+
+/// Phrase queries with slack for neighbouring kept words (in query order).
+fn proximity_clauses(
+    plan: &QueryPlan,
+    question: &Question,
+    fields: &Fields,
+    params: &Params,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let kept: Vec<&TermGroup> = plan
+        .words
+        .iter()
+        .zip(&question.words)
+        .filter(|(_, w)| w.role != Role::Dropped && w.role != Role::Story && w.corrected.is_none())
+        .map(|(word, _)| &word.group)
+        .collect();
+    let body = WeightedField {
+        field: fields.body,
+        weight: params.proximity,
     };
-    let mut outer: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
-    if let Some(category) = intent {
-        let term = Term::from_field_text(fields.category, category.as_str());
-        let q = TermQuery::new(term, IndexRecordOption::Basic);
-        // Text scores grow with the number of query words; the category keeps its share.
-        let scale = (kept.len() as f32 / 2.0).max(1.0);
-        let boosted = ConstScoreQuery::new(Box::new(q), CATEGORY_BOOST * scale);
-        outer.push((Occur::Should, Box::new(boosted)));
+    kept.windows(2)
+        .take(MAX_PROXIMITY_PAIRS)
+        .map(|pair| {
+            let parts: Vec<String> = pair.iter().flat_map(|g| (*g).clone().into_parts()).collect();
+            (Occur::Should, phrase_query(body, &parts, PROXIMITY_SLOP))
+        })
+        .collect()
+}
+
+/// How many positions apart neighbouring words may stand for the proximity bonus.
+const PROXIMITY_SLOP: u32 = 3;
+
+/// Why a passage was lifted above its text score (for `--explain`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Lifts {
+    /// It belongs to a document a focus names whole.
+    pub focus: bool,
+    /// It belongs to a document a focus names in part.
+    pub focus_part: bool,
+    /// Its category is one the question asks about.
+    pub category: bool,
+}
+
+/// Reorders text matches (best first) on what the question asks; returns the new
+/// scores with why each passage was lifted.
+pub fn rerank(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    question: &Question,
+    params: &Params,
+    top: Vec<(f32, DocAddress)>,
+) -> Vec<(f32, DocAddress, Lifts)> {
+    let best = top.first().map_or(1.0, |t| t.0).max(f32::MIN_POSITIVE);
+    let (whole, part) = focus_documents(searcher, fields, question);
+    let categories = category_columns(searcher);
+    let mut out: Vec<(f32, DocAddress, Lifts)> = top
+        .into_iter()
+        .map(|(score, address)| {
+            let category = categories
+                .get(address.segment_ord as usize)
+                .and_then(|c| c.as_ref())
+                .and_then(|c| c.first(address.doc_id))
+                .and_then(Category::from_code);
+            let lifts = Lifts {
+                focus: whole.contains(&address),
+                focus_part: part.contains(&address) && !whole.contains(&address),
+                category: category.is_some_and(|c| question.types.contains(&c)),
+            };
+            (score / best + lift(&lifts, params), address, lifts)
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.total_cmp(&a.0));
+    out
+}
+
+/// The score a passage's lifts add.
+fn lift(lifts: &Lifts, params: &Params) -> f32 {
+    let mut lift = 0.0;
+    if lifts.focus {
+        lift += params.focus;
     }
-    if let Some(category) = section {
-        let term = Term::from_field_text(fields.category, category.as_str());
-        outer.push((
-            Occur::Must,
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-        ));
+    if lifts.focus_part {
+        lift += params.focus_part;
     }
-    query = Box::new(BooleanQuery::new(outer));
-    Built {
-        query,
-        terms,
-        corrections,
-        intent,
+    if lifts.category {
+        lift += params.category;
+        if lifts.focus || lifts.focus_part {
+            lift += params.focus_category;
+        }
     }
+    lift
+}
+
+/// Passages of documents the foci name whole, and in part.
+fn focus_documents(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    question: &Question,
+) -> (HashSet<DocAddress>, HashSet<DocAddress>) {
+    let mut whole = HashSet::new();
+    let mut part = HashSet::new();
+    for (key, names) in question.focus_keys() {
+        let (field, into) = match names {
+            TopicMatch::Whole => (fields.topic, &mut whole),
+            TopicMatch::Part => (fields.topic_part, &mut part),
+        };
+        let query = TermQuery::new(Term::from_field_text(field, key), IndexRecordOption::Basic);
+        if let Ok(docs) = searcher.search(&query, &DocSetCollector) {
+            into.extend(docs);
+        }
+    }
+    (whole, part)
+}
+
+/// The category fast-field column of each segment.
+fn category_columns(
+    searcher: &tantivy::Searcher,
+) -> Vec<Option<tantivy::columnar::Column<u64>>> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|s| s.fast_fields().u64("category_code").ok())
+        .collect()
 }
 
 fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
@@ -540,60 +723,9 @@ pub fn is_stop(word: &str) -> bool {
     STOP_WORDS.contains(&lower.as_str())
 }
 
-/// Ways people ask about taking two things together, an interaction question even
-/// without the word "interaction".
-const INTERACTION_CUES: &[&str] = &[
-    "together with",
-    "take it with",
-    "taking it with",
-    "take with",
-    "taking with",
-    "while taking",
-    "while on ",
-    "along with",
-    "combine",
-    "mix ",
-    "stop working",
-    "blood thinner",
-    "warfarin",
-];
-
-/// The clinical category a query asks about, if it names one.
-pub fn intent(query: &str) -> Option<Category> {
-    let lower = query.to_lowercase();
-    if INTERACTION_CUES.iter().any(|cue| lower.contains(cue)) && !lower.contains("pregnan") {
-        return Some(Category::Interactions);
-    }
-    match match_rules(query)? {
-        c @ (Category::Dosage
-        | Category::SideEffects
-        | Category::Interactions
-        | Category::Contraindications
-        | Category::Pregnancy
-        | Category::FoodSources
-        | Category::Storage) => Some(c),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn intents() {
-        assert_eq!(intent("warfarin interaction"), Some(Category::Interactions));
-        assert_eq!(intent("MK-7 dose for adults"), Some(Category::Dosage));
-        assert_eq!(
-            intent("side effects of menaquinone"),
-            Some(Category::SideEffects)
-        );
-        assert_eq!(intent("calcium paradox"), None);
-        assert_eq!(
-            intent("can I take K2 together with my blood thinner"),
-            Some(Category::Interactions)
-        );
-    }
 
     #[test]
     fn disable_by_name() {

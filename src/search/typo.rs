@@ -30,8 +30,15 @@ pub fn is_known(searcher: &TantivySearcher, fields: &[Field], term: &str) -> boo
     })
 }
 
-/// The best correction of `term`: the indexed term within the edit budget with the
-/// fewest edits, then the highest document frequency.
+/// Fewest passages a correction must occur in: a rarer term is no clearly better
+/// spelling.
+const MIN_CORRECTION_FREQ: u64 = 3;
+
+/// The best correction of `term`: an indexed term within the edit budget that starts
+/// with the same letter (people rarely mistype the first letter, and this keeps
+/// `efects` from becoming `defects`), occurs in at least [`MIN_CORRECTION_FREQ`]
+/// passages, with the fewest edits, then the highest document frequency. Only the
+/// dictionary range of that first letter is read.
 pub fn correct(
     searcher: &TantivySearcher,
     fields: &[Field],
@@ -41,6 +48,10 @@ pub fn correct(
     if budget == 0 || term.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
+    let first = term.chars().next()?;
+    let mut prefix = [0u8; 4];
+    let lower = first.encode_utf8(&mut prefix).as_bytes().to_vec();
+    let upper = char::from_u32(first as u32 + 1).map(|c| c.to_string().into_bytes());
     let target: Vec<char> = term.chars().collect();
     let mut best: HashMap<String, (usize, u64)> = HashMap::new();
     for segment in searcher.segment_readers() {
@@ -48,7 +59,12 @@ pub fn correct(
             let Ok(inverted) = segment.inverted_index(field) else {
                 continue;
             };
-            let Ok(mut stream) = inverted.terms().stream() else {
+            let range = inverted.terms().range().ge(&lower);
+            let range = match &upper {
+                Some(upper) => range.lt(upper),
+                None => range,
+            };
+            let Ok(mut stream) = range.into_stream() else {
                 continue;
             };
             while stream.advance() {
@@ -68,6 +84,7 @@ pub fn correct(
         }
     }
     best.into_iter()
+        .filter(|(_, (_, freq))| *freq >= MIN_CORRECTION_FREQ)
         .min_by(|(a_term, (a_d, a_f)), (b_term, (b_d, b_f))| {
             a_d.cmp(b_d).then(b_f.cmp(a_f)).then(a_term.cmp(b_term))
         })

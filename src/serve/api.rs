@@ -172,7 +172,7 @@ impl SearchBody {
 }
 
 fn parse_section(name: &str) -> Result<Category, ApiError> {
-    Category::parse(name).ok_or_else(|| {
+    Category::parse_lenient(name).ok_or_else(|| {
         let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
         ApiError::bad_request(format!(
             "unknown section {name:?}; use one of {}",

@@ -1,0 +1,638 @@
+//! Question analysis: what a query asks, before it is ranked.
+//!
+//! Real questions to a health library are long messages ("Hello, my mother has
+//! shingles, how is it treated? Thank you"). This stage turns the parsed query into a
+//! [`Question`]:
+//! - the **foci**: the conditions, drugs, tests the question is about, found as the
+//!   longest runs of query words that are a document title or alias in the index
+//!   (whole, or a part such as `macular degeneration` of `age-related macular
+//!   degeneration`), or a lexicon term equivalent to one (`zoloft` → `sertraline`).
+//!   Words are matched after analysis and typo correction, so case, plurals,
+//!   possessives and typos do not matter;
+//! - the **types**: what it asks about the focus (treatment, causes, symptoms…), as
+//!   passage [`Category`]s, from cue words;
+//! - the **words** with weights: focus words and the message's subject line weigh
+//!   more; greetings, thanks and story ("my mother", "I was wondering") weigh little;
+//!   a long message keeps its most telling words only.
+//!
+//! The ranking ([`ranking`](super::ranking)) consumes it; `--explain` and the JSON
+//! response show it.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::lexicon::Lexicon;
+use super::query::{analyze_words, QueryPlan, TermGroup, Word};
+use super::ranking::{is_stop, Params, Ranking};
+use crate::passage::Category;
+
+/// Longest focus name tried, in words.
+const MAX_FOCUS_WORDS: usize = 6;
+
+/// What the index knows, as question analysis needs it. The search stage answers from
+/// the Tantivy index; tests answer from a table.
+pub trait Vocabulary {
+    /// Whether `key` (an [`analyze::topic_key`]) names a document, whole or in part.
+    fn topic(&self, key: &str) -> Option<TopicMatch>;
+    /// In how many passages `term` occurs (any text field).
+    fn doc_freq(&self, term: &str) -> u64;
+    /// Passages in the index.
+    fn num_docs(&self) -> u64;
+    /// A clearly better indexed term for an unknown word, if there is one.
+    fn correct(&self, term: &str, surface: &str) -> Option<String>;
+}
+
+/// How a focus names a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TopicMatch {
+    /// A whole title or alias.
+    Whole,
+    /// A part of one (a segment, or the ending of a longer name).
+    Part,
+}
+
+/// One thing the question is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Focus {
+    /// The words of the query, as typed.
+    pub text: String,
+    /// The topic key searched (see [`analyze::topic_key`]).
+    pub key: String,
+    /// Whether the key is a whole title or alias, or a part of one.
+    pub names: TopicMatch,
+    /// The lexicon term it was reached through (`zoloft` → `sertraline`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via_synonym: Option<String>,
+    /// Whether it stands in the message's subject line (its first sentence).
+    pub subject: bool,
+}
+
+/// The role of a query word, which sets its weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Part of a focus.
+    Focus,
+    /// A content word.
+    Content,
+    /// Greetings, thanks, family and story: weighs little.
+    Story,
+    /// Dropped: a stop word, or beyond the words a long message keeps.
+    Dropped,
+}
+
+/// A query word with its weight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightedWord {
+    /// The word as typed.
+    pub word: String,
+    /// The indexed term searched (after a correction, if any).
+    pub term: String,
+    /// Its role.
+    pub role: Role,
+    /// Its weight in the text score (0 when dropped).
+    pub weight: f32,
+    /// Whether it stands in the subject line.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub subject: bool,
+    /// The correction, when the typed word is not in the index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<String>,
+}
+
+/// The analysis of one query.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Question {
+    /// What the question is about, most telling first.
+    pub foci: Vec<Focus>,
+    /// What it asks about them, as passage categories.
+    pub types: Vec<Category>,
+    /// The query words with their roles and weights, in query order.
+    pub words: Vec<WeightedWord>,
+}
+
+/// Family, greetings, thanks and the story around a question: words that say who
+/// asks, not what about.
+const STORY_WORDS: &[&str] = &[
+    "mother", "mom", "mum", "father", "dad", "son", "daughter", "husband", "wife", "sister",
+    "brother", "child", "children", "kid", "kids", "baby", "grandmother", "grandfather",
+    "friend", "cousin", "aunt", "uncle", "family", "parent", "parents", "boyfriend",
+    "girlfriend", "year", "years", "old", "age", "month", "months", "week", "weeks", "day",
+    "days", "ago", "recently", "now", "currently", "since", "hello", "hi", "dear", "sir",
+    "madam", "thank", "thanks", "please", "help", "helping", "appreciate", "advance",
+    "wondering", "wonder", "question", "questions", "information", "info", "send",
+    "looking", "need", "needs", "know", "anyone", "someone", "somebody", "advice", "advise",
+    "suggest", "name", "address", "contact", "location", "date", "email", "phone",
+    "regards", "sincerely", "hope", "best", "good", "great", "kind", "kindly", "would",
+    "could", "like", "tell", "find", "get", "getting", "got", "went", "told", "said",
+    "doctor", "doctors", "dr", "physician", "hospital", "clinic", "patient", "medlineplus",
+    "nih", "library", "website", "site", "article", "read", "learn", "let", "make", "also",
+    "many", "lot", "lots", "much", "well", "think", "thought", "feel", "way", "able",
+    "time", "times", "back", "still", "yet", "every", "really", "very", "go", "going",
+    "take", "taking", "took", "give", "given", "use", "using", "used", "try", "tried",
+    "trying", "see", "seen", "say", "ask", "asking", "answer", "response", "reply",
+    "stuff", "possible", "available", "new", "one", "two", "first", "last", "since",
+    "ok", "okay", "yes", "sure", "any", "anything", "something", "everything", "nothing",
+];
+
+/// Cues in the question text for each question type. A cue is matched at the start of
+/// a word (`treat` finds `treatments`).
+const TYPE_CUES: &[(Category, &[&str])] = &[
+    (
+        Category::Treatment,
+        &[
+            "treat", "therap", "cure", "cured", "medication", "medicine", "remed",
+            "relief", "relieve", "manage", "surgery", "what can i do", "what should i do",
+            "options", "help him", "help her", "help me", "get rid",
+        ],
+    ),
+    (
+        Category::Causes,
+        &["cause", "caused", "why do", "why does", "why am", "why is", "how did", "reason"],
+    ),
+    (
+        Category::Symptoms,
+        &["symptom", "signs", "sign of", "how do i know", "how do you know", "feel like"],
+    ),
+    (
+        Category::Diagnosis,
+        &["diagnose ", "diagnosis", "test", "tests", "testing", "screening", "detect", "stage"],
+    ),
+    (Category::Prevention, &["prevent", "avoid", "vaccin", "protect"]),
+    (
+        Category::Outlook,
+        &[
+            "prognosis", "outlook", "life expectancy", "survival", "survive", "how long",
+            "go away", "get worse", "recover", "fatal", "die ", "dying",
+        ],
+    ),
+    (
+        Category::Inheritance,
+        &[
+            "inherit", "hereditary", "genetic", "gene", "genes", "passed down", "pass it",
+            "pass on", "run in", "runs in", "carrier", "chromosom",
+        ],
+    ),
+    (
+        Category::Frequency,
+        &["how common", "how many people", "prevalence", "how rare"],
+    ),
+    (Category::Complications, &["complication", "lead to", "long term effect"]),
+    (
+        Category::RiskFactors,
+        &["risk", "at risk", "chance of getting", "susceptib", "more likely"],
+    ),
+    (Category::Research, &["research", "clinical trial", "study", "studies"]),
+    (Category::Dosage, &["dose", "dosage", "dosing", "how much", "how many mg"]),
+    (
+        Category::SideEffects,
+        &["side effect", "side efect", "adverse", "reaction", "allerg"],
+    ),
+    (
+        Category::Interactions,
+        &[
+            "interact", "together with", "take it with", "taking it with", "take with",
+            "taking with", "while taking", "while on ", "along with", "combine", "mix ",
+        ],
+    ),
+    (
+        Category::Contraindications,
+        &["contraindicat", "precaution", "warning", "safe to", "is it safe", "should not take"],
+    ),
+    (
+        Category::Pregnancy,
+        &["pregnan", "breastfeed", "breast feed", "nursing", "lactat"],
+    ),
+    (Category::Storage, &["store", "storage", "refrigerat", "expire"]),
+    (Category::FoodSources, &["food", "foods", "diet", "eat ", "eating"]),
+];
+
+/// Cues that a question wants general information: it is also an `overview` question.
+const INFORMATION_CUES: &[&str] = &[
+    "information", "info ", "what is", "what are", "learn more", "tell me about",
+    "literature", "anything about", "know more", "explain", "about",
+];
+
+/// Analyzes a parsed query. `text` is the query as typed (for the subject line and
+/// the type cues).
+pub fn analyze(
+    plan: &QueryPlan,
+    text: &str,
+    vocabulary: &dyn Vocabulary,
+    lexicon: &Lexicon,
+    ranking: &Ranking,
+    params: &Params,
+) -> Question {
+    let subject = subject_groups(text);
+    let corrections = if ranking.typos {
+        corrections(plan, vocabulary)
+    } else {
+        HashMap::new()
+    };
+    let foci = if ranking.focus {
+        find_foci(text, &corrections, &subject, vocabulary, lexicon, ranking)
+    } else {
+        Vec::new()
+    };
+    let types = if ranking.category {
+        question_types(text)
+    } else {
+        Vec::new()
+    };
+    let words = weigh_words(plan, &foci, &corrections, &subject, vocabulary, ranking, params);
+    Question { foci, types, words }
+}
+
+/// The words of the subject line: the first sentence of a message of several (people
+/// write a subject, then their story). A one-sentence query has no subject line.
+fn subject_groups(text: &str) -> Vec<TermGroup> {
+    let end = text.find(['.', '?', '!', '\n']);
+    match end {
+        Some(i) if text[i + 1..].trim().len() > 20 => analyze_words(&text[..i])
+            .into_iter()
+            .map(|w| w.group)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Corrections for the words no indexed field knows, keyed by the analyzed word.
+fn corrections(plan: &QueryPlan, vocabulary: &dyn Vocabulary) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for word in &plan.words {
+        if let TermGroup::Single(term) = &word.group {
+            if is_stop(&word.surface) || vocabulary.doc_freq(term) > 0 {
+                continue;
+            }
+            if let Some(fixed) = vocabulary.correct(term, &word.surface) {
+                out.insert(term.clone(), fixed);
+            }
+        }
+    }
+    out
+}
+
+/// A word's primary term: the word, or a compound's joined form.
+fn primary(group: &TermGroup) -> &str {
+    match group {
+        TermGroup::Single(t) => t,
+        TermGroup::Compound { joined, .. } => joined,
+    }
+}
+
+/// The foci: longest runs of words that name a document, left to right.
+fn find_foci(
+    text: &str,
+    corrections: &HashMap<String, String>,
+    subject: &[TermGroup],
+    vocabulary: &dyn Vocabulary,
+    lexicon: &Lexicon,
+    ranking: &Ranking,
+) -> Vec<Focus> {
+    let words: Vec<Word> = analyze_words(&text.replace('"', " "));
+    let terms: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let t = primary(&w.group);
+            corrections.get(t).cloned().unwrap_or_else(|| t.to_string())
+        })
+        .collect();
+    let synonyms = lexicon_topics(&words, lexicon, vocabulary, ranking);
+    let mut foci: Vec<Focus> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let found = (1..=MAX_FOCUS_WORDS.min(words.len() - i))
+            .rev()
+            .find_map(|n| focus_at(&words[i..i + n], &terms[i..i + n], vocabulary, &synonyms));
+        match found {
+            Some((n, mut focus)) => {
+                focus.subject = words[i..i + n].iter().all(|w| subject.contains(&w.group));
+                if !foci.iter().any(|f| f.key == focus.key) {
+                    foci.push(focus);
+                }
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    // Most telling first: named in the subject line, a whole name, a longer name.
+    foci.sort_by_key(|f| {
+        (
+            !f.subject,
+            f.names != TopicMatch::Whole,
+            std::cmp::Reverse(f.key.split(' ').count()),
+        )
+    });
+    foci
+}
+
+/// The focus that `words` (with their analyzed `terms`) name, if any.
+fn focus_at(
+    words: &[Word],
+    terms: &[String],
+    vocabulary: &dyn Vocabulary,
+    synonyms: &HashMap<String, (String, String)>,
+) -> Option<(usize, Focus)> {
+    // A single stop word or a number names nothing, even when a title happens to.
+    if words.len() == 1 && (is_stop(&words[0].surface) || !has_letters(&terms[0])) {
+        return None;
+    }
+    if is_stop(&words[0].surface) {
+        return None;
+    }
+    let key = terms.join(" ");
+    let text = words
+        .iter()
+        .map(|w| w.surface.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some(names) = vocabulary.topic(&key) {
+        let focus = Focus {
+            text,
+            key,
+            names,
+            via_synonym: None,
+            subject: false,
+        };
+        return Some((words.len(), focus));
+    }
+    let (synonym_key, synonym) = synonyms.get(&key)?;
+    let names = vocabulary.topic(synonym_key)?;
+    let focus = Focus {
+        text,
+        key: synonym_key.clone(),
+        names,
+        via_synonym: Some(synonym.clone()),
+        subject: false,
+    };
+    Some((words.len(), focus))
+}
+
+fn has_letters(term: &str) -> bool {
+    term.chars().any(char::is_alphabetic)
+}
+
+/// Query word runs (as topic keys) whose lexicon equivalent names a document: key →
+/// (the equivalent's topic key, the equivalent as the lexicon writes it).
+fn lexicon_topics(
+    words: &[Word],
+    lexicon: &Lexicon,
+    vocabulary: &dyn Vocabulary,
+    ranking: &Ranking,
+) -> HashMap<String, (String, String)> {
+    let groups: Vec<TermGroup> = words.iter().map(|w| w.group.clone()).collect();
+    let mut out = HashMap::new();
+    for expansion in lexicon.expand_with(words, ranking.synonyms, ranking.drugs) {
+        let own: Vec<&str> = groups[expansion.span.clone()].iter().map(primary).collect();
+        let own = own.join(" ");
+        for alt in &expansion.alternatives {
+            let key: Vec<&str> = alt.words.iter().map(primary).collect();
+            let key = key.join(" ");
+            if vocabulary.topic(&key).is_some() {
+                out.entry(own.clone())
+                    .or_insert_with(|| (key, alt.surface.clone()));
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The question types the text asks, in the order of [`TYPE_CUES`]; `overview` when
+/// it asks for information in general or names no other type.
+pub fn question_types(text: &str) -> Vec<Category> {
+    let lower = format!(" {} ", text.to_lowercase().replace(['?', '.', ',', '!'], " "));
+    let lower = lower.replace("diagnosed with", "").replace("been diagnosed", "");
+    let mut types: Vec<Category> = TYPE_CUES
+        .iter()
+        .filter(|(_, cues)| cues.iter().any(|cue| has_cue(&lower, cue)))
+        .map(|(category, _)| *category)
+        .collect();
+    if types.is_empty() || INFORMATION_CUES.iter().any(|cue| has_cue(&lower, cue)) {
+        types.push(Category::Overview);
+    }
+    types
+}
+
+/// Whether `cue` stands in `text` at the start of a word.
+fn has_cue(text: &str, cue: &str) -> bool {
+    text.match_indices(cue)
+        .any(|(i, _)| !text[..i].chars().next_back().is_some_and(char::is_alphanumeric))
+}
+
+/// Whether a word is story rather than substance.
+pub fn is_story(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    STORY_WORDS.contains(&lower.as_str())
+        || (lower.starts_with('[') && lower.ends_with(']'))
+        || lower.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The query words with roles and weights; a long message keeps its `max_words` most
+/// telling words (weight times rarity).
+fn weigh_words(
+    plan: &QueryPlan,
+    foci: &[Focus],
+    corrections: &HashMap<String, String>,
+    subject: &[TermGroup],
+    vocabulary: &dyn Vocabulary,
+    ranking: &Ranking,
+    params: &Params,
+) -> Vec<WeightedWord> {
+    let has_content = plan.words.iter().any(|w| !is_stop(&w.surface));
+    let focus_terms: Vec<&str> = foci
+        .iter()
+        .filter(|f| f.via_synonym.is_none())
+        .flat_map(|f| f.key.split(' '))
+        .collect();
+    let mut words: Vec<WeightedWord> = plan
+        .words
+        .iter()
+        .map(|w| {
+            let term = primary(&w.group).to_string();
+            let corrected = corrections.get(&term).cloned();
+            let searched = corrected.clone().unwrap_or_else(|| term.clone());
+            let in_subject = subject.contains(&w.group);
+            let role = if ranking.stopwords && has_content && is_stop(&w.surface) {
+                Role::Dropped
+            } else if !ranking.weights {
+                Role::Content
+            } else if focus_terms.contains(&searched.as_str()) {
+                Role::Focus
+            } else if is_story(&w.surface) {
+                Role::Story
+            } else {
+                Role::Content
+            };
+            let mut weight = match role {
+                Role::Dropped => 0.0,
+                Role::Focus => params.focus_word,
+                Role::Story => params.story,
+                Role::Content => 1.0,
+            };
+            if ranking.weights && in_subject && role != Role::Dropped {
+                weight *= params.subject;
+            }
+            WeightedWord {
+                word: w.surface.clone(),
+                term: searched,
+                role,
+                weight,
+                subject: in_subject,
+                corrected,
+            }
+        })
+        .collect();
+    keep_most_telling(&mut words, vocabulary, params.max_words);
+    words
+}
+
+/// Drops all but the `max` words of highest weight times inverse document frequency.
+fn keep_most_telling(words: &mut [WeightedWord], vocabulary: &dyn Vocabulary, max: usize) {
+    let live = words.iter().filter(|w| w.role != Role::Dropped).count();
+    if live <= max {
+        return;
+    }
+    let n = vocabulary.num_docs().max(1) as f32;
+    let mut order: Vec<(usize, f32)> = words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.role != Role::Dropped)
+        .map(|(i, w)| {
+            let df = vocabulary.doc_freq(&w.term) as f32;
+            let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+            (i, w.weight * idf)
+        })
+        .collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1));
+    for &(i, _) in &order[max..] {
+        words[i].role = Role::Dropped;
+        words[i].weight = 0.0;
+    }
+}
+
+impl Question {
+    /// The focus keys to lift, with whether each names a document whole.
+    pub fn focus_keys(&self) -> impl Iterator<Item = (&str, TopicMatch)> {
+        self.foci.iter().map(|f| (f.key.as_str(), f.names))
+    }
+
+    /// The analysis on one line, for `--explain` in text mode.
+    pub fn summary(&self) -> String {
+        let foci: Vec<String> = self
+            .foci
+            .iter()
+            .map(|f| match &f.via_synonym {
+                Some(s) => format!("{} (= {s})", f.text),
+                None => f.text.clone(),
+            })
+            .collect();
+        let types: Vec<&str> = self.types.iter().map(|c| c.as_str()).collect();
+        let kept: Vec<String> = self
+            .words
+            .iter()
+            .filter(|w| w.role != Role::Dropped)
+            .map(|w| {
+                let word = match &w.corrected {
+                    Some(c) => format!("{}→{c}", w.word),
+                    None => w.word.clone(),
+                };
+                format!("{word} {:.2}", w.weight)
+            })
+            .collect();
+        format!(
+            "focus: {}; asks: {}; words: {}",
+            if foci.is_empty() { "none".to_string() } else { foci.join(", ") },
+            types.join(", "),
+            kept.join(", ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze;
+
+    /// A vocabulary from a list of titles.
+    struct Titles(Vec<&'static str>);
+
+    impl Vocabulary for Titles {
+        fn topic(&self, key: &str) -> Option<TopicMatch> {
+            for title in &self.0 {
+                if analyze::topic_key(title) == key {
+                    return Some(TopicMatch::Whole);
+                }
+                if analyze::topic_part_keys(title).iter().any(|k| k == key) {
+                    return Some(TopicMatch::Part);
+                }
+            }
+            None
+        }
+        fn doc_freq(&self, term: &str) -> u64 {
+            if term == "shingl" || term == "treat" {
+                10
+            } else {
+                1
+            }
+        }
+        fn num_docs(&self) -> u64 {
+            1000
+        }
+        fn correct(&self, _term: &str, _surface: &str) -> Option<String> {
+            None
+        }
+    }
+
+    fn ask(text: &str) -> Question {
+        let vocabulary = Titles(vec![
+            "Shingles",
+            "Herpes zoster oticus",
+            "age-related macular degeneration",
+            "Sertraline",
+        ]);
+        let lexicon = Lexicon::parse("sertraline, zoloft", std::path::Path::new("x")).unwrap();
+        let plan = QueryPlan::parse(text);
+        analyze(&plan, text, &vocabulary, &lexicon, &Ranking::ALL, &Params::default())
+    }
+
+    #[test]
+    fn focus_and_type_of_a_message() {
+        let q = ask("my mother has shingles how is it treated");
+        assert_eq!(q.foci.len(), 1);
+        assert_eq!(q.foci[0].text, "shingles");
+        assert_eq!(q.types[0], Category::Treatment);
+        let mother = q.words.iter().find(|w| w.word == "mother").unwrap();
+        assert_eq!(mother.role, Role::Story);
+        let shingles = q.words.iter().find(|w| w.word == "shingles").unwrap();
+        assert_eq!(shingles.role, Role::Focus);
+        assert!(shingles.weight > mother.weight);
+    }
+
+    #[test]
+    fn longest_name_wins_and_parts_count() {
+        let q = ask("Retina. I wonder about new research on Macular Degeneration please");
+        assert_eq!(q.foci[0].names, TopicMatch::Part);
+        assert_eq!(q.foci[0].text, "Macular Degeneration");
+        assert!(q.types.contains(&Category::Research));
+    }
+
+    #[test]
+    fn brand_names_reach_the_generic_title() {
+        let q = ask("zoloft side effects");
+        assert_eq!(q.foci[0].key, analyze::topic_key("sertraline"));
+        assert_eq!(q.foci[0].via_synonym.as_deref(), Some("sertraline"));
+        assert_eq!(q.types, vec![Category::SideEffects]);
+    }
+
+    #[test]
+    fn diagnosed_with_is_story_not_a_diagnosis_question() {
+        assert_eq!(
+            question_types("I was diagnosed with lupus, what is the outlook"),
+            vec![Category::Outlook, Category::Overview]
+        );
+        assert_eq!(question_types("lupus"), vec![Category::Overview]);
+    }
+}
