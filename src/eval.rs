@@ -11,8 +11,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use crate::analyze;
+use crate::error::{Error, Result};
 use crate::passage::Category;
 use crate::search::{Hit, Question, SearchRequest, Searcher};
 

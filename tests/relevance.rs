@@ -255,3 +255,174 @@ fn eval_report_at(index: &str, args: &[&str]) -> EvalReport {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Consumer questions over MedQuAD: question analysis, categories for conditions,
+/// drug names, robust queries. One index of MedQuAD per test run.
+mod medquad {
+    use super::*;
+    use k2search::passage::Passage;
+    use k2search::Category;
+
+    fn index() -> Option<&'static str> {
+        static INDEX: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+        INDEX
+            .get_or_init(|| {
+                let medquad = common::shared("corpora/medquad")?;
+                let dir = tempfile::tempdir().unwrap().keep();
+                let dir = dir.to_str().unwrap().to_string();
+                let out = k2(&[
+                    "index",
+                    "--quiet",
+                    "--corpus",
+                    medquad.to_str().unwrap(),
+                    "--index",
+                    &dir,
+                ]);
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                Some(dir)
+            })
+            .as_deref()
+    }
+
+    fn ask(index: &str, q: &str, extra: &[&str]) -> SearchResponse {
+        let mut args = vec!["query", "--index", index, "--json"];
+        args.extend_from_slice(extra);
+        args.push(q);
+        let out = k2(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    #[test]
+    fn brand_names_reach_generic_names() {
+        let Some(index) = index() else { return };
+        for (q, generic) in [
+            ("zoloft side effects", "sertraline"),
+            ("advil and kidney problems", "ibuprofen"),
+        ] {
+            let r = ask(index, q, &["--limit", "3"]);
+            assert!(
+                r.hits
+                    .iter()
+                    .any(|h| h.text.to_lowercase().contains(generic)),
+                "{q}: no {generic} in the top 3: {:?}",
+                r.hits.iter().map(|h| &h.title).collect::<Vec<_>>()
+            );
+        }
+    }
+
+    #[test]
+    fn side_efects_is_not_corrected_to_defects() {
+        let Some(index) = index() else { return };
+        let r = ask(index, "side efects of metformin", &[]);
+        let corrected = r.corrected.unwrap_or_default();
+        assert!(!corrected.contains("defect"), "{corrected}");
+        assert!(corrected.contains("effect"), "{corrected}");
+    }
+
+    #[test]
+    fn unbalanced_quote_falls_back_to_the_words() {
+        let Some(index) = index() else { return };
+        let r = ask(index, r#"can I take "tylenol with warfarin"#, &[]);
+        assert!(!r.hits.is_empty());
+        let r = ask(index, r#""warfarin zebra-unicorn" bleeding"#, &[]);
+        assert!(!r.hits.is_empty(), "a phrase that matches nothing");
+    }
+
+    #[test]
+    fn shingles_treatment_question_finds_the_shingles_treatment_section() {
+        let Some(index) = index() else { return };
+        let r = ask(index, "my mother has shingles how is it treated", &[]);
+        let top = &r.hits[0];
+        assert_eq!(top.title, "Shingles", "{:?}", top.headings);
+        assert_eq!(top.category, Category::Treatment, "{:?}", top.headings);
+        let analysis = r.analysis.unwrap();
+        assert_eq!(analysis.foci[0].text, "shingles");
+        assert_eq!(analysis.types[0], Category::Treatment);
+    }
+
+    #[test]
+    fn text_explain_prints_the_analysis_and_why_each_hit_matched() {
+        let Some(index) = index() else { return };
+        let out = k2(&[
+            "query",
+            "--index",
+            index,
+            "--explain",
+            "--limit",
+            "2",
+            "zoloft side efects",
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("analysis: focus:"), "{text}");
+        assert!(text.contains("asks: side_effects"), "{text}");
+        assert!(text.contains("efects→effect"), "{text}");
+        assert!(text.contains("matched: "), "{text}");
+    }
+
+    #[test]
+    fn conditions_get_categories_of_their_own() {
+        let Some(index) = index() else { return };
+        let out = k2(&["passages", "--index", index, "--json"]);
+        assert!(out.status.success());
+        let passages: Vec<Passage> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let overview = passages
+            .iter()
+            .filter(|p| p.category == Category::Overview)
+            .count();
+        let share = overview as f64 / passages.len() as f64;
+        assert!(share <= 0.40, "{:.1} % overview", share * 100.0);
+        let templates = [
+            ("what are the treatments for", Category::Treatment),
+            ("what causes", Category::Causes),
+            ("what are the symptoms of", Category::Symptoms),
+            ("how to diagnose", Category::Diagnosis),
+            ("how to prevent", Category::Prevention),
+            ("is ", Category::Inheritance), // "Is X inherited ?"
+        ];
+        for (start, want) in templates {
+            let asked: Vec<&Passage> = passages
+                .iter()
+                .filter(|p| {
+                    p.headings.last().is_some_and(|h| {
+                        let h = h.to_lowercase();
+                        h.starts_with(start) && (start != "is " || h.ends_with("inherited ?"))
+                    })
+                })
+                .collect();
+            let right = asked.iter().filter(|p| p.category == want).count();
+            assert!(asked.len() > 50, "{start}: {} passages", asked.len());
+            assert!(
+                right as f64 >= 0.95 * asked.len() as f64,
+                "{start}: {right} of {} are {want}",
+                asked.len()
+            );
+        }
+    }
+
+    #[test]
+    fn liveqa_dev_set_floor_and_question_analysis() {
+        let Some(index) = index() else { return };
+        let Some(qrels) = common::shared("eval/liveqa-train.jsonl") else {
+            return;
+        };
+        let report = eval_report_at(index, &["eval", "--json", qrels.to_str().unwrap()]);
+        assert!(report.ndcg >= 0.43, "liveqa-train nDCG@10 {}", report.ndcg);
+        let analysis = report
+            .analysis
+            .expect("the dev set has focus and type labels");
+        assert!(analysis.focus >= 0.7, "focus accuracy {}", analysis.focus);
+        assert!(analysis.types >= 0.65, "type accuracy {}", analysis.types);
+    }
+}

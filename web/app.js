@@ -13,6 +13,17 @@
   var DEBOUNCE_MS = 150;
 
   var CATEGORY_LABELS = {
+    treatment: 'Treatment',
+    causes: 'Causes',
+    symptoms: 'Symptoms',
+    diagnosis: 'Diagnosis',
+    prevention: 'Prevention',
+    outlook: 'Outlook',
+    inheritance: 'Inheritance',
+    frequency: 'How common',
+    complications: 'Complications',
+    risk_factors: 'Risk factors',
+    research: 'Research',
     dosage: 'Dosage',
     side_effects: 'Side effects',
     interactions: 'Interactions',
@@ -23,8 +34,7 @@
     food_sources: 'Food sources',
     storage: 'Storage',
     faq: 'FAQ',
-    overview: 'Overview',
-    precautions: 'Precautions'
+    overview: 'Overview'
   };
   var KIND_LABELS = { section: 'Article section', faq: 'FAQ answer', intro: 'Introduction' };
 

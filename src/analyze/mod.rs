@@ -82,7 +82,9 @@ pub fn topic_key(text: &str) -> String {
 pub fn topic_part_keys(name: &str) -> Vec<String> {
     let whole = topic_key(name);
     let mut keys = Vec::new();
-    let segments = name.split([',', ':', '(', ')', ';']).flat_map(|s| s.split(" - "));
+    let segments = name
+        .split([',', ':', '(', ')', ';'])
+        .flat_map(|s| s.split(" - "));
     for segment in segments {
         let key = topic_key(segment);
         let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();

@@ -3,8 +3,8 @@
 //! [`Passage`] and an index document.
 
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value,
-    FAST, STORED, STRING,
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value, FAST,
+    STORED, STRING,
 };
 use tantivy::TantivyDocument;
 

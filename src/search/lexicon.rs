@@ -204,7 +204,10 @@ impl Lexicon {
 /// expansion to its generic name (span relative to `words`).
 fn brand_at(words: &[Word]) -> Option<Expansion> {
     (1..=MAX_BRAND_WORDS.min(words.len())).rev().find_map(|n| {
-        let brand: Vec<String> = words[..n].iter().map(|w| w.surface.to_lowercase()).collect();
+        let brand: Vec<String> = words[..n]
+            .iter()
+            .map(|w| w.surface.to_lowercase())
+            .collect();
         let brand = brand.join(" ");
         let generic = generic_of(&brand)?;
         Some(Expansion {

@@ -180,10 +180,12 @@ struct Ranked {
     total: usize,
 }
 
-/// The index's vocabulary, as question analysis asks for it.
+/// The index's vocabulary, as question analysis asks for it. Document frequencies
+/// are asked for several times per word, so they are kept for the query's duration.
 struct IndexVocabulary<'a> {
     searcher: &'a tantivy::Searcher,
     fields: &'a Fields,
+    doc_freqs: std::cell::RefCell<HashMap<String, u64>>,
 }
 
 impl question::Vocabulary for IndexVocabulary<'_> {
@@ -203,8 +205,11 @@ impl question::Vocabulary for IndexVocabulary<'_> {
     }
 
     fn doc_freq(&self, term: &str) -> u64 {
+        if let Some(&n) = self.doc_freqs.borrow().get(term) {
+            return n;
+        }
         let f = self.fields;
-        [f.title, f.headings, f.aliases, f.body]
+        let n = [f.title, f.headings, f.aliases, f.body]
             .into_iter()
             .filter_map(|field| {
                 self.searcher
@@ -212,7 +217,9 @@ impl question::Vocabulary for IndexVocabulary<'_> {
                     .ok()
             })
             .max()
-            .unwrap_or(0)
+            .unwrap_or(0);
+        self.doc_freqs.borrow_mut().insert(term.to_string(), n);
+        n
     }
 
     fn num_docs(&self) -> u64 {
@@ -262,7 +269,7 @@ impl Searcher {
                 reader,
                 lexicon: Lexicon::bundled(),
                 ranking: Ranking::ALL,
-                params: Params::default(),
+                params: Params::learned(),
             }),
         })
     }
@@ -363,6 +370,7 @@ impl Searcher {
         let vocabulary = IndexVocabulary {
             searcher,
             fields: self.fields(),
+            doc_freqs: Default::default(),
         };
         let question = question::analyze(
             plan,

@@ -30,6 +30,10 @@ use crate::passage::Category;
 /// Longest focus name tried, in words.
 const MAX_FOCUS_WORDS: usize = 6;
 
+/// A one-word focus must be rarer than this share of passages: a word as common as
+/// "medicine" or "pain" names no one document, even where a title happens to be it.
+const MAX_SINGLE_WORD_FOCUS_SHARE: f64 = 0.03;
+
 /// What the index knows, as question analysis needs it. The search stage answers from
 /// the Tantivy index; tests answer from a table.
 pub trait Vocabulary {
@@ -116,25 +120,178 @@ pub struct Question {
 /// Family, greetings, thanks and the story around a question: words that say who
 /// asks, not what about.
 const STORY_WORDS: &[&str] = &[
-    "mother", "mom", "mum", "father", "dad", "son", "daughter", "husband", "wife", "sister",
-    "brother", "child", "children", "kid", "kids", "baby", "grandmother", "grandfather",
-    "friend", "cousin", "aunt", "uncle", "family", "parent", "parents", "boyfriend",
-    "girlfriend", "year", "years", "old", "age", "month", "months", "week", "weeks", "day",
-    "days", "ago", "recently", "now", "currently", "since", "hello", "hi", "dear", "sir",
-    "madam", "thank", "thanks", "please", "help", "helping", "appreciate", "advance",
-    "wondering", "wonder", "question", "questions", "information", "info", "send",
-    "looking", "need", "needs", "know", "anyone", "someone", "somebody", "advice", "advise",
-    "suggest", "name", "address", "contact", "location", "date", "email", "phone",
-    "regards", "sincerely", "hope", "best", "good", "great", "kind", "kindly", "would",
-    "could", "like", "tell", "find", "get", "getting", "got", "went", "told", "said",
-    "doctor", "doctors", "dr", "physician", "hospital", "clinic", "patient", "medlineplus",
-    "nih", "library", "website", "site", "article", "read", "learn", "let", "make", "also",
-    "many", "lot", "lots", "much", "well", "think", "thought", "feel", "way", "able",
-    "time", "times", "back", "still", "yet", "every", "really", "very", "go", "going",
-    "take", "taking", "took", "give", "given", "use", "using", "used", "try", "tried",
-    "trying", "see", "seen", "say", "ask", "asking", "answer", "response", "reply",
-    "stuff", "possible", "available", "new", "one", "two", "first", "last", "since",
-    "ok", "okay", "yes", "sure", "any", "anything", "something", "everything", "nothing",
+    "mother",
+    "mom",
+    "mum",
+    "father",
+    "dad",
+    "son",
+    "daughter",
+    "husband",
+    "wife",
+    "sister",
+    "brother",
+    "child",
+    "children",
+    "kid",
+    "kids",
+    "baby",
+    "grandmother",
+    "grandfather",
+    "friend",
+    "cousin",
+    "aunt",
+    "uncle",
+    "family",
+    "parent",
+    "parents",
+    "boyfriend",
+    "girlfriend",
+    "year",
+    "years",
+    "old",
+    "age",
+    "month",
+    "months",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "ago",
+    "recently",
+    "now",
+    "currently",
+    "since",
+    "hello",
+    "hi",
+    "dear",
+    "sir",
+    "madam",
+    "thank",
+    "thanks",
+    "please",
+    "help",
+    "helping",
+    "appreciate",
+    "advance",
+    "wondering",
+    "wonder",
+    "question",
+    "questions",
+    "information",
+    "info",
+    "send",
+    "looking",
+    "need",
+    "needs",
+    "know",
+    "anyone",
+    "someone",
+    "somebody",
+    "advice",
+    "advise",
+    "suggest",
+    "name",
+    "address",
+    "contact",
+    "location",
+    "date",
+    "email",
+    "phone",
+    "regards",
+    "sincerely",
+    "hope",
+    "best",
+    "good",
+    "great",
+    "kind",
+    "kindly",
+    "would",
+    "could",
+    "like",
+    "tell",
+    "find",
+    "get",
+    "getting",
+    "got",
+    "went",
+    "told",
+    "said",
+    "doctor",
+    "doctors",
+    "dr",
+    "physician",
+    "hospital",
+    "clinic",
+    "patient",
+    "medlineplus",
+    "nih",
+    "library",
+    "website",
+    "site",
+    "article",
+    "read",
+    "learn",
+    "let",
+    "make",
+    "also",
+    "many",
+    "lot",
+    "lots",
+    "much",
+    "well",
+    "think",
+    "thought",
+    "feel",
+    "way",
+    "able",
+    "time",
+    "times",
+    "back",
+    "still",
+    "yet",
+    "every",
+    "really",
+    "very",
+    "go",
+    "going",
+    "take",
+    "taking",
+    "took",
+    "give",
+    "given",
+    "use",
+    "using",
+    "used",
+    "try",
+    "tried",
+    "trying",
+    "see",
+    "seen",
+    "say",
+    "ask",
+    "asking",
+    "answer",
+    "response",
+    "reply",
+    "stuff",
+    "possible",
+    "available",
+    "new",
+    "one",
+    "two",
+    "first",
+    "last",
+    "since",
+    "ok",
+    "okay",
+    "yes",
+    "sure",
+    "any",
+    "anything",
+    "something",
+    "everything",
+    "nothing",
 ];
 
 /// Cues in the question text for each question type. A cue is matched at the start of
@@ -143,49 +300,120 @@ const TYPE_CUES: &[(Category, &[&str])] = &[
     (
         Category::Treatment,
         &[
-            "treat", "therap", "cure", "cured", "medication", "medicine", "remed",
-            "relief", "relieve", "manage", "surgery", "what can i do", "what should i do",
-            "options", "help him", "help her", "help me", "get rid",
+            "treat",
+            "therap",
+            "cure",
+            "cured",
+            "medication",
+            "medicine",
+            "remed",
+            "relief",
+            "relieve",
+            "manage",
+            "surgery",
+            "what can i do",
+            "what should i do",
+            "options",
+            "help him",
+            "help her",
+            "help me",
+            "get rid",
         ],
     ),
     (
         Category::Causes,
-        &["cause", "caused", "why do", "why does", "why am", "why is", "how did", "reason"],
+        &[
+            "cause", "caused", "why do", "why does", "why am", "why is", "how did", "reason",
+        ],
     ),
     (
         Category::Symptoms,
-        &["symptom", "signs", "sign of", "how do i know", "how do you know", "feel like"],
+        &[
+            "symptom",
+            "signs",
+            "sign of",
+            "how do i know",
+            "how do you know",
+            "feel like",
+        ],
     ),
     (
         Category::Diagnosis,
-        &["diagnose ", "diagnosis", "test", "tests", "testing", "screening", "detect", "stage"],
+        &[
+            "diagnose ",
+            "diagnosis",
+            "test",
+            "tests",
+            "testing",
+            "screening",
+            "detect",
+            "stage",
+        ],
     ),
-    (Category::Prevention, &["prevent", "avoid", "vaccin", "protect"]),
+    (
+        Category::Prevention,
+        &["prevent", "avoid", "vaccin", "protect"],
+    ),
     (
         Category::Outlook,
         &[
-            "prognosis", "outlook", "life expectancy", "survival", "survive", "how long",
-            "go away", "get worse", "recover", "fatal", "die ", "dying",
+            "prognosis",
+            "outlook",
+            "life expectancy",
+            "survival",
+            "survive",
+            "how long",
+            "go away",
+            "get worse",
+            "recover",
+            "fatal",
+            "die ",
+            "dying",
         ],
     ),
     (
         Category::Inheritance,
         &[
-            "inherit", "hereditary", "genetic", "gene", "genes", "passed down", "pass it",
-            "pass on", "run in", "runs in", "carrier", "chromosom",
+            "inherit",
+            "hereditary",
+            "genetic",
+            "gene",
+            "genes",
+            "passed down",
+            "pass it",
+            "pass on",
+            "run in",
+            "runs in",
+            "carrier",
+            "chromosom",
         ],
     ),
     (
         Category::Frequency,
         &["how common", "how many people", "prevalence", "how rare"],
     ),
-    (Category::Complications, &["complication", "lead to", "long term effect"]),
+    (
+        Category::Complications,
+        &["complication", "lead to", "long term effect"],
+    ),
     (
         Category::RiskFactors,
-        &["risk", "at risk", "chance of getting", "susceptib", "more likely"],
+        &[
+            "risk",
+            "at risk",
+            "chance of getting",
+            "susceptib",
+            "more likely",
+        ],
     ),
-    (Category::Research, &["research", "clinical trial", "study", "studies"]),
-    (Category::Dosage, &["dose", "dosage", "dosing", "how much", "how many mg"]),
+    (
+        Category::Research,
+        &["research", "clinical trial", "study", "studies"],
+    ),
+    (
+        Category::Dosage,
+        &["dose", "dosage", "dosing", "how much", "how many mg"],
+    ),
     (
         Category::SideEffects,
         &["side effect", "side efect", "adverse", "reaction", "allerg"],
@@ -193,26 +421,57 @@ const TYPE_CUES: &[(Category, &[&str])] = &[
     (
         Category::Interactions,
         &[
-            "interact", "together with", "take it with", "taking it with", "take with",
-            "taking with", "while taking", "while on ", "along with", "combine", "mix ",
+            "interact",
+            "together with",
+            "take it with",
+            "taking it with",
+            "take with",
+            "taking with",
+            "while taking",
+            "while on ",
+            "along with",
+            "combine",
+            "mix ",
         ],
     ),
     (
         Category::Contraindications,
-        &["contraindicat", "precaution", "warning", "safe to", "is it safe", "should not take"],
+        &[
+            "contraindicat",
+            "precaution",
+            "warning",
+            "safe to",
+            "is it safe",
+            "should not take",
+        ],
     ),
     (
         Category::Pregnancy,
         &["pregnan", "breastfeed", "breast feed", "nursing", "lactat"],
     ),
-    (Category::Storage, &["store", "storage", "refrigerat", "expire"]),
-    (Category::FoodSources, &["food", "foods", "diet", "eat ", "eating"]),
+    (
+        Category::Storage,
+        &["store", "storage", "refrigerat", "expire"],
+    ),
+    (
+        Category::FoodSources,
+        &["food", "foods", "diet", "eat ", "eating"],
+    ),
 ];
 
 /// Cues that a question wants general information: it is also an `overview` question.
 const INFORMATION_CUES: &[&str] = &[
-    "information", "info ", "what is", "what are", "learn more", "tell me about",
-    "literature", "anything about", "know more", "explain", "about",
+    "information",
+    "info ",
+    "what is",
+    "what are",
+    "learn more",
+    "tell me about",
+    "literature",
+    "anything about",
+    "know more",
+    "explain",
+    "about",
 ];
 
 /// Analyzes a parsed query. `text` is the query as typed (for the subject line and
@@ -241,7 +500,15 @@ pub fn analyze(
     } else {
         Vec::new()
     };
-    let words = weigh_words(plan, &foci, &corrections, &subject, vocabulary, ranking, params);
+    let words = weigh_words(
+        plan,
+        &foci,
+        &corrections,
+        &subject,
+        vocabulary,
+        ranking,
+        params,
+    );
     Question { foci, types, words }
 }
 
@@ -335,9 +602,18 @@ fn focus_at(
     vocabulary: &dyn Vocabulary,
     synonyms: &HashMap<String, (String, String)>,
 ) -> Option<(usize, Focus)> {
-    // A single stop word or a number names nothing, even when a title happens to.
-    if words.len() == 1 && (is_stop(&words[0].surface) || !has_letters(&terms[0])) {
-        return None;
+    // A single stop word, story word, number or common word names nothing, even
+    // when a title happens to ("Medicines", "X").
+    if words.len() == 1 {
+        let surface = &words[0].surface;
+        let common = vocabulary.doc_freq(&terms[0]) as f64
+            > MAX_SINGLE_WORD_FOCUS_SHARE * vocabulary.num_docs() as f64;
+        if is_stop(surface) || is_story(surface) || surface.chars().count() < 3 || common {
+            return None;
+        }
+        if !has_letters(&terms[0]) {
+            return None;
+        }
     }
     if is_stop(&words[0].surface) {
         return None;
@@ -403,8 +679,13 @@ fn lexicon_topics(
 /// The question types the text asks, in the order of [`TYPE_CUES`]; `overview` when
 /// it asks for information in general or names no other type.
 pub fn question_types(text: &str) -> Vec<Category> {
-    let lower = format!(" {} ", text.to_lowercase().replace(['?', '.', ',', '!'], " "));
-    let lower = lower.replace("diagnosed with", "").replace("been diagnosed", "");
+    let lower = format!(
+        " {} ",
+        text.to_lowercase().replace(['?', '.', ',', '!'], " ")
+    );
+    let lower = lower
+        .replace("diagnosed with", "")
+        .replace("been diagnosed", "");
     let mut types: Vec<Category> = TYPE_CUES
         .iter()
         .filter(|(_, cues)| cues.iter().any(|cue| has_cue(&lower, cue)))
@@ -418,8 +699,12 @@ pub fn question_types(text: &str) -> Vec<Category> {
 
 /// Whether `cue` stands in `text` at the start of a word.
 fn has_cue(text: &str, cue: &str) -> bool {
-    text.match_indices(cue)
-        .any(|(i, _)| !text[..i].chars().next_back().is_some_and(char::is_alphanumeric))
+    text.match_indices(cue).any(|(i, _)| {
+        !text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+    })
 }
 
 /// Whether a word is story rather than substance.
@@ -544,7 +829,11 @@ impl Question {
             .collect();
         format!(
             "focus: {}; asks: {}; words: {}",
-            if foci.is_empty() { "none".to_string() } else { foci.join(", ") },
+            if foci.is_empty() {
+                "none".to_string()
+            } else {
+                foci.join(", ")
+            },
             types.join(", "),
             kept.join(", ")
         )
@@ -595,7 +884,14 @@ mod tests {
         ]);
         let lexicon = Lexicon::parse("sertraline, zoloft", std::path::Path::new("x")).unwrap();
         let plan = QueryPlan::parse(text);
-        analyze(&plan, text, &vocabulary, &lexicon, &Ranking::ALL, &Params::default())
+        analyze(
+            &plan,
+            text,
+            &vocabulary,
+            &lexicon,
+            &Ranking::ALL,
+            &Params::default(),
+        )
     }
 
     #[test]

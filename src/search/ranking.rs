@@ -104,7 +104,17 @@ impl Default for Params {
     }
 }
 
+/// The weights learned by `eval/tune.py --write eval/params.json`.
+const LEARNED: &str = include_str!("../../eval/params.json");
+
 impl Params {
+    /// The learned weights (see `eval/params.json`), which every search uses unless
+    /// told otherwise. Weights the file does not name keep their [`Default`] values.
+    pub fn learned() -> Params {
+        // The bundled file is checked by a unit test, so it always parses.
+        serde_json::from_str(LEARNED).unwrap_or_default()
+    }
+
     /// Reads parameters from a JSON file (missing fields keep their defaults).
     pub fn load(path: &std::path::Path) -> crate::Result<Params> {
         let text = std::fs::read_to_string(path)
@@ -600,7 +610,10 @@ fn proximity_clauses(
     kept.windows(2)
         .take(MAX_PROXIMITY_PAIRS)
         .map(|pair| {
-            let parts: Vec<String> = pair.iter().flat_map(|g| (*g).clone().into_parts()).collect();
+            let parts: Vec<String> = pair
+                .iter()
+                .flat_map(|g| (*g).clone().into_parts())
+                .collect();
             (Occur::Should, phrase_query(body, &parts, PROXIMITY_SLOP))
         })
         .collect()
@@ -692,9 +705,7 @@ fn focus_documents(
 }
 
 /// The category fast-field column of each segment.
-fn category_columns(
-    searcher: &tantivy::Searcher,
-) -> Vec<Option<tantivy::columnar::Column<u64>>> {
+fn category_columns(searcher: &tantivy::Searcher) -> Vec<Option<tantivy::columnar::Column<u64>>> {
     searcher
         .segment_readers()
         .iter()
@@ -726,6 +737,12 @@ pub fn is_stop(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn learned_weights_parse() {
+        let learned: Params = serde_json::from_str(LEARNED).unwrap();
+        assert_eq!(learned, Params::learned());
+    }
 
     #[test]
     fn disable_by_name() {

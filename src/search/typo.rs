@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Field;
 use tantivy::{Searcher as TantivySearcher, Term};
 
@@ -37,8 +38,8 @@ const MIN_CORRECTION_FREQ: u64 = 3;
 /// The best correction of `term`: an indexed term within the edit budget that starts
 /// with the same letter (people rarely mistype the first letter, and this keeps
 /// `efects` from becoming `defects`), occurs in at least [`MIN_CORRECTION_FREQ`]
-/// passages, with the fewest edits, then the highest document frequency. Only the
-/// dictionary range of that first letter is read.
+/// passages, with the fewest edits, then the highest document frequency. The term
+/// dictionaries are walked with a Levenshtein automaton, so only candidates are read.
 pub fn correct(
     searcher: &TantivySearcher,
     fields: &[Field],
@@ -49,30 +50,25 @@ pub fn correct(
         return None;
     }
     let first = term.chars().next()?;
-    let mut prefix = [0u8; 4];
-    let lower = first.encode_utf8(&mut prefix).as_bytes().to_vec();
-    let upper = char::from_u32(first as u32 + 1).map(|c| c.to_string().into_bytes());
     let target: Vec<char> = term.chars().collect();
     let mut best: HashMap<String, (usize, u64)> = HashMap::new();
-    for segment in searcher.segment_readers() {
-        for &field in fields {
+    for &field in fields {
+        let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), budget as u8, true);
+        let Ok(automaton) = fuzzy.automaton() else {
+            continue;
+        };
+        for segment in searcher.segment_readers() {
             let Ok(inverted) = segment.inverted_index(field) else {
                 continue;
             };
-            let range = inverted.terms().range().ge(&lower);
-            let range = match &upper {
-                Some(upper) => range.lt(upper),
-                None => range,
-            };
-            let Ok(mut stream) = range.into_stream() else {
+            let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
                 continue;
             };
             while stream.advance() {
                 let Ok(candidate) = std::str::from_utf8(stream.key()) else {
                     continue;
                 };
-                let len = candidate.chars().count();
-                if len.abs_diff(target.len()) > budget {
+                if !candidate.starts_with(first) {
                     continue;
                 }
                 let Some(distance) = bounded_distance(&target, candidate, budget) else {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 /// A file of the team's shared folder (`../shared`, or `$K2SEARCH_SHARED`), read in
 /// place, never copied into the repository. Without it the caller's test says so and
-/// passes (CI sets `K2SEARCH_SHARED`, see `.ci/run`).
+/// passes, except in CI (`CI` set, see `.ci/run`), where the data is required.
 pub fn shared(rel: &str) -> Option<PathBuf> {
     let root = std::env::var_os("K2SEARCH_SHARED")
         .map(PathBuf::from)
@@ -13,6 +13,11 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} not found: CI requires the shared data (set K2SEARCH_SHARED)",
+            path.display()
+        );
         eprintln!(
             "skipped: {} not found (set K2SEARCH_SHARED)",
             path.display()
