@@ -2,26 +2,32 @@
 //! of a file (one per line) `--rounds` times after one warm-up round, and prints the
 //! p50, p95, p99 and max of the per-query times as one JSON object.
 //!
-//! `cargo run --release --example latency -- INDEX_DIR QUERIES.txt [ROUNDS]`
+//! `cargo run --release --example latency -- INDEX_DIR QUERIES.txt [ROUNDS] [PARAMS.json]`
+//!
+//! With `PARAMS.json`, searches use those ranking weights instead of the learned ones.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use k2search::search::{SearchRequest, Searcher};
+use k2search::search::{Params, SearchRequest, Searcher};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let usage = "usage: latency INDEX_DIR QUERIES.txt [ROUNDS]";
+    let usage = "usage: latency INDEX_DIR QUERIES.txt [ROUNDS] [PARAMS.json]";
     let index = PathBuf::from(args.next().ok_or(usage)?);
     let queries_file = args.next().ok_or(usage)?;
     let rounds: usize = args.next().map_or(Ok(50), |r| r.parse())?;
+    let params = args.next().map(|p| Params::load(p.as_ref())).transpose()?;
     let queries: Vec<String> = std::fs::read_to_string(&queries_file)?
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(String::from)
         .collect();
-    let searcher = Searcher::open(&index)?;
+    let mut searcher = Searcher::open(&index)?;
+    if let Some(params) = params {
+        searcher = searcher.with_params(params);
+    }
     let requests: Vec<SearchRequest> = queries.iter().map(SearchRequest::new).collect();
     for request in &requests {
         searcher.search(request)?; // warm-up: page cache and lazily opened files

@@ -24,25 +24,25 @@ pub const DRUGS: &str = include_str!("../../lexicon/drugs.tsv");
 /// Most words of a brand name looked up.
 const MAX_BRAND_WORDS: usize = 3;
 
-/// The lines of [`DRUGS`] (comments dropped), split once, on first use: a cold query
-/// that names no brand pays nothing for the table.
-fn drug_lines() -> &'static [&'static str] {
-    static LINES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    LINES.get_or_init(|| {
+/// The (name, generic) pairs of [`DRUGS`], split once, on first use (about a
+/// millisecond): a process that never searches pays nothing for the table.
+fn drug_pairs() -> &'static [(&'static str, &'static str)] {
+    static PAIRS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
+    PAIRS.get_or_init(|| {
         DRUGS
             .lines()
-            .filter(|l| !l.starts_with('#') && l.contains('\t'))
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t'))
             .collect()
     })
 }
 
-/// The generic name of a brand (lower case, words separated by single spaces).
-pub fn generic_of(brand: &str) -> Option<&'static str> {
-    let lines = drug_lines();
-    let i = lines
-        .binary_search_by(|line| line.split('\t').next().unwrap_or("").cmp(brand))
-        .ok()?;
-    lines[i].split('\t').nth(1)
+/// The generic name of a drug name (lower case, words separated by single spaces).
+pub fn generic_of(name: &str) -> Option<&'static str> {
+    let pairs = drug_pairs();
+    let i = pairs.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
+    Some(pairs[i].1)
 }
 
 /// One lexicon term: its surface form and its analyzed words.
@@ -203,6 +203,11 @@ impl Lexicon {
 /// The brand name that the words starting `words` spell, longest first, as an
 /// expansion to its generic name (span relative to `words`).
 fn brand_at(words: &[Word]) -> Option<Expansion> {
+    // Drug names start with a letter or digit, never with a stop word.
+    let first = &words.first()?.surface;
+    if super::ranking::is_stop(first) || first.len() < 3 {
+        return None;
+    }
     (1..=MAX_BRAND_WORDS.min(words.len())).rev().find_map(|n| {
         let brand: Vec<String> = words[..n]
             .iter()
@@ -224,6 +229,16 @@ fn brand_at(words: &[Word]) -> Option<Expansion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drug_table_is_sorted_and_finds_brands() {
+        let pairs = drug_pairs();
+        assert!(pairs.len() > 40_000);
+        assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(generic_of("zoloft"), Some("sertraline"));
+        assert_eq!(generic_of("advil"), Some("ibuprofen"));
+        assert_eq!(generic_of("relief"), None);
+    }
 
     #[test]
     fn bundled_lexicon_parses() {

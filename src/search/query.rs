@@ -47,6 +47,9 @@ pub struct QueryPlan {
     pub words: Vec<Word>,
     /// Quoted phrases: a passage must contain each (terms in order).
     pub phrases: Vec<Vec<String>>,
+    /// Every word of the query in order, repeated ones and quoted ones too (for
+    /// finding names of several words).
+    pub sequence: Vec<Word>,
 }
 
 impl QueryPlan {
@@ -59,6 +62,7 @@ impl QueryPlan {
         for (i, segment) in query.split('"').enumerate() {
             let quoted = i % 2 == 1 && i != last_quote;
             let words = analyze_words(segment);
+            plan.sequence.extend(words.iter().cloned());
             if quoted && words.len() > 1 {
                 let terms = words
                     .into_iter()

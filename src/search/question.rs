@@ -491,7 +491,14 @@ pub fn analyze(
         HashMap::new()
     };
     let foci = if ranking.focus {
-        find_foci(text, &corrections, &subject, vocabulary, lexicon, ranking)
+        find_foci(
+            &plan.sequence,
+            &corrections,
+            &subject,
+            vocabulary,
+            lexicon,
+            ranking,
+        )
     } else {
         Vec::new()
     };
@@ -551,14 +558,13 @@ fn primary(group: &TermGroup) -> &str {
 
 /// The foci: longest runs of words that name a document, left to right.
 fn find_foci(
-    text: &str,
+    words: &[Word],
     corrections: &HashMap<String, String>,
     subject: &[TermGroup],
     vocabulary: &dyn Vocabulary,
     lexicon: &Lexicon,
     ranking: &Ranking,
 ) -> Vec<Focus> {
-    let words: Vec<Word> = analyze_words(&text.replace('"', " "));
     let terms: Vec<String> = words
         .iter()
         .map(|w| {
@@ -566,7 +572,7 @@ fn find_foci(
             corrections.get(t).cloned().unwrap_or_else(|| t.to_string())
         })
         .collect();
-    let synonyms = lexicon_topics(&words, lexicon, vocabulary, ranking);
+    let synonyms = lexicon_topics(words, lexicon, vocabulary, ranking);
     let mut foci: Vec<Focus> = Vec::new();
     let mut i = 0;
     while i < words.len() {
@@ -602,6 +608,9 @@ fn focus_at(
     vocabulary: &dyn Vocabulary,
     synonyms: &HashMap<String, (String, String)>,
 ) -> Option<(usize, Focus)> {
+    if is_stop(&words[0].surface) {
+        return None;
+    }
     // A single stop word, story word, number or common word names nothing, even
     // when a title happens to ("Medicines", "X").
     if words.len() == 1 {
@@ -615,18 +624,17 @@ fn focus_at(
             return None;
         }
     }
-    if is_stop(&words[0].surface) {
-        return None;
-    }
     let key = terms.join(" ");
-    let text = words
-        .iter()
-        .map(|w| w.surface.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = || {
+        words
+            .iter()
+            .map(|w| w.surface.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     if let Some(names) = vocabulary.topic(&key) {
         let focus = Focus {
-            text,
+            text: text(),
             key,
             names,
             via_synonym: None,
@@ -637,7 +645,7 @@ fn focus_at(
     let (synonym_key, synonym) = synonyms.get(&key)?;
     let names = vocabulary.topic(synonym_key)?;
     let focus = Focus {
-        text,
+        text: text(),
         key: synonym_key.clone(),
         names,
         via_synonym: Some(synonym.clone()),

@@ -52,16 +52,25 @@ pub fn correct(
     let first = term.chars().next()?;
     let target: Vec<char> = term.chars().collect();
     let mut best: HashMap<String, (usize, u64)> = HashMap::new();
+    // The automaton depends on the word only: build it once for every field.
+    let field = *fields.first()?;
+    let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), budget as u8, true);
+    let automaton = fuzzy.automaton().ok()?;
+    let mut prefix = [0u8; 4];
+    let lower = first.encode_utf8(&mut prefix).as_bytes().to_vec();
+    let upper = char::from_u32(first as u32 + 1).map(|c| c.to_string().into_bytes());
     for &field in fields {
-        let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, term), budget as u8, true);
-        let Ok(automaton) = fuzzy.automaton() else {
-            continue;
-        };
         for segment in searcher.segment_readers() {
             let Ok(inverted) = segment.inverted_index(field) else {
                 continue;
             };
-            let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
+            // Only the dictionary range of the first letter is walked.
+            let range = inverted.terms().search(&automaton).ge(&lower);
+            let range = match &upper {
+                Some(upper) => range.lt(upper),
+                None => range,
+            };
+            let Ok(mut stream) = range.into_stream() else {
                 continue;
             };
             while stream.advance() {
