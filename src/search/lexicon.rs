@@ -24,25 +24,43 @@ pub const DRUGS: &str = include_str!("../../lexicon/drugs.tsv");
 /// Most words of a brand name looked up.
 const MAX_BRAND_WORDS: usize = 3;
 
-/// The (name, generic) pairs of [`DRUGS`], split once, on first use (about a
-/// millisecond): a process that never searches pays nothing for the table.
-fn drug_pairs() -> &'static [(&'static str, &'static str)] {
-    static PAIRS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> =
-        std::sync::OnceLock::new();
-    PAIRS.get_or_init(|| {
-        DRUGS
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.split_once('\t'))
-            .collect()
-    })
+/// The generic name of a drug name (lower case, words separated by single spaces):
+/// a binary search over the lines of the bundled table as it is, so a cold query pays
+/// nothing to load 48,000 names.
+pub fn generic_of(name: &str) -> Option<&'static str> {
+    let table = DRUGS.as_bytes();
+    // Comment lines come first; the sorted entries start after them.
+    let (mut lo, mut hi) = (header_len(), table.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let start = table[lo..mid]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(lo, |i| lo + i + 1);
+        let end = table[start..hi]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(hi, |i| start + i);
+        let (key, generic) = DRUGS[start..end].split_once('\t')?;
+        match key.cmp(name) {
+            std::cmp::Ordering::Equal => return Some(generic),
+            std::cmp::Ordering::Less => lo = end + 1,
+            std::cmp::Ordering::Greater => hi = start,
+        }
+    }
+    None
 }
 
-/// The generic name of a drug name (lower case, words separated by single spaces).
-pub fn generic_of(name: &str) -> Option<&'static str> {
-    let pairs = drug_pairs();
-    let i = pairs.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
-    Some(pairs[i].1)
+/// Bytes of comment lines at the start of [`DRUGS`].
+fn header_len() -> usize {
+    let mut len = 0;
+    for line in DRUGS.split_inclusive('\n') {
+        if !line.starts_with('#') {
+            break;
+        }
+        len += line.len();
+    }
+    len
 }
 
 /// One lexicon term: its surface form and its analyzed words.
@@ -232,9 +250,20 @@ mod tests {
 
     #[test]
     fn drug_table_is_sorted_and_finds_brands() {
-        let pairs = drug_pairs();
+        let pairs: Vec<(&str, &str)> = DRUGS[header_len()..]
+            .lines()
+            .map(|l| l.split_once('\t').unwrap())
+            .collect();
         assert!(pairs.len() > 40_000);
         assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0));
+        for (name, generic) in pairs.iter().step_by(97) {
+            assert_eq!(generic_of(name), Some(*generic), "{name}");
+        }
+        assert_eq!(generic_of(pairs[0].0), Some(pairs[0].1));
+        assert_eq!(
+            generic_of(pairs[pairs.len() - 1].0),
+            Some(pairs[pairs.len() - 1].1)
+        );
         assert_eq!(generic_of("zoloft"), Some("sertraline"));
         assert_eq!(generic_of("advil"), Some("ibuprofen"));
         assert_eq!(generic_of("relief"), None);
