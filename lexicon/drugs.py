@@ -16,7 +16,8 @@ mapped to the drug's one generic name. Left out: combination products, names wit
 characters other than letters, digits, spaces and hyphens, names of fewer than 4
 letters or more than 3 words, names that are common English words (wordfreq Zipf
 frequency >= 3.3, e.g. "Today", "Relief"), names of several drugs, and names that are
-themselves the generic name of a drug.
+themselves the generic name of a drug. Salt and form words are dropped from generic
+names ("imatinib mesylate" -> "imatinib").
 """
 import bz2, io, pickle, re, sys, zipfile
 
@@ -25,6 +26,19 @@ from wordfreq import zipf_frequency
 DICT = "drug_named_entity_recognition/drug_ner_dictionary.pkl.bz2"
 NAME = re.compile(r"^[a-z0-9][a-z0-9 \-]*[a-z0-9]$")
 COMMON = 3.3
+# Salt and dosage-form words after a generic name: "imatinib mesylate" is written
+# "imatinib" in most texts, and a phrase with the salt would miss them.
+FORMS = set("""mesylate hydrochloride hcl sodium potassium sulfate phosphate acetate citrate
+maleate tartrate succinate besylate fumarate bromide chloride resin sublingual oral topical
+ophthalmic injection injectable hyclate monohydrate dihydrate trihydrate calcium magnesium
+disodium dipropionate propionate valerate xinafoate extended-release""".split())
+
+
+def plain_generic(name):
+    words = name.split()
+    while len(words) > 1 and words[-1] in FORMS:
+        words.pop()
+    return " ".join(words)
 
 
 def load(wheel):
@@ -40,7 +54,8 @@ def main():
     for variant, canon in to_canonical.items():
         if len(canon) != 1:
             continue
-        brand, generic = " ".join(variant.lower().split()), " ".join(canon[0].lower().split())
+        brand = " ".join(variant.lower().split())
+        generic = plain_generic(" ".join(canon[0].lower().split()))
         if brand == generic or "," in generic or " and " in generic or " with " in generic:
             continue
         if not NAME.match(brand) or sum(c.isalpha() for c in brand) < 4 or len(brand.split()) > 3:

@@ -624,6 +624,14 @@ fn focus_at(
             return None;
         }
     }
+    // "side effects" or "treatment" ask what, not about what, even where a document
+    // has them as a title or alias.
+    if words.len() <= 2 {
+        let text: Vec<&str> = words.iter().map(|w| w.surface.as_str()).collect();
+        if question_types(&text.join(" ")) != [Category::Overview] {
+            return None;
+        }
+    }
     let key = terms.join(" ");
     let text = || {
         words
