@@ -26,20 +26,21 @@ SHARED = os.environ.get("K2SEARCH_SHARED") or os.path.join(ROOT, "..", "shared")
 BIN = os.environ.get("K2SEARCH_BIN") or os.path.join(ROOT, "target", "release", "k2search")
 
 GRID = {
-    "title": [0.5, 1.0, 1.5, 2.0, 3.0],
-    "headings": [0.7, 1.0, 1.3, 1.8, 2.5],
-    "aliases": [0.5, 1.0, 1.5, 2.5],
+    "title": [0.25, 0.5, 1.0, 1.5, 2.0],
+    "headings": [0.5, 0.7, 1.0, 1.3, 1.8],
+    "aliases": [0.25, 0.5, 1.0, 1.5],
     "synonym": [0.3, 0.6, 0.9],
     "fuzzy": [0.5, 0.8, 1.0],
     "proximity": [0.0, 0.25, 0.5, 1.0],
     "category": [0.0, 0.05, 0.1, 0.15, 0.25, 0.4],
+    "first_type": [0.0, 0.05, 0.1, 0.2, 0.3],
     "focus": [0.0, 0.1, 0.2, 0.3, 0.5, 0.8],
     "focus_part": [0.0, 0.05, 0.1, 0.2, 0.4],
     "focus_category": [0.0, 0.05, 0.1, 0.2, 0.3, 0.5],
     "focus_word": [1.0, 1.5, 2.0, 3.0],
     "story": [0.1, 0.2, 0.3, 0.5, 1.0],
     "subject": [1.0, 1.25, 1.5, 2.0, 3.0],
-    "max_words": [8, 12, 16, 24, 40],
+    "max_words": [12, 16, 24, 40],
 }
 
 

@@ -89,6 +89,8 @@ pub struct Expansion {
     pub term: String,
     /// The other terms of its group.
     pub alternatives: Vec<Entry>,
+    /// Whether it is a drug's generic name (an exact equivalent, not a loose synonym).
+    pub drug: bool,
 }
 
 impl Lexicon {
@@ -208,6 +210,7 @@ impl Lexicon {
                             .find(|e| e.words == own)
                             .map_or_else(String::new, |e| e.surface.clone()),
                         alternatives: group.iter().filter(|e| e.words != own).cloned().collect(),
+                        drug: false,
                     });
                     i += len;
                 }
@@ -240,6 +243,7 @@ fn brand_at(words: &[Word]) -> Option<Expansion> {
                 surface: generic.to_string(),
                 words: analyze_groups(generic),
             }],
+            drug: true,
         })
     })
 }

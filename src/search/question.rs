@@ -27,6 +27,10 @@ use super::query::{analyze_words, QueryPlan, TermGroup, Word};
 use super::ranking::{is_stop, Params, Ranking};
 use crate::passage::Category;
 
+/// Most question types kept (besides `overview`): a long message touches on many, and
+/// lifting them all would lift nothing in particular.
+const MAX_TYPES: usize = 2;
+
 /// Longest focus name tried, in words.
 const MAX_FOCUS_WORDS: usize = 6;
 
@@ -314,9 +318,6 @@ const TYPE_CUES: &[(Category, &[&str])] = &[
             "what can i do",
             "what should i do",
             "options",
-            "help him",
-            "help her",
-            "help me",
             "get rid",
         ],
     ),
@@ -432,6 +433,8 @@ const TYPE_CUES: &[(Category, &[&str])] = &[
             "along with",
             "combine",
             "mix ",
+            "stop working",
+            "blood thinner",
         ],
     ),
     (
@@ -465,13 +468,12 @@ const INFORMATION_CUES: &[&str] = &[
     "info ",
     "what is",
     "what are",
+    "about",
     "learn more",
     "tell me about",
     "literature",
-    "anything about",
     "know more",
     "explain",
-    "about",
 ];
 
 /// Analyzes a parsed query. `text` is the query as typed (for the subject line and
@@ -628,7 +630,10 @@ fn focus_at(
     // has them as a title or alias.
     if words.len() <= 2 {
         let text: Vec<&str> = words.iter().map(|w| w.surface.as_str()).collect();
-        if question_types(&text.join(" ")) != [Category::Overview] {
+        if question_types(&text.join(" "))
+            .iter()
+            .any(|t| *t != Category::Overview)
+        {
             return None;
         }
     }
@@ -702,12 +707,26 @@ pub fn question_types(text: &str) -> Vec<Category> {
     let lower = lower
         .replace("diagnosed with", "")
         .replace("been diagnosed", "");
-    let mut types: Vec<Category> = TYPE_CUES
+    // Types by how many of their cues the text has (more first), then list order.
+    let mut counted: Vec<(usize, Category)> = TYPE_CUES
         .iter()
-        .filter(|(_, cues)| cues.iter().any(|cue| has_cue(&lower, cue)))
-        .map(|(category, _)| *category)
+        .map(|(category, cues)| {
+            (
+                cues.iter().filter(|c| has_cue(&lower, c)).count(),
+                *category,
+            )
+        })
+        .filter(|(n, _)| *n > 0)
         .collect();
-    if types.is_empty() || INFORMATION_CUES.iter().any(|cue| has_cue(&lower, cue)) {
+    counted.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    let mut types: Vec<Category> = counted
+        .into_iter()
+        .map(|(_, c)| c)
+        .take(MAX_TYPES)
+        .collect();
+    // General information is one more thing asked, unless the message already asks
+    // as many specific things as are kept.
+    if types.len() < MAX_TYPES && INFORMATION_CUES.iter().any(|cue| has_cue(&lower, cue)) {
         types.push(Category::Overview);
     }
     types
@@ -726,9 +745,7 @@ fn has_cue(text: &str, cue: &str) -> bool {
 /// Whether a word is story rather than substance.
 pub fn is_story(word: &str) -> bool {
     let lower = word.to_lowercase();
-    STORY_WORDS.contains(&lower.as_str())
-        || (lower.starts_with('[') && lower.ends_with(']'))
-        || lower.chars().all(|c| c.is_ascii_digit())
+    STORY_WORDS.contains(&lower.as_str()) || (lower.starts_with('[') && lower.ends_with(']'))
 }
 
 /// The query words with roles and weights; a long message keeps its `max_words` most
@@ -743,11 +760,16 @@ fn weigh_words(
     params: &Params,
 ) -> Vec<WeightedWord> {
     let has_content = plan.words.iter().any(|w| !is_stop(&w.surface));
+    // Words of a whole title or alias, and drug names, are what the question is
+    // about; a part of a title ("kidney problems") may as well be what it asks.
     let focus_terms: Vec<&str> = foci
         .iter()
-        .filter(|f| f.via_synonym.is_none())
+        .filter(|f| f.via_synonym.is_none() && f.names == TopicMatch::Whole)
         .flat_map(|f| f.key.split(' '))
         .collect();
+    let is_drug = |surface: &str| {
+        ranking.drugs && super::lexicon::generic_of(&surface.to_lowercase()).is_some()
+    };
     let mut words: Vec<WeightedWord> = plan
         .words
         .iter()
@@ -760,7 +782,7 @@ fn weigh_words(
                 Role::Dropped
             } else if !ranking.weights {
                 Role::Content
-            } else if focus_terms.contains(&searched.as_str()) {
+            } else if focus_terms.contains(&searched.as_str()) || is_drug(&w.surface) {
                 Role::Focus
             } else if is_story(&w.surface) {
                 Role::Story
@@ -945,6 +967,10 @@ mod tests {
             question_types("I was diagnosed with lupus, what is the outlook"),
             vec![Category::Outlook, Category::Overview]
         );
-        assert_eq!(question_types("lupus"), vec![Category::Overview]);
+        assert!(question_types("lupus").is_empty());
+        assert_eq!(
+            question_types("tell me about lupus"),
+            vec![Category::Overview]
+        );
     }
 }

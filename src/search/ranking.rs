@@ -57,12 +57,16 @@ pub struct Params {
     pub body: f32,
     /// Weight of a lexicon equivalent relative to the user's own word.
     pub synonym: f32,
+    /// Weight of a drug's generic name relative to the brand name the user wrote.
+    pub drug: f32,
     /// Weight of a typo correction relative to an exact word.
     pub fuzzy: f32,
     /// Weight of a pair of neighbouring query words found close together.
     pub proximity: f32,
     /// Lift of a passage of a category the question asks about (text score 0..1).
     pub category: f32,
+    /// Extra lift when it is the category the question asks about first.
+    pub first_type: f32,
     /// Lift of a passage of a document named whole by a focus.
     pub focus: f32,
     /// Lift of a passage of a document a focus names in part.
@@ -89,9 +93,11 @@ impl Default for Params {
             aliases: 1.0,
             body: 1.0,
             synonym: 0.6,
+            drug: 1.0,
             fuzzy: 0.8,
             proximity: 0.5,
             category: 0.15,
+            first_type: 0.0,
             focus: 0.3,
             focus_part: 0.15,
             focus_category: 0.15,
@@ -456,7 +462,12 @@ pub fn build(
             else {
                 continue;
             };
-            let alternatives = boost(alternatives, params.synonym * own_weight);
+            let weight = if expansion.drug {
+                params.drug
+            } else {
+                params.synonym
+            };
+            let alternatives = boost(alternatives, weight * own_weight);
             // A one-word concept and its synonyms count as one match: the best of them.
             let own = (expansion.span.len() == 1).then_some(expansion.span.start);
             match own.and_then(|i| word_clauses.iter_mut().find(|(w, _)| *w == i)) {
@@ -631,6 +642,8 @@ pub struct Lifts {
     pub focus_part: bool,
     /// Its category is one the question asks about.
     pub category: bool,
+    /// Its category is the one the question asks about first.
+    pub first_type: bool,
 }
 
 /// Reorders text matches (best first) on what the question asks; returns the new
@@ -657,6 +670,7 @@ pub fn rerank(
                 focus: whole.contains(&address),
                 focus_part: part.contains(&address) && !whole.contains(&address),
                 category: category.is_some_and(|c| question.types.contains(&c)),
+                first_type: category.is_some() && category == question.types.first().copied(),
             };
             (score / best + lift(&lifts, params), address, lifts)
         })
@@ -673,6 +687,9 @@ fn lift(lifts: &Lifts, params: &Params) -> f32 {
     }
     if lifts.focus_part {
         lift += params.focus_part;
+    }
+    if lifts.first_type {
+        lift += params.first_type;
     }
     if lifts.category {
         lift += params.category;
