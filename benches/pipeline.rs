@@ -35,9 +35,10 @@ fn sample() -> Vec<SourceFile> {
     let Some(corpus) = medquad() else {
         return Vec::new();
     };
-    let Ok((paths, _)) = source::walk(&corpus) else {
+    let Ok(walk) = source::walk(&corpus) else {
         return Vec::new();
     };
+    let paths = walk.files;
     let mut files = Vec::new();
     let mut bytes = 0;
     // Every 8th file: a spread over all sources, not only the first one.

@@ -1143,7 +1143,9 @@ fn splitter_invariants_hold_on_generated_markdown() {
         let text: String = (0..len)
             .map(|_| FRAGMENTS[next() as usize % FRAGMENTS.len()])
             .collect();
-        let Ok((file, _)) = k2search::source::decode("gen.md", text.as_bytes()) else {
+        let Ok((file, _)) =
+            k2search::source::decode("gen.md", k2search::source::Format::Text, text.as_bytes())
+        else {
             continue;
         };
         let (doc, _) = k2search::passage::split(&file);

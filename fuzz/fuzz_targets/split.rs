@@ -9,7 +9,7 @@ use k2search::source::{self, lines::LineIndex};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok((file, _)) = source::decode("fuzz.md", data) else {
+    let Ok((file, _)) = source::decode("fuzz.md", source::Format::Text, data) else {
         return; // binary or empty: skipped, as it should be
     };
     let (doc, _) = passage::split(&file);
