@@ -215,8 +215,8 @@ struct Open {
     lead_done: bool,
 }
 
-/// A `<details>` or schema.org `Question` being read: its question, and where its
-/// answer's blocks start in the output.
+/// A `<details>` or schema.org `Question` being read: its question and the line it
+/// starts on, and where its answer's blocks start in the output.
 struct Capture {
     node: NodeId,
     question: String,
@@ -287,7 +287,9 @@ impl<'a> Extractor<'a> {
         if self.is_question_node(id) {
             self.flush();
             if let Some(capture) = self.captures.last_mut() {
+                // The entry is cited from the question's line.
                 capture.question_node = Some(id);
+                capture.line = line;
             }
         } else if let Some(level) = heading_level(tag) {
             self.flush();
