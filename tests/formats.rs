@@ -241,7 +241,7 @@ const EXPECTED: &[Expected] = &[
             (
                 "faq",
                 "Dosage > Can I drink cranberry juice?",
-                12,
+                13,
                 14,
                 "increase",
             ),
