@@ -188,35 +188,40 @@ pub fn is_heading_text(text: &str) -> bool {
         && !text.ends_with(['.', '!', ';', ',', '…'])
 }
 
-/// Turns blocks that are one bold line and nothing else (`**Dosage**`) into headings,
-/// one level below the explicit heading they stand under (level 2 under none). A bold
-/// label ending in `:` stays text in a document that has explicit section headings: it
-/// introduces the text under it inside a section (`**Pharmacokinetics:**` then a list).
+/// Turns blocks that are one bold line and nothing else (`**Dosage**`), followed by
+/// text, into headings one level below the explicit heading they stand under (level 2
+/// under none). A bold label ending in `:` stays text in a document that has explicit
+/// section headings: it introduces the text under it inside a section
+/// (`**Pharmacokinetics:**` then a list).
 pub fn promote_bold_lines(blocks: &mut [Block]) {
     let has_sections = blocks
         .iter()
         .any(|b| b.heading_level().is_some_and(|level| level > 1));
+    let bold_only = |b: &Block| {
+        b.kind == BlockKind::Paragraph
+            && b.strong_lead
+                .as_deref()
+                .is_some_and(|lead| lead == b.text && is_heading_text(lead))
+    };
     let mut explicit_level = 1;
     for i in 0..blocks.len() {
         if let Some(level) = blocks[i].heading_level() {
             explicit_level = level;
             continue;
         }
-        let block = &blocks[i];
-        let bold_only = block.kind == BlockKind::Paragraph
-            && block
-                .strong_lead
-                .as_deref()
-                .is_some_and(|lead| lead == block.text && is_heading_text(lead));
         // A bold line inside a paragraph is a heading only after a finished sentence.
-        let stands_alone = block.join == Join::Block
+        let stands_alone = blocks[i].join == Join::Block
             || i.checked_sub(1).is_some_and(|p| {
                 blocks[p]
                     .text
                     .trim_end_matches(['*', '"', ')'])
                     .ends_with(['.', '!', '?', ':'])
             });
-        if bold_only && stands_alone && !(has_sections && block.text.ends_with(':')) {
+        let text_follows = blocks
+            .get(i + 1)
+            .is_some_and(|next| next.heading_level().is_none() && !bold_only(next));
+        let label_in_section = has_sections && blocks[i].text.ends_with(':');
+        if bold_only(&blocks[i]) && stands_alone && text_follows && !label_in_section {
             blocks[i].kind = BlockKind::Heading((explicit_level + 1).min(6));
             blocks[i].join = Join::Block;
         }

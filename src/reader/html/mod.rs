@@ -692,7 +692,7 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(a.lines.line_of(a.blocks[0].start), 1);
+        assert_eq!(a.lines.line_of(a.blocks[0].start), 2);
         assert_eq!(a.lines.line_of(a.blocks[0].end), 3);
         assert_eq!(a.declared_faqs.len(), 1);
         assert_eq!(a.declared_faqs[0].answer, "Seven days.");
