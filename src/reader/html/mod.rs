@@ -238,6 +238,8 @@ struct Extractor<'a> {
     table_depth: usize,
     pre_depth: usize,
     strong_depth: usize,
+    /// The last line that holds text.
+    last_line: usize,
 }
 
 impl<'a> Extractor<'a> {
@@ -254,6 +256,7 @@ impl<'a> Extractor<'a> {
             table_depth: 0,
             pre_depth: 0,
             strong_depth: 0,
+            last_line: lines.line_of(src.trim_end().len().saturating_sub(1)),
         }
     }
 
@@ -507,8 +510,10 @@ impl<'a> Extractor<'a> {
         });
     }
 
+    /// A line the parser reported, kept within the lines that hold text (the parser
+    /// counts the empty line after a final line break as one).
     fn clamp(&self, line: usize) -> usize {
-        line.clamp(1, self.lines.count())
+        line.clamp(1, self.last_line)
     }
 
     fn line_start(&self, line: usize) -> usize {
