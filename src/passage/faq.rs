@@ -60,7 +60,7 @@ pub fn heading_question(heading: &str, in_faq_section: bool) -> Option<String> {
 }
 
 /// Splits the body blocks of one section into FAQ entries and the other blocks, in order.
-pub fn split_body(blocks: &[Block], in_faq_section: bool) -> (Vec<FaqEntry>, Vec<Block>) {
+pub fn split_body(blocks: &[Block], in_faq_section: bool) -> (Vec<FaqEntry>, Vec<&Block>) {
     let mut entries: Vec<FaqEntry> = Vec::new();
     let mut rest = Vec::new();
     // The entry still taking answer blocks, if any.
@@ -100,7 +100,7 @@ pub fn split_body(blocks: &[Block], in_faq_section: bool) -> (Vec<FaqEntry>, Vec
                     entry.answer.push(block);
                 }
             }
-            _ => rest.push(block.clone()),
+            _ => rest.push(block),
         }
     }
     // A question nobody answered is text, not a FAQ.
@@ -110,8 +110,7 @@ pub fn split_body(blocks: &[Block], in_faq_section: bool) -> (Vec<FaqEntry>, Vec
         rest.extend(
             blocks
                 .iter()
-                .filter(|b| unanswered.iter().any(|e| e.start == b.start))
-                .cloned(),
+                .filter(|b| unanswered.iter().any(|e| e.start == b.start)),
         );
         rest.sort_by_key(|b| b.start);
     }

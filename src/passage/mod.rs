@@ -214,10 +214,11 @@ impl Builder<'_> {
             if let Some(last) = headings.last_mut() {
                 *last = question;
             }
-            let mut answer = blocks.to_vec();
-            if let Some(first) = answer.first_mut() {
-                first.text = faq::strip_answer_marker(&first.text).to_string();
-            }
+            let first = blocks.first().map(|b| Block {
+                text: faq::strip_answer_marker(&b.text).to_string(),
+                ..b.clone()
+            });
+            let answer: Vec<&Block> = first.iter().chain(blocks.iter().skip(1)).collect();
             self.passage(Kind::Faq, headings, Some(mark.start), &answer);
             return;
         }
@@ -245,7 +246,8 @@ impl Builder<'_> {
         for entry in entries {
             let mut path = headings.to_vec();
             path.push(entry.question);
-            self.passage(Kind::Faq, path, Some(entry.start), &entry.answer);
+            let answer: Vec<&Block> = entry.answer.iter().collect();
+            self.passage(Kind::Faq, path, Some(entry.start), &answer);
         }
         self.passage(kind, headings.to_vec(), start, &rest);
     }
@@ -256,7 +258,7 @@ impl Builder<'_> {
         kind: Kind,
         headings: Vec<String>,
         start: Option<usize>,
-        blocks: &[Block],
+        blocks: &[&Block],
     ) {
         let (Some(first), Some(last)) = (blocks.first(), blocks.last()) else {
             return;
@@ -349,7 +351,7 @@ impl Builder<'_> {
 }
 
 /// The text of a passage: its blocks' texts, joined as they were in the file.
-fn join_text(blocks: &[Block]) -> String {
+fn join_text(blocks: &[&Block]) -> String {
     let mut text = String::new();
     for block in blocks.iter().filter(|b| !b.text.is_empty()) {
         if !text.is_empty() {
