@@ -309,9 +309,7 @@ impl<'a> Extractor<'a> {
         } else if tag == "table" {
             self.flush();
             self.table_depth += 1;
-        } else if tag == "tr" {
-            self.push_str("\n");
-        } else if tag == "br" {
+        } else if tag == "tr" || tag == "br" {
             self.push_str("\n");
         } else if tag == "pre" {
             self.flush();
