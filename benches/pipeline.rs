@@ -1,7 +1,9 @@
 //! Criterion benches of the two CPU stages before Tantivy: splitting articles into
-//! passages and analyzing text into tokens. Input: MedQuAD articles read at bench time
-//! from the shared folder (`../shared/corpora/medquad`, or `$K2SEARCH_SHARED`); without
-//! it the benches say so and measure nothing.
+//! passages (Markdown, and HTML pages) and analyzing text into tokens. Input: MedQuAD
+//! articles read at bench time from the shared folder (`../shared/corpora/medquad`, or
+//! `$K2SEARCH_SHARED`); without it the benches say so and measure nothing. The HTML
+//! pages are the same articles rendered to HTML inside a page template (head, nav,
+//! header, main, footer, script), as a CMS would serve them.
 //!
 //! `cargo bench --bench pipeline`
 
@@ -10,7 +12,7 @@ use std::path::{Path, PathBuf};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use k2search::analyze;
 use k2search::passage;
-use k2search::source::{self, Read, SourceFile};
+use k2search::source::{self, Format, Read, SourceFile};
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer, TokenStream,
 };
@@ -35,9 +37,10 @@ fn sample() -> Vec<SourceFile> {
     let Some(corpus) = medquad() else {
         return Vec::new();
     };
-    let Ok((paths, _)) = source::walk(&corpus) else {
+    let Ok(walk) = source::walk(&corpus) else {
         return Vec::new();
     };
+    let paths = walk.files;
     let mut files = Vec::new();
     let mut bytes = 0;
     // Every 8th file: a spread over all sources, not only the first one.
@@ -53,6 +56,24 @@ fn sample() -> Vec<SourceFile> {
     files
 }
 
+/// `file` rendered as an HTML page of a health site.
+fn html_page(file: &SourceFile) -> SourceFile {
+    let body = file.text.splitn(3, "---").last().unwrap_or(&file.text);
+    let mut article = String::new();
+    pulldown_cmark::html::push_html(&mut article, pulldown_cmark::Parser::new(body));
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>{} | Example Health</title>\n\
+         <meta name=\"description\" content=\"Health information.\">\n\
+         <script>window.dataLayer = [];</script>\n</head>\n<body>\n\
+         <header><a href=\"/\">Example Health</a><nav><a href=\"/a-z\">A-Z</a></nav></header>\n\
+         <main>\n<article>\n{article}</article>\n</main>\n\
+         <footer><p>&copy; Example Health</p></footer>\n</body>\n</html>\n",
+        file.rel_path
+    );
+    SourceFile::new(&file.rel_path.replace(".md", ".html"), Format::Html, &page)
+}
+
 fn pipeline(c: &mut Criterion) {
     let files = sample();
     if files.is_empty() {
@@ -66,6 +87,17 @@ fn pipeline(c: &mut Criterion) {
     group.bench_function("split", |b| {
         b.iter(|| {
             files
+                .iter()
+                .map(|f| passage::split(f).0.passages.len())
+                .sum::<usize>()
+        })
+    });
+    let pages: Vec<SourceFile> = files.iter().map(html_page).collect();
+    let page_bytes: usize = pages.iter().map(|f| f.text.len()).sum();
+    group.throughput(Throughput::Bytes(page_bytes as u64));
+    group.bench_function("split_html", |b| {
+        b.iter(|| {
+            pages
                 .iter()
                 .map(|f| passage::split(f).0.passages.len())
                 .sum::<usize>()

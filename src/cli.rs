@@ -79,7 +79,7 @@ struct EvalArgs {
 
 #[derive(Args)]
 struct Location {
-    /// The corpus folder of articles (.md, .markdown, .txt).
+    /// The corpus folder of articles (.md, .markdown, .txt, .html, .htm).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_CORPUS)]
     corpus: PathBuf,
     /// The index folder.
@@ -101,8 +101,11 @@ struct IndexArgs {
     #[arg(long, value_name = "MB", default_value_t = 128)]
     memory_mb: usize,
     /// Print no warnings, only the summary.
-    #[arg(long, short)]
+    #[arg(long, short, conflicts_with = "verbose")]
     quiet: bool,
+    /// Also name every file passed over (unsupported types, hidden files).
+    #[arg(long, short)]
+    verbose: bool,
 }
 
 #[derive(Args)]
@@ -236,6 +239,15 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
     if !args.quiet {
         print_warnings(&report);
     }
+    if args.verbose {
+        for skip in report.skipped.iter().filter(|s| !s.reason.is_warned()) {
+            eprintln!(
+                "k2search: skipped {} ({})",
+                skip.path,
+                skip_reason(&skip.reason)
+            );
+        }
+    }
     println!("{}", summary(&report, &index_dir));
     Ok(())
 }
@@ -268,18 +280,27 @@ fn summary(r: &IndexReport, dir: &Path) -> String {
     } else {
         "nothing changed".to_string()
     };
-    let skipped = if r.files_skipped > 0 {
-        format!(", {} skipped", r.files_skipped)
-    } else {
-        String::new()
-    };
+    let skipped: String = k2search::source::describe_skips(&r.skipped)
+        .iter()
+        .map(|phrase| format!("; skipped {phrase}"))
+        .collect();
     format!(
-        "indexed {} files ({what}{skipped}), {} passages in {} in {:.2}s",
+        "indexed {} files ({what}), {} passages in {} in {:.2}s{skipped}",
         r.files,
         r.passages,
         dir.display(),
         r.seconds
     )
+}
+
+fn skip_reason(reason: &k2search::source::SkipReason) -> String {
+    use k2search::source::SkipReason;
+    match reason {
+        SkipReason::UnsupportedType(ext) if ext.is_empty() => "no extension".into(),
+        SkipReason::UnsupportedType(ext) => format!("unsupported type {ext}"),
+        SkipReason::Hidden => "hidden".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
 }
 
 /// Opens the index; the default index is first built or brought up to date from the

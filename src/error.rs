@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The corpus folder is missing or is not a folder.
-    #[error("corpus folder {path} {problem}; pass --corpus DIR with a folder of .md/.markdown/.txt articles")]
+    #[error("corpus folder {path} {problem}; pass --corpus DIR with a folder of .md/.markdown/.txt/.html articles")]
     Corpus {
         /// The corpus path as given.
         path: PathBuf,
@@ -18,7 +18,7 @@ pub enum Error {
         problem: String,
     },
     /// The corpus held no readable article at all.
-    #[error("corpus folder {0} has no .md, .markdown or .txt articles with text; add articles or pass --corpus DIR")]
+    #[error("corpus folder {0} has no .md, .markdown, .txt, .html or .htm articles with text; add articles or pass --corpus DIR")]
     EmptyCorpus(PathBuf),
     /// A file-system operation failed.
     #[error("{action} {path}: {source}")]

@@ -4,8 +4,9 @@
 //!
 //! | stage | module | value |
 //! |---|---|---|
-//! | find and read articles | [`source`] | [`source::SourceFile`] |
-//! | split into passages | [`passage`] | [`passage::Document`] of [`passage::Passage`]s |
+//! | find and read files, tell their format | [`source`] | [`source::SourceFile`] |
+//! | read structure (Markdown, plain text, HTML) | [`reader`] | [`reader::Article`] of [`reader::Block`]s |
+//! | build passages | [`passage`] | [`passage::Document`] of [`passage::Passage`]s |
 //! | analysis (one analyzer) | [`analyze`] | tokens |
 //! | index (incremental, atomic) | [`index`] | a Tantivy index + [`index::Manifest`] |
 //! | search | [`search`] | [`search::SearchResponse`] of [`search::Hit`]s |
@@ -51,6 +52,7 @@ pub mod export;
 pub mod index;
 pub mod output;
 pub mod passage;
+pub mod reader;
 pub mod search;
 pub mod serve;
 pub mod source;

@@ -381,7 +381,7 @@ fn errors_are_one_line_with_exit_code_2() {
     fs::create_dir(repo.path().join("empty")).unwrap();
     let out = repo.run(&["index", "--corpus", "empty", "--index", "idx"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no .md, .markdown or .txt articles"));
+    assert!(stderr(&out).contains("no .md, .markdown, .txt, .html or .htm articles"));
 
     fs::write(repo.path().join("notadir"), "x").unwrap();
     let out = repo.run(&["index", "--index", "notadir/sub"]);

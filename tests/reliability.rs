@@ -535,6 +535,53 @@ fn interrupted_first_build_is_not_an_index() {
 // the good article beside it is still fully indexed.
 // ---------------------------------------------------------------------------------
 
+/// Hostile HTML: each page is read without a panic, costs the good article nothing,
+/// and what text it has is indexed.
+#[test]
+fn hostile_html_never_panics_nor_costs_the_other_files() {
+    let unclosed = "<html><body>".to_string()
+        + &"<div><p><b><i><a href=x><table><tr><td><span>".repeat(2000)
+        + "unclosed text<h2>Heading</h2>tail";
+    let deep = "<div>".repeat(10_000) + "<h2>Deep</h2><p>deep text</p>";
+    let one_line: String = (0..20_000)
+        .map(|i| format!("<h2>Part {i}</h2><p>text {i}</p>"))
+        .collect();
+    // 50 MB in long paragraphs: the parser's cost, not the index's.
+    let paragraph = format!("<p>{}</p>\n", "Ibuprofen &amp; paracetamol. ".repeat(4000));
+    let big = format!(
+        "<html><body><main><h1>Big</h1>\n<h2>Long</h2>\n{}</main></body></html>",
+        paragraph.repeat(50 * 1024 * 1024 / paragraph.len())
+    );
+    let mut binary = b"<html><body>".to_vec();
+    binary.extend((0..4096u32).map(|i| (i * 7 % 251) as u8));
+    for (name, bytes, text) in [
+        ("unclosed.html", unclosed.as_bytes(), Some("unclosed text")),
+        ("deep.html", deep.as_bytes(), Some("deep text")),
+        ("one-line.htm", one_line.as_bytes(), Some("text 19999")),
+        ("big.html", big.as_bytes(), Some("paracetamol")),
+        ("binary.html", &binary[..], None),
+    ] {
+        let ws = Workspace::new();
+        let out = index_with_hostile(&ws, name, bytes);
+        assert_success(&out);
+        assert_good_indexed(&ws);
+        let indexed: Vec<Value> = ws
+            .passages()
+            .into_iter()
+            .filter(|p| p["path"] == name)
+            .collect();
+        match text {
+            Some(text) => assert!(
+                indexed
+                    .iter()
+                    .any(|p| p["text"].as_str().unwrap().contains(text)),
+                "{name}: {text:?} not indexed"
+            ),
+            None => assert_warning(&out, name, "binary"),
+        }
+    }
+}
+
 #[test]
 fn empty_files_are_skipped_with_a_warning() {
     let ws = Workspace::new();
@@ -1128,8 +1175,60 @@ const FRAGMENTS: &[&str] = &[
     " ",
 ];
 
+/// Pieces of HTML pages, hostile ones included, for the generated-input invariants.
+const HTML_FRAGMENTS: &[&str] = &[
+    "<h1>T</h1>\n",
+    "<h2>Dosage</h2>",
+    "<h3>Q1: Why?</h3>",
+    "<p>text here.</p>\n",
+    "<p>",
+    "</p>",
+    "<div>",
+    "</div>",
+    "<ul><li>one<li>two</ul>",
+    "<table><tr><td>1<td>2</table>",
+    "<details><summary>Why?</summary>",
+    "</details>",
+    "<b>Bold</b>",
+    "<strong>Q: How?</strong><br>A: So.",
+    "<main>",
+    "<article>",
+    "<nav>menu</nav>",
+    "<script>var x = '</p>';</script>",
+    "<style>p{}</style>",
+    "<template><p>t</p></template>",
+    "<div hidden>h</div>",
+    "<title>Page | Site</title>",
+    "<script type=\"application/ld+json\">{\"@type\":\"FAQPage\",\"mainEntity\":{\"name\":\"Q?\",\"acceptedAnswer\":{\"text\":\"A.\"}}}</script>",
+    "<div itemscope itemtype=\"https://schema.org/Question\"><span itemprop=\"name\">N?</span>",
+    "&amp;&nbsp;&#x1F48A;&bogus;",
+    "<!-- comment -->",
+    "<![CDATA[x]]>",
+    "<svg><p>x</p></svg>",
+    "<math><mi>x</mi></math>",
+    "<frameset>",
+    "\n",
+    "\r\n",
+    "\r",
+    "é\u{301}💊",
+    "<",
+    ">",
+    "\"",
+];
+
+#[test]
+fn splitter_invariants_hold_on_generated_html() {
+    check_generated_inputs("gen.html", k2search::source::Format::Html, HTML_FRAGMENTS);
+}
+
 #[test]
 fn splitter_invariants_hold_on_generated_markdown() {
+    check_generated_inputs("gen.md", k2search::source::Format::Text, FRAGMENTS);
+}
+
+/// Splits 3,000 texts made of random `fragments`: every passage cites a real, ordered
+/// place in the text, and ids are unique.
+fn check_generated_inputs(name: &str, format: k2search::source::Format, fragments: &[&str]) {
     use k2search::source::lines::LineIndex;
     let mut state = 0x2545_f491_4f6c_dd1d_u64;
     let mut next = move || {
@@ -1141,9 +1240,9 @@ fn splitter_invariants_hold_on_generated_markdown() {
     for case in 0..3_000 {
         let len = next() % 40;
         let text: String = (0..len)
-            .map(|_| FRAGMENTS[next() as usize % FRAGMENTS.len()])
+            .map(|_| fragments[next() as usize % fragments.len()])
             .collect();
-        let Ok((file, _)) = k2search::source::decode("gen.md", text.as_bytes()) else {
+        let Ok((file, _)) = k2search::source::decode(name, format, text.as_bytes()) else {
             continue;
         };
         let (doc, _) = k2search::passage::split(&file);

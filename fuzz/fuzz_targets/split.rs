@@ -1,5 +1,6 @@
 //! Bytes in, passages out: `source::decode` then `passage::split` must never panic,
-//! and every passage must cite a real place in the file.
+//! and every passage must cite a real place in the file. The first byte picks the
+//! format (even: Markdown or plain text, odd: HTML), so one target covers every reader.
 #![no_main]
 
 use std::collections::HashSet;
@@ -9,7 +10,15 @@ use k2search::source::{self, lines::LineIndex};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok((file, _)) = source::decode("fuzz.md", data) else {
+    let Some((&choice, data)) = data.split_first() else {
+        return;
+    };
+    let (name, format) = if choice % 2 == 0 {
+        ("fuzz.md", source::Format::Text)
+    } else {
+        ("fuzz.html", source::Format::Html)
+    };
+    let Ok((file, _)) = source::decode(name, format, data) else {
         return; // binary or empty: skipped, as it should be
     };
     let (doc, _) = passage::split(&file);

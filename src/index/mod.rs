@@ -25,7 +25,7 @@ pub use schema::Fields;
 use crate::analyze::{self, ANALYZER_VERSION};
 use crate::error::{Error, Result};
 use crate::passage::{self, Document};
-use crate::source::{self, Read, Warning};
+use crate::source::{self, Read, Skip, Warning};
 
 /// Files in an index folder that are not part of the index and may stay there.
 const FOREIGN_FILES_ALLOWED: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
@@ -79,8 +79,11 @@ pub struct IndexReport {
     pub files_unchanged: usize,
     /// Files whose passages were removed because they are gone.
     pub files_removed: usize,
-    /// Files skipped (binary, empty, unreadable).
+    /// Entries of the corpus not indexed (unsupported type, hidden, binary, empty,
+    /// unreadable…): `skipped.len()`.
     pub files_skipped: usize,
+    /// Every entry of the corpus not indexed, with the reason.
+    pub skipped: Vec<Skip>,
     /// Passages in the index after the run.
     pub passages: usize,
     /// Passages added in this run.
@@ -157,7 +160,8 @@ pub fn read_manifest(index: &Index, dir: &Path) -> Result<Manifest> {
 /// Builds or updates the index of `opts.corpus` in `opts.index`.
 pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     let started = Instant::now();
-    let (paths, mut warnings) = source::walk(&opts.corpus)?;
+    let walk = source::walk(&opts.corpus)?;
+    let (paths, mut warnings) = (walk.files, walk.warnings);
     let (index, previous) = open_for_writing(&opts.index, opts.rebuild)?;
     let fields = Fields::from_schema(&index.schema())
         .ok_or_else(|| version_error(&opts.index, &previous))?;
@@ -185,6 +189,7 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
 
     let mut report = IndexReport {
         files: paths.len(),
+        skipped: walk.skipped,
         ..IndexReport::default()
     };
     let mut manifest = Manifest {
@@ -221,8 +226,11 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
                     report.files_unchanged += 1;
                     manifest.files.insert(rel, record);
                 }
-                Change::Skipped(warning) => {
-                    report.files_skipped += 1;
+                Change::Skipped(warning, reason) => {
+                    report.skipped.push(Skip {
+                        path: warning.path.clone(),
+                        reason,
+                    });
                     warnings.push(warning);
                 }
                 Change::Indexed(doc, record, file_warnings) => {
@@ -255,6 +263,7 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         }
         report.files_removed += 1;
     }
+    report.files_skipped = report.skipped.len();
     report.passages = manifest.files.values().map(|r| r.passages).sum();
     if report.passages == 0 {
         return Err(Error::EmptyCorpus(opts.corpus.clone()));
@@ -305,7 +314,7 @@ fn progress_bar(wanted: bool, files: usize) -> ProgressBar {
 /// One source file's outcome, sent from the reading thread to the indexing one.
 enum Change {
     Unchanged(String, FileRecord),
-    Skipped(Warning),
+    Skipped(Warning, source::SkipReason),
     Indexed(Document, FileRecord, Vec<Warning>),
 }
 
@@ -324,7 +333,7 @@ fn read_changes(
                 Change::Unchanged(rel, prev.clone())
             }
             prev => match source::read(corpus, &path) {
-                Read::Skipped(warning) => Change::Skipped(warning),
+                Read::Skipped(warning, reason) => Change::Skipped(warning, reason),
                 Read::Article(file, _) if prev.is_some_and(|p| p.hash == file.hash) => {
                     let prev = prev.cloned().unwrap_or_default();
                     Change::Unchanged(
@@ -466,9 +475,8 @@ pub fn is_stale(corpus: &Path, dir: &Path) -> Result<bool> {
     if !manifest.is_compatible() || manifest.files.is_empty() {
         return Ok(true);
     }
-    let (paths, _) = source::walk(corpus)?;
     let mut seen = 0;
-    for path in &paths {
+    for path in &source::walk(corpus)?.files {
         let rel = source::rel_path(corpus, path);
         match manifest.files.get(&rel) {
             Some(record) if (record.size, record.mtime_ns) == stat(path) => seen += 1,
@@ -477,7 +485,7 @@ pub fn is_stale(corpus: &Path, dir: &Path) -> Result<bool> {
             Some(record) if same_content(corpus, path, record) => seen += 1,
             Some(_) => return Ok(true),
             // A file that was skipped (binary, empty) has no record: not a change.
-            None if matches!(source::read(corpus, path), Read::Skipped(_)) => {}
+            None if matches!(source::read(corpus, path), Read::Skipped(..)) => {}
             None => return Ok(true),
         }
     }

@@ -1,25 +1,25 @@
-//! Stage 2 of the pipeline: split one article into section-level passages.
+//! Stage 3 of the pipeline: build section-level passages from an article's blocks.
 //!
 //! A [`Document`] holds the article's title, aliases and metadata and its
-//! [`Passage`]s: one per heading section (Markdown headings, or implicit headings in
-//! plain text), one per FAQ question (bullets `* **Q: …** A: …`, question headings
-//! `### Q1: …` with an `A:` answer, or a front-matter `faqs` list), and one for the
-//! text before the first heading. Every passage carries its heading path and the line
-//! and byte range it came from, so a hit can cite its source.
+//! [`Passage`]s: one per heading section, one per FAQ question (every form [`faq`]
+//! knows), and one for the text before the first heading. Every passage carries its
+//! heading path and the line and byte range it came from, so a hit can cite its source.
+//! Passages are built from [`crate::reader`] blocks only: markup is the readers' job.
+//! Web boilerplate ([`boilerplate`]) is dropped; the title falls back to the file name
+//! or the text's subject ([`title`]) when the file declares none.
 
+pub mod boilerplate;
 pub mod category;
-pub mod clean;
-pub mod markdown;
-pub mod plaintext;
+pub mod faq;
+pub mod title;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 pub use category::Category;
-use markdown::{Block, HeadingMark};
 
-use crate::source::frontmatter::{self, strip_question_marker};
+use crate::reader::{self, Article, Block, DeclaredFaq, Join};
 use crate::source::lines::LineIndex;
 use crate::source::{SourceFile, Warning};
 
@@ -110,87 +110,82 @@ pub struct Passage {
 pub struct Document {
     /// Path relative to the corpus root.
     pub path: String,
-    /// Title: front matter `title`, else the first H1, else the file name.
+    /// Title: front matter `title` (or an HTML page's `<h1>`/`<title>`), else the first
+    /// H1 or plain-text title line, else the file name or the text's subject.
     pub title: String,
     /// The passages, in file order.
     pub passages: Vec<Passage>,
 }
 
-/// Splits one article into passages; warnings name the file and line.
+/// Reads one article and splits it into passages; warnings name the file and line.
 pub fn split(file: &SourceFile) -> (Document, Vec<Warning>) {
-    let text = file.text.as_str();
-    let lines = LineIndex::new(text);
-    let (fm, issues) = frontmatter::parse(text, &lines);
-    let warnings = issues
+    let (article, warnings) = reader::read(file);
+    (build(file, article), warnings)
+}
+
+/// Builds the passages of an article read from `file`.
+pub fn build(file: &SourceFile, article: Article) -> Document {
+    let blocks: Vec<Block> = article
+        .blocks
         .into_iter()
-        .map(|issue| Warning {
-            path: file.rel_path.clone(),
-            line: Some(issue.line),
-            message: issue.message,
-        })
+        .filter(|b| b.heading_level().is_some() || !boilerplate::is_boilerplate(&b.text))
         .collect();
-    let mut marks = markdown::headings(&text[fm.body_start..], fm.body_start);
-    if marks.is_empty() {
-        marks = plaintext::implicit_headings(text, fm.body_start, &lines);
-    }
-    let title = fm
+    let title = article
         .title
-        .clone()
-        .or_else(|| marks.iter().find(|m| m.level == 1).map(|m| m.text.clone()))
-        .unwrap_or_else(|| file_stem(&file.rel_path));
+        .or_else(|| {
+            blocks
+                .iter()
+                .find(|b| b.heading_level() == Some(1))
+                .map(|b| b.text.clone())
+        })
+        .unwrap_or_else(|| title::fallback(&file.rel_path, &blocks));
 
     let mut builder = Builder {
         file,
-        lines: &lines,
+        lines: &article.lines,
         title: &title,
-        aliases: &fm.aliases,
-        metadata: &fm.metadata,
+        aliases: &article.aliases,
+        metadata: &article.metadata,
         passages: Vec::new(),
         seen_ids: HashMap::new(),
     };
-    let intro_end = marks.first().map_or(text.len(), |m| m.start);
-    let intro = markdown::blocks(&text[fm.body_start..intro_end], fm.body_start);
-    builder.section(Kind::Intro, Vec::new(), None, &intro);
+    let headings: Vec<usize> = (0..blocks.len())
+        .filter(|&i| blocks[i].heading_level().is_some())
+        .collect();
+    let intro_end = headings.first().copied().unwrap_or(blocks.len());
+    builder.body(Kind::Intro, &[], None, &blocks[..intro_end], false);
 
     let mut path: Vec<(u8, String)> = Vec::new();
-    for (i, mark) in marks.iter().enumerate() {
-        while path.last().is_some_and(|(level, _)| *level >= mark.level) {
+    for (n, &i) in headings.iter().enumerate() {
+        let mark = &blocks[i];
+        let level = mark.heading_level().unwrap_or(2);
+        while path.last().is_some_and(|(l, _)| *l >= level) {
             path.pop();
         }
-        let heading = if mark.level == 1 && mark.text.eq_ignore_ascii_case(&title) {
+        let heading = if level == 1 && mark.text.eq_ignore_ascii_case(&title) {
             None // the H1 that is the title is not part of the section path
         } else {
             Some(mark.text.clone())
         };
-        let end = marks.get(i + 1).map_or(text.len(), |m| m.start);
-        let blocks = markdown::blocks(&text[mark.end..end], mark.end);
-        let headings: Vec<String> = path
+        let end = headings.get(n + 1).copied().unwrap_or(blocks.len());
+        let in_faq_section = path.iter().any(|(_, h)| faq::is_faq_section(h));
+        let section_path: Vec<String> = path
             .iter()
             .map(|(_, h)| h.clone())
             .chain(heading.clone())
             .filter(|h| !h.is_empty())
             .collect();
-        path.push((mark.level, heading.unwrap_or_default()));
-        builder.heading_section(mark, headings, &blocks);
+        path.push((level, heading.unwrap_or_default()));
+        builder.heading_section(mark, section_path, in_faq_section, &blocks[i + 1..end]);
     }
-    builder.front_matter_faqs(&fm.faqs);
+    builder.declared_faqs(&article.declared_faqs);
     let mut passages = builder.passages;
     passages.sort_by_key(|p| (p.line_start, p.byte_start));
-    (
-        Document {
-            path: file.rel_path.clone(),
-            title,
-            passages,
-        },
-        warnings,
-    )
-}
-
-fn file_stem(rel_path: &str) -> String {
-    let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
-    name.rsplit_once('.')
-        .map_or(name, |(stem, _)| stem)
-        .to_string()
+    Document {
+        path: file.rel_path.clone(),
+        title,
+        passages,
+    }
 }
 
 /// Collects the passages of one document.
@@ -205,70 +200,75 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// A heading's section: a FAQ question heading becomes one FAQ passage; otherwise
-    /// FAQ bullets in the body become FAQ passages and the rest is the section passage.
-    fn heading_section(&mut self, mark: &HeadingMark, mut headings: Vec<String>, blocks: &[Block]) {
-        let question = strip_question_marker(&mark.text);
-        if question.len() < mark.text.len() && !question.is_empty() {
+    /// A heading's section: a question heading makes it one FAQ passage; otherwise
+    /// its body gives FAQ passages for the questions in it and a section passage for
+    /// the rest.
+    fn heading_section(
+        &mut self,
+        mark: &Block,
+        mut headings: Vec<String>,
+        in_faq_section: bool,
+        blocks: &[Block],
+    ) {
+        if let Some(question) = faq::heading_question(&mark.text, in_faq_section) {
             if let Some(last) = headings.last_mut() {
-                *last = question.to_string();
+                *last = question;
             }
-            let answer: Vec<Block> = blocks
-                .iter()
-                .enumerate()
-                .map(|(i, b)| Block {
-                    text: if i == 0 {
-                        clean::strip_answer_marker(&b.text).to_string()
-                    } else {
-                        b.text.clone()
-                    },
-                    ..b.clone()
-                })
-                .collect();
-            self.section(Kind::Faq, headings, Some(mark), &answer);
+            let first = blocks.first().map(|b| Block {
+                text: faq::strip_answer_marker(&b.text).to_string(),
+                ..b.clone()
+            });
+            let answer: Vec<&Block> = first.iter().chain(blocks.iter().skip(1)).collect();
+            self.passage(Kind::Faq, headings, Some(mark.start), &answer);
             return;
         }
-        let (faqs, rest): (Vec<&Block>, Vec<&Block>) = blocks
-            .iter()
-            .partition(|b| b.list_item && faq_bullet(&b.text).is_some());
-        for block in faqs {
-            let Some((q, a)) = faq_bullet(&block.text) else {
-                continue;
-            };
-            let mut path = headings.clone();
-            path.push(q);
-            let answer = Block {
-                text: a,
-                ..block.clone()
-            };
-            self.section(Kind::Faq, path, None, std::slice::from_ref(&answer));
+        let faq_section = in_faq_section || faq::is_faq_section(&mark.text);
+        self.body(
+            Kind::Section,
+            &headings,
+            Some(mark.start),
+            blocks,
+            faq_section,
+        );
+    }
+
+    /// The passages of a section body: its FAQ entries, then the rest as one passage
+    /// of `kind` starting at `start` (the heading), or at its first block.
+    fn body(
+        &mut self,
+        kind: Kind,
+        headings: &[String],
+        start: Option<usize>,
+        blocks: &[Block],
+        in_faq_section: bool,
+    ) {
+        let (entries, rest) = faq::split_body(blocks, in_faq_section);
+        for entry in entries {
+            let mut path = headings.to_vec();
+            path.push(entry.question);
+            let answer: Vec<&Block> = entry.answer.iter().collect();
+            self.passage(Kind::Faq, path, Some(entry.start), &answer);
         }
-        let rest: Vec<Block> = rest.into_iter().cloned().collect();
-        self.section(Kind::Section, headings, Some(mark), &rest);
+        self.passage(kind, headings.to_vec(), start, &rest);
     }
 
     /// Adds one passage made of `blocks` (skipped when they hold no text).
-    fn section(
+    fn passage(
         &mut self,
         kind: Kind,
         headings: Vec<String>,
-        mark: Option<&HeadingMark>,
-        blocks: &[Block],
+        start: Option<usize>,
+        blocks: &[&Block],
     ) {
-        let text = blocks
-            .iter()
-            .map(|b| b.text.as_str())
-            .filter(|t| !t.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n\n");
         let (Some(first), Some(last)) = (blocks.first(), blocks.last()) else {
             return;
         };
+        let text = join_text(blocks);
         if text.trim().is_empty() {
             return;
         }
-        let byte_start = mark.map_or(first.start, |m| m.start);
-        let byte_end = last.end.max(byte_start + 1);
+        let byte_start = start.unwrap_or(first.start);
+        let byte_end = last.end.max(byte_start + 1).min(self.file.text.len());
         self.push(kind, headings, text, byte_start, byte_end);
     }
 
@@ -304,22 +304,35 @@ impl Builder<'_> {
         });
     }
 
-    /// Front-matter FAQs, unless the body has the same question (then the body is cited).
-    fn front_matter_faqs(&mut self, faqs: &[frontmatter::FrontMatterFaq]) {
+    /// Declared FAQs (front matter, JSON-LD), unless the body has the same question
+    /// (then the body is cited).
+    fn declared_faqs(&mut self, faqs: &[DeclaredFaq]) {
         let in_body: HashSet<String> = self
             .passages
             .iter()
             .filter(|p| p.kind == Kind::Faq)
-            .filter_map(|p| p.headings.last().map(|q| normalize_question(q)))
+            .filter_map(|p| p.headings.last().map(|q| faq::normalize_question(q)))
             .collect();
-        for faq in faqs {
-            if in_body.contains(&normalize_question(&faq.question)) || faq.answer.is_empty() {
+        for declared in faqs {
+            let Some((question, answer)) = faq::clean_declared(declared) else {
+                continue;
+            };
+            if in_body.contains(&faq::normalize_question(&question)) {
                 continue;
             }
-            let start = self.lines.range(&self.file.text, faq.line_start).start;
-            let end = self.lines.range(&self.file.text, faq.line_end).end;
-            let headings = vec!["FAQ".to_string(), faq.question.clone()];
-            self.push(Kind::Faq, headings, faq.answer.clone(), start, end);
+            let last_line = self.lines.count();
+            let start = self
+                .lines
+                .range(&self.file.text, declared.line_start.clamp(1, last_line))
+                .start;
+            let end = self
+                .lines
+                .range(&self.file.text, declared.line_end.clamp(1, last_line))
+                .end
+                .max(start + 1)
+                .min(self.file.text.len());
+            let headings = vec!["FAQ".to_string(), question];
+            self.push(Kind::Faq, headings, answer, start, end);
         }
     }
 
@@ -337,37 +350,29 @@ impl Builder<'_> {
     }
 }
 
-/// `- Q: question? A: answer` → (question, answer).
-fn faq_bullet(text: &str) -> Option<(String, String)> {
-    let item = text.strip_prefix("- ").unwrap_or(text).trim();
-    let question = strip_question_marker(item);
-    if question.len() == item.len() {
-        return None;
+/// The text of a passage: its blocks' texts, joined as they were in the file.
+fn join_text(blocks: &[&Block]) -> String {
+    let mut text = String::new();
+    for block in blocks.iter().filter(|b| !b.text.is_empty()) {
+        if !text.is_empty() {
+            text.push_str(match block.join {
+                Join::Block => "\n\n",
+                Join::Line => " ",
+                Join::HardLine => "\n",
+            });
+        }
+        text.push_str(&block.text);
     }
-    let at = question.find(" A:").or_else(|| question.find("\nA:"))?;
-    let (q, a) = question.split_at(at);
-    let answer = clean::strip_answer_marker(a).to_string();
-    Some((q.trim().to_string(), answer)).filter(|(q, a)| !q.is_empty() && !a.is_empty())
-}
-
-fn normalize_question(q: &str) -> String {
-    q.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::Format;
 
     fn doc(text: &str) -> Document {
-        let file = SourceFile {
-            rel_path: "t.md".into(),
-            text: text.into(),
-            hash: String::new(),
-        };
-        split(&file).0
+        split(&SourceFile::new("t.md", Format::Text, text)).0
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! Stage 1 of the pipeline: find the articles of a corpus and read them.
+//! Stage 1 of the pipeline: find the articles of a corpus, read them and tell their
+//! format.
 //!
-//! [`walk`] lists the article files under a corpus folder (recursively, hidden files
-//! and folders skipped, symlink loops reported and skipped); [`read`] turns one file
-//! into a [`SourceFile`]: decoded text (lossily if it is not UTF-8, BOM removed) plus
-//! the warnings a user should see. Binary files are refused with a warning, never
-//! indexed.
+//! [`walk`] lists the article files under a corpus folder (recursively) and every
+//! entry it passes over with the reason ([`Skip`]): hidden files and folders, files
+//! of unsupported types, symlink loops. [`read`] turns one file into a [`SourceFile`]:
+//! its [`Format`] and decoded text (lossily if it is not UTF-8, BOM removed) plus the
+//! warnings a user should see. Binary files are refused with a warning, never indexed.
+//! What a file's structure is, is the [`crate::reader`] stage's business.
 
-pub mod frontmatter;
 pub mod lines;
 
 use std::fs;
@@ -14,9 +15,137 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// File extensions that hold articles. Structure is decided from the content, not
-/// from the extension: `.txt` files may well be Markdown.
-pub const EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
+/// File extensions of text articles: Markdown or plain text, told apart by content
+/// (`.txt` files may well be Markdown).
+pub const TEXT_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
+
+/// File extensions of HTML pages.
+pub const HTML_EXTENSIONS: &[&str] = &["html", "htm"];
+
+/// How a source file is written, from its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Markdown or plain text (`.md`, `.markdown`, `.txt`).
+    Text,
+    /// An HTML page (`.html`, `.htm`).
+    Html,
+}
+
+impl Format {
+    /// The format of a file with this path, or `None` for an unsupported type.
+    pub fn of_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?;
+        let is = |list: &[&str]| list.iter().any(|x| x.eq_ignore_ascii_case(ext));
+        if is(TEXT_EXTENSIONS) {
+            Some(Format::Text)
+        } else if is(HTML_EXTENSIONS) {
+            Some(Format::Html)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why the walk or the reader passed over an entry of the corpus.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// A file of a type k2search does not read; the extension (`.pdf`), or empty.
+    UnsupportedType(String),
+    /// A hidden file or folder (name starting with `.`).
+    Hidden,
+    /// A binary file (NUL bytes).
+    Binary,
+    /// An empty file, or only white space.
+    Empty,
+    /// Over [`MAX_FILE_BYTES`].
+    TooLarge,
+    /// The file or folder could not be read (permissions, dangling link).
+    Unreadable,
+    /// A symbolic link back to a folder above it.
+    SymlinkLoop,
+    /// A non-UTF-8 name that reads the same as another file's.
+    NameClash,
+}
+
+impl SkipReason {
+    /// Whether a warning names the entry already (otherwise only `--verbose` does).
+    pub fn is_warned(&self) -> bool {
+        !matches!(self, SkipReason::UnsupportedType(_) | SkipReason::Hidden)
+    }
+}
+
+/// An entry of the corpus that is not indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Skip {
+    /// Path relative to the corpus root (a folder's ends with `/`).
+    pub path: String,
+    /// Why it was passed over.
+    pub reason: SkipReason,
+}
+
+/// What [`walk`] found under a corpus folder.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    /// The article files, sorted by path.
+    pub files: Vec<PathBuf>,
+    /// Every entry passed over, with the reason.
+    pub skipped: Vec<Skip>,
+    /// Problems to show the user (each skipped entry with [`SkipReason::is_warned`]
+    /// has one).
+    pub warnings: Vec<Warning>,
+}
+
+/// One phrase per reason for a summary line: `3 files of unsupported types: .pdf,
+/// .rst, .xml`, `1 binary file`.
+pub fn describe_skips(skipped: &[Skip]) -> Vec<String> {
+    let mut by_reason: std::collections::BTreeMap<u8, (usize, std::collections::BTreeSet<String>)> =
+        Default::default();
+    for skip in skipped {
+        let (order, ext) = match &skip.reason {
+            SkipReason::UnsupportedType(ext) => (0, Some(ext.clone())),
+            SkipReason::Hidden => (1, None),
+            SkipReason::Binary => (2, None),
+            SkipReason::Empty => (3, None),
+            SkipReason::TooLarge => (4, None),
+            SkipReason::Unreadable => (5, None),
+            SkipReason::SymlinkLoop => (6, None),
+            SkipReason::NameClash => (7, None),
+        };
+        let entry = by_reason.entry(order).or_default();
+        entry.0 += 1;
+        entry.1.extend(ext);
+    }
+    by_reason
+        .into_iter()
+        .map(|(order, (n, exts))| {
+            let files = if n == 1 { "file" } else { "files" };
+            match order {
+                0 => {
+                    let types = if exts.len() == 1 { "type" } else { "types" };
+                    let exts: Vec<&str> = exts
+                        .iter()
+                        .map(|e| {
+                            if e.is_empty() {
+                                "no extension"
+                            } else {
+                                e.as_str()
+                            }
+                        })
+                        .collect();
+                    format!("{n} {files} of unsupported {types}: {}", exts.join(", "))
+                }
+                1 => format!("{n} hidden {files} or folders"),
+                2 => format!("{n} binary {files}"),
+                3 => format!("{n} empty {files}"),
+                4 => format!("{n} {files} over {} MiB", MAX_FILE_BYTES >> 20),
+                5 => format!("{n} unreadable {files} or folders"),
+                6 => format!("{n} symlink {}", if n == 1 { "loop" } else { "loops" }),
+                _ => format!("{n} {files} with clashing names"),
+            }
+        })
+        .collect()
+}
 
 /// Largest article file read, in bytes. Bigger files are skipped with a warning: an
 /// article is never this large, and reading one means holding it (and its passages)
@@ -48,14 +177,29 @@ impl std::fmt::Display for Warning {
 pub struct SourceFile {
     /// Path relative to the corpus root, with `/` separators.
     pub rel_path: String,
+    /// How it is written.
+    pub format: Format,
     /// The decoded text. Byte offsets and line numbers of passages index into it.
     pub text: String,
     /// Hash of the raw bytes, for incremental indexing.
     pub hash: String,
 }
 
-/// The article files under `corpus`, sorted by path, and warnings for what was skipped.
-pub fn walk(corpus: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>)> {
+impl SourceFile {
+    /// A source file with this text (hashed for incremental indexing), as if read
+    /// from `rel_path`.
+    pub fn new(rel_path: &str, format: Format, text: &str) -> SourceFile {
+        SourceFile {
+            rel_path: rel_path.to_string(),
+            format,
+            text: text.to_string(),
+            hash: blake3::hash(text.as_bytes()).to_hex()[..32].to_string(),
+        }
+    }
+}
+
+/// The article files under `corpus`, sorted by path, and every entry passed over.
+pub fn walk(corpus: &Path) -> Result<Walk> {
     let meta = fs::metadata(corpus).map_err(|e| Error::Corpus {
         path: corpus.to_path_buf(),
         problem: format!("cannot be opened ({e})"),
@@ -66,39 +210,65 @@ pub fn walk(corpus: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>)> {
             problem: "is a file, not a folder".into(),
         });
     }
-    let mut files = Vec::new();
-    let mut warnings = Vec::new();
+    let mut walk = Walk::default();
+    let mut hidden = Vec::new();
     let mut seen_names = std::collections::HashSet::new();
     let walker = walkdir::WalkDir::new(corpus)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        .filter_entry(|e| {
+            let visible = e.depth() == 0 || !is_hidden(e.file_name());
+            if !visible {
+                let slash = if e.file_type().is_dir() { "/" } else { "" };
+                hidden.push(format!("{}{slash}", rel_path(corpus, e.path())));
+            }
+            visible
+        });
     for entry in walker {
         match entry {
-            Ok(entry) => {
-                if entry.file_type().is_file() && has_article_extension(entry.path()) {
-                    match check_name(corpus, entry.path(), &mut seen_names) {
-                        Ok(None) => files.push(entry.into_path()),
-                        Ok(Some(warning)) => {
-                            warnings.push(warning);
-                            files.push(entry.into_path());
-                        }
-                        Err(skipped) => warnings.push(skipped),
-                    }
-                }
+            Ok(entry) if !entry.file_type().is_file() => {}
+            Ok(entry) if Format::of_path(entry.path()).is_none() => {
+                let ext = entry
+                    .path()
+                    .extension()
+                    .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
+                    .unwrap_or_default();
+                walk.skipped.push(Skip {
+                    path: rel_path(corpus, entry.path()),
+                    reason: SkipReason::UnsupportedType(ext),
+                });
             }
+            Ok(entry) => match check_name(corpus, entry.path(), &mut seen_names) {
+                Ok(None) => walk.files.push(entry.into_path()),
+                Ok(Some(warning)) => {
+                    walk.warnings.push(warning);
+                    walk.files.push(entry.into_path());
+                }
+                Err(skipped) => {
+                    walk.skipped.push(Skip {
+                        path: skipped.path.clone(),
+                        reason: SkipReason::NameClash,
+                    });
+                    walk.warnings.push(skipped);
+                }
+            },
             Err(err) => {
                 let path = err
                     .path()
                     .map(|p| rel_path(corpus, p))
                     .unwrap_or_else(|| corpus.display().to_string());
-                let message = if err.loop_ancestor().is_some() {
-                    "symlink loop, skipped".to_string()
+                let (reason, message) = if err.loop_ancestor().is_some() {
+                    (SkipReason::SymlinkLoop, "symlink loop, skipped".to_string())
                 } else {
-                    format!("cannot be read, skipped ({})", io_reason(&err))
+                    let message = format!("cannot be read, skipped ({})", io_reason(&err));
+                    (SkipReason::Unreadable, message)
                 };
-                warnings.push(Warning {
+                walk.skipped.push(Skip {
+                    path: path.clone(),
+                    reason,
+                });
+                walk.warnings.push(Warning {
                     path,
                     line: None,
                     message,
@@ -106,7 +276,11 @@ pub fn walk(corpus: &Path) -> Result<(Vec<PathBuf>, Vec<Warning>)> {
             }
         }
     }
-    Ok((files, warnings))
+    walk.skipped.extend(hidden.into_iter().map(|path| Skip {
+        path,
+        reason: SkipReason::Hidden,
+    }));
+    Ok(walk)
 }
 
 /// Paths are stored and cited as UTF-8, so a name that is not valid UTF-8 is shown
@@ -143,12 +317,6 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().first() == Some(&b'.')
 }
 
-fn has_article_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
-}
-
 /// `path` relative to `root`, with `/` separators; non-UTF-8 names are shown lossily.
 pub fn rel_path(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
@@ -165,43 +333,62 @@ pub enum Read {
     /// The article, and warnings about how it was decoded.
     Article(SourceFile, Vec<Warning>),
     /// The file is not an article (binary, empty, unreadable): the warning says why.
-    Skipped(Warning),
+    Skipped(Warning, SkipReason),
 }
 
 /// Reads one article file: binary files are skipped, invalid UTF-8 is decoded lossily,
 /// a UTF-8 BOM is dropped.
 pub fn read(corpus: &Path, path: &Path) -> Read {
     let rel = rel_path(corpus, path);
-    let warn = |message: String| Warning {
-        path: rel.clone(),
-        line: None,
-        message,
+    let skip = |reason: SkipReason, message: String| {
+        let warning = Warning {
+            path: rel.clone(),
+            line: None,
+            message,
+        };
+        Read::Skipped(warning, reason)
     };
     if let Ok(meta) = fs::metadata(path) {
         if meta.len() > MAX_FILE_BYTES {
-            return Read::Skipped(warn(format!(
-                "file is {} MiB, over the {} MiB limit for one article; split it, skipped",
-                meta.len() >> 20,
-                MAX_FILE_BYTES >> 20
-            )));
+            return skip(
+                SkipReason::TooLarge,
+                format!(
+                    "file is {} MiB, over the {} MiB limit for one article; split it, skipped",
+                    meta.len() >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
+            );
         }
     }
     let bytes = match fs::read(path) {
         Ok(bytes) => bytes,
-        Err(e) => return Read::Skipped(warn(format!("cannot be read, skipped ({e})"))),
+        Err(e) => {
+            return skip(
+                SkipReason::Unreadable,
+                format!("cannot be read, skipped ({e})"),
+            )
+        }
     };
-    let (file, warnings) = match decode(&rel, &bytes) {
-        Ok(decoded) => decoded,
-        Err(message) => return Read::Skipped(warn(message)),
-    };
-    Read::Article(file, warnings)
+    let format = Format::of_path(path).unwrap_or(Format::Text);
+    match decode(&rel, format, &bytes) {
+        Ok((file, warnings)) => Read::Article(file, warnings),
+        Err((reason, message)) => skip(reason, message),
+    }
 }
 
-/// Decodes raw bytes into a [`SourceFile`]; `Err` holds the reason a file is skipped.
-pub fn decode(rel: &str, bytes: &[u8]) -> Result<(SourceFile, Vec<Warning>), String> {
+/// Decodes raw bytes into a [`SourceFile`] of `format`; `Err` holds why a file is
+/// skipped.
+pub fn decode(
+    rel: &str,
+    format: Format,
+    bytes: &[u8],
+) -> Result<(SourceFile, Vec<Warning>), (SkipReason, String)> {
     let mut warnings = Vec::new();
     if looks_binary(bytes) {
-        return Err("binary file (NUL bytes), skipped".into());
+        return Err((
+            SkipReason::Binary,
+            "binary file (NUL bytes), skipped".into(),
+        ));
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(body) {
@@ -221,12 +408,13 @@ pub fn decode(rel: &str, bytes: &[u8]) -> Result<(SourceFile, Vec<Warning>), Str
         }
     };
     if text.trim().is_empty() {
-        return Err("empty file, skipped".into());
+        return Err((SkipReason::Empty, "empty file, skipped".into()));
     }
     let hash = blake3::hash(bytes).to_hex()[..32].to_string();
     Ok((
         SourceFile {
             rel_path: rel.to_string(),
+            format,
             text,
             hash,
         },
@@ -246,17 +434,35 @@ mod tests {
 
     #[test]
     fn bom_is_dropped_and_invalid_utf8_is_lossy() {
-        let (file, warnings) = decode("a.md", b"\xEF\xBB\xBF# T\nx").unwrap();
+        let (file, warnings) = decode("a.md", Format::Text, b"\xEF\xBB\xBF# T\nx").unwrap();
         assert_eq!(file.text, "# T\nx");
         assert!(warnings.is_empty());
-        let (file, warnings) = decode("b.md", b"ok\nbad \xFF byte").unwrap();
+        let (file, warnings) = decode("b.md", Format::Text, b"ok\nbad \xFF byte").unwrap();
         assert!(file.text.contains('\u{FFFD}'));
         assert_eq!(warnings[0].line, Some(2));
     }
 
     #[test]
+    fn skips_are_described_by_reason() {
+        let skip = |path: &str, reason| Skip {
+            path: path.into(),
+            reason,
+        };
+        let phrases = describe_skips(&[
+            skip("a.pdf", SkipReason::UnsupportedType(".pdf".into())),
+            skip("b.xml", SkipReason::UnsupportedType(".xml".into())),
+            skip("c.pdf", SkipReason::UnsupportedType(".pdf".into())),
+            skip("d.md", SkipReason::Binary),
+        ]);
+        assert_eq!(
+            phrases,
+            vec!["3 files of unsupported types: .pdf, .xml", "1 binary file"]
+        );
+    }
+
+    #[test]
     fn binary_and_empty_files_are_skipped() {
-        assert!(decode("a.md", b"PNG\0\0data").is_err());
-        assert!(decode("a.md", b"  \n\n").is_err());
+        assert!(decode("a.md", Format::Text, b"PNG\0\0data").is_err());
+        assert!(decode("a.md", Format::Text, b"  \n\n").is_err());
     }
 }

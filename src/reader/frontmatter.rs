@@ -2,7 +2,8 @@
 //!
 //! Scalar fields become metadata (`title` is the document title), a list under
 //! `synonyms`/`aliases`/`alternate_names` becomes the document's aliases, and a `faqs`
-//! list of `q`/`a` items becomes FAQ entries with the lines they stand on. The YAML
+//! list of `q`/`a` items becomes FAQ entries with the lines they stand on, as written
+//! (the passage stage cleans them). The YAML
 //! parser (serde_yaml_ng) bounds recursion depth and alias expansion, so hostile front
 //! matter costs bounded time and memory. Malformed or unclosed front matter is a
 //! warning; the body is indexed all the same.
@@ -11,8 +12,8 @@ use std::collections::BTreeMap;
 
 use serde_yaml_ng::Value;
 
-use super::lines::LineIndex;
-use crate::passage::clean::{strip_answer_marker, strip_emphasis_markers};
+use super::DeclaredFaq;
+use crate::source::lines::LineIndex;
 
 /// Front matter larger than this is not parsed (a warning says so): real front matter
 /// is a few KiB, and YAML parsing is the one super-linear step of reading a file.
@@ -36,22 +37,9 @@ pub struct FrontMatter {
     /// Alternate names of the document's subject.
     pub aliases: Vec<String>,
     /// FAQ entries from a `faqs` list.
-    pub faqs: Vec<FrontMatterFaq>,
+    pub faqs: Vec<DeclaredFaq>,
     /// Byte offset where the body (after the closing `---`) starts.
     pub body_start: usize,
-}
-
-/// One question/answer item of a front-matter `faqs` list, cleaned of stray markup.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FrontMatterFaq {
-    /// The question.
-    pub question: String,
-    /// The answer.
-    pub answer: String,
-    /// First line of the item in the file (1-based).
-    pub line_start: usize,
-    /// Last line of the item in the file.
-    pub line_end: usize,
 }
 
 /// A problem found in the front matter, with its 1-based line.
@@ -146,11 +134,14 @@ pub fn parse(text: &str, lines: &LineIndex) -> (FrontMatter, Vec<FrontMatterIssu
         }
     }
     let spans = faq_item_spans(text, lines, close_line);
-    for (i, (q, a)) in raw_faqs.into_iter().enumerate() {
+    for (i, (question, answer)) in raw_faqs.into_iter().enumerate() {
         let (line_start, line_end) = spans.get(i).copied().unwrap_or((2, close_line - 1));
-        if let Some(faq) = clean_faq(&q, &a, line_start, line_end) {
-            fm.faqs.push(faq);
-        }
+        fm.faqs.push(DeclaredFaq {
+            question,
+            answer,
+            line_start,
+            line_end,
+        });
     }
     (fm, issues)
 }
@@ -262,56 +253,6 @@ fn faq_item_spans(text: &str, lines: &LineIndex, close_line: usize) -> Vec<(usiz
         .collect()
 }
 
-/// Cleans one front-matter FAQ item. Some generators leave the answer inside the
-/// question (`What is X?**\n**A:** answer`) and a stray `A:**` in front of the answer.
-fn clean_faq(q: &str, a: &str, line_start: usize, line_end: usize) -> Option<FrontMatterFaq> {
-    let (question, answer_in_q) = split_embedded_answer(q);
-    let question = strip_emphasis_markers(question);
-    let question = strip_question_marker(&question).to_string();
-    let mut answer = strip_answer_marker(&strip_emphasis_markers(a)).to_string();
-    if answer.is_empty() {
-        answer = strip_answer_marker(&strip_emphasis_markers(answer_in_q)).to_string();
-    }
-    if question.is_empty() {
-        return None;
-    }
-    Some(FrontMatterFaq {
-        question,
-        answer: collapse_whitespace(&answer),
-        line_start,
-        line_end,
-    })
-}
-
-/// Splits `question … A: answer` at the answer marker.
-fn split_embedded_answer(q: &str) -> (&str, &str) {
-    let bytes = q.as_bytes();
-    for (i, _) in q.match_indices("A:") {
-        let before = i.checked_sub(1).map(|j| bytes[j]);
-        if matches!(before, None | Some(b'*' | b'\n' | b' ' | b'_')) {
-            return (&q[..i], &q[i..]);
-        }
-    }
-    (q, "")
-}
-
-/// Removes a leading `Q:`, `Q1:` or `Q1.` marker from a question.
-pub fn strip_question_marker(q: &str) -> &str {
-    let t = q.trim();
-    let Some(rest) = t.strip_prefix(['Q', 'q']) else {
-        return t;
-    };
-    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
-    match rest.strip_prefix([':', '.', ')']) {
-        Some(rest) if rest.starts_with(' ') || rest.is_empty() => rest.trim(),
-        _ => t,
-    }
-}
-
-fn collapse_whitespace(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,12 +277,11 @@ mod tests {
     }
 
     #[test]
-    fn broken_faq_markup_is_cleaned() {
+    fn faq_items_and_their_lines() {
         let text = "---\nfaqs:\n  - q: |-\n      What is it?**\n      **A:** A thing.\n    a: 'A:** A thing.'\n  - q: Why?\n    a: Because.\n---\nbody\n";
         let (fm, _) = parse_str(text);
         assert_eq!(fm.faqs.len(), 2);
-        assert_eq!(fm.faqs[0].question, "What is it?");
-        assert_eq!(fm.faqs[0].answer, "A thing.");
+        assert_eq!(fm.faqs[0].question, "What is it?**\n**A:** A thing.");
         assert_eq!((fm.faqs[0].line_start, fm.faqs[0].line_end), (3, 6));
         assert_eq!((fm.faqs[1].line_start, fm.faqs[1].line_end), (7, 8));
     }
@@ -376,12 +316,5 @@ mod tests {
         assert_eq!(&text[fm.body_start..], "body\n");
         let (_, issues) = parse_str("---\na: [[[1], {b: [2]}]]\n---\nbody\n");
         assert!(issues.is_empty(), "{issues:?}");
-    }
-
-    #[test]
-    fn question_markers() {
-        assert_eq!(strip_question_marker("Q1: What?"), "What?");
-        assert_eq!(strip_question_marker("Q: What?"), "What?");
-        assert_eq!(strip_question_marker("Quick: what?"), "Quick: what?");
     }
 }
