@@ -51,6 +51,11 @@ fn query(q: &str, extra: &[&str]) -> SearchResponse {
     args.extend_from_slice(extra);
     args.push(q);
     let out = run(&args);
+    parsed(&out)
+}
+
+/// The JSON a successful run printed.
+fn parsed<T: serde::de::DeserializeOwned>(out: &Output) -> T {
     assert!(
         out.status.success(),
         "{}",
@@ -193,12 +198,7 @@ fn user_lexicon_replaces_the_bundled_one() {
 
 fn eval_report(args: &[&str]) -> EvalReport {
     let out = run(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    parsed(&out)
 }
 
 #[test]
@@ -234,8 +234,8 @@ fn medquad_judged_set_floors() {
     let qrels = format!("{ROOT}/eval/medquad-queries.jsonl");
     let full = eval_report_at(index, &["eval", "--json", &qrels]);
     let stock = eval_report_at(index, &["eval", "--json", "--disable", "all", &qrels]);
-    assert!(full.ndcg >= 0.53, "MedQuAD nDCG@10 {}", full.ndcg);
-    assert!(full.mrr >= 0.58, "MedQuAD MRR@10 {}", full.mrr);
+    assert!(full.ndcg >= 0.58, "MedQuAD nDCG@10 {}", full.ndcg);
+    assert!(full.mrr >= 0.62, "MedQuAD MRR@10 {}", full.mrr);
     assert!(
         full.ndcg > stock.ndcg,
         "better than plain BM25: {} vs {}",
@@ -248,12 +248,7 @@ fn eval_report_at(index: &str, args: &[&str]) -> EvalReport {
     let mut full = vec![args[0], "--index", index];
     full.extend_from_slice(&args[1..]);
     let out = k2(&full);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    parsed(&out)
 }
 
 /// Consumer questions over MedQuAD: question analysis, categories for conditions,
