@@ -422,7 +422,7 @@ fn classify_text(text: &str) -> Option<Category> {
         .iter()
         .map(|(c, stems)| (*c, stems.iter().map(|s| window.matches(s).count()).sum()))
         .collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
     match counts.as_slice() {
         [(best, n), (_, second), ..] if *n >= 2 && n > second => Some(*best),
         _ => None,
