@@ -213,24 +213,9 @@ fn seed_dev_set_floors() {
 
 #[test]
 fn medquad_judged_set_floors() {
-    let Some(medquad) = common::shared("corpora/medquad") else {
+    let Some(index) = medquad::index() else {
         return;
     };
-    let index = tempfile::tempdir().unwrap();
-    let index = index.path().to_str().unwrap();
-    let out = k2(&[
-        "index",
-        "--quiet",
-        "--corpus",
-        medquad.to_str().unwrap(),
-        "--index",
-        index,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let qrels = format!("{ROOT}/eval/medquad-queries.jsonl");
     let full = eval_report_at(index, &["eval", "--json", &qrels]);
     let stock = eval_report_at(index, &["eval", "--json", "--disable", "all", &qrels]);
@@ -258,7 +243,8 @@ mod medquad {
     use k2search::passage::Passage;
     use k2search::Category;
 
-    fn index() -> Option<&'static str> {
+    /// The MedQuAD index all tests of this binary share, built once.
+    pub(super) fn index() -> Option<&'static str> {
         static INDEX: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
         INDEX
             .get_or_init(|| {

@@ -421,6 +421,7 @@ impl Searcher {
             .map(|t| t.term.as_str())
             .filter(|t| t.len() >= 3)
             .collect();
+        let fields = ranking::weighted_fields(self.fields(), &inner.ranking, &inner.params);
         let mut seen_text = HashSet::new();
         let mut per_file: HashMap<String, usize> = HashMap::new();
         let mut kept = 0;
@@ -443,7 +444,6 @@ impl Searcher {
             }
             let mut hit = make_hit(kept, score, passage, &snippets, &snippet_terms);
             if request.explain {
-                let fields = ranking::weighted_fields(self.fields(), &inner.ranking, &inner.params);
                 hit.matched = explain::explain(
                     searcher,
                     address,

@@ -95,6 +95,15 @@ impl QueryPlan {
 }
 
 impl TermGroup {
+    /// The term that stands for the word: the word itself, or a compound's joined
+    /// form (`mk7`).
+    pub fn primary(&self) -> &str {
+        match self {
+            TermGroup::Single(t) => t,
+            TermGroup::Compound { joined, .. } => joined,
+        }
+    }
+
     /// The terms to match in order: the word, or a compound's parts.
     pub fn into_parts(self) -> Vec<String> {
         match self {

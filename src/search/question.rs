@@ -560,14 +560,6 @@ fn corrections(plan: &QueryPlan, vocabulary: &dyn Vocabulary) -> HashMap<String,
     out
 }
 
-/// A word's primary term: the word, or a compound's joined form.
-fn primary(group: &TermGroup) -> &str {
-    match group {
-        TermGroup::Single(t) => t,
-        TermGroup::Compound { joined, .. } => joined,
-    }
-}
-
 /// The foci: longest runs of words that name a document, left to right.
 fn find_foci(
     words: &[Word],
@@ -580,7 +572,7 @@ fn find_foci(
     let terms: Vec<String> = words
         .iter()
         .map(|w| {
-            let t = primary(&w.group);
+            let t = w.group.primary();
             corrections.get(t).cloned().unwrap_or_else(|| t.to_string())
         })
         .collect();
@@ -692,10 +684,13 @@ fn lexicon_topics(
     let groups: Vec<TermGroup> = words.iter().map(|w| w.group.clone()).collect();
     let mut out = HashMap::new();
     for expansion in lexicon.expand_with(words, ranking.synonyms, ranking.drugs) {
-        let own: Vec<&str> = groups[expansion.span.clone()].iter().map(primary).collect();
+        let own: Vec<&str> = groups[expansion.span.clone()]
+            .iter()
+            .map(TermGroup::primary)
+            .collect();
         let own = own.join(" ");
         for alt in &expansion.alternatives {
-            let key: Vec<&str> = alt.words.iter().map(primary).collect();
+            let key: Vec<&str> = alt.words.iter().map(TermGroup::primary).collect();
             let key = key.join(" ");
             if vocabulary.topic(&key).is_some() {
                 out.entry(own.clone())
@@ -784,7 +779,7 @@ fn weigh_words(
         .words
         .iter()
         .map(|w| {
-            let term = primary(&w.group).to_string();
+            let term = w.group.primary().to_string();
             let corrected = corrections.get(&term).cloned();
             let searched = corrected.clone().unwrap_or_else(|| term.clone());
             let in_subject = subject.contains(&w.group);

@@ -535,25 +535,22 @@ fn word_clauses(
         };
         out.push((i, boost(group_query(&group, weighted), weight)));
         let lower = word.surface.to_lowercase();
-        for term in terms_of(&group) {
-            let via = match via {
-                Via::Exact if crate::analyze::tokenizer::normalize_word(&lower) != lower => {
-                    Via::Unit
-                }
-                via => via,
-            };
-            terms.push(QueryTerm {
-                word: lower.clone(),
-                matched: if via == Via::Fuzzy {
-                    term.clone()
-                } else {
-                    lower.clone()
-                },
-                term,
-                via,
-                weight,
-            });
-        }
+        let term = group.primary().to_string();
+        let via = match via {
+            Via::Exact if crate::analyze::tokenizer::normalize_word(&lower) != lower => Via::Unit,
+            via => via,
+        };
+        terms.push(QueryTerm {
+            word: lower.clone(),
+            matched: if via == Via::Fuzzy {
+                term.clone()
+            } else {
+                lower
+            },
+            term,
+            via,
+            weight,
+        });
     }
     out
 }
@@ -587,7 +584,7 @@ fn synonym_query(
             boost(phrase, 1.0 / parts.len() as f32)
         };
         alternatives.push(query);
-        for term in alt.words.iter().flat_map(terms_of) {
+        for term in alt.words.iter().map(|g| g.primary().to_string()) {
             terms.push(QueryTerm {
                 word: expansion.term.clone(),
                 term,
@@ -735,13 +732,6 @@ fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
         query
     } else {
         Box::new(BoostQuery::new(query, weight))
-    }
-}
-
-fn terms_of(group: &TermGroup) -> Vec<String> {
-    match group {
-        TermGroup::Single(t) => vec![t.clone()],
-        TermGroup::Compound { joined, .. } => vec![joined.clone()],
     }
 }
 

@@ -22,15 +22,6 @@ pub fn max_distance(len: usize) -> usize {
     }
 }
 
-/// Whether `term` occurs in any of `fields`.
-pub fn is_known(searcher: &TantivySearcher, fields: &[Field], term: &str) -> bool {
-    fields.iter().any(|&f| {
-        searcher
-            .doc_freq(&Term::from_field_text(f, term))
-            .is_ok_and(|n| n > 0)
-    })
-}
-
 /// Fewest passages a correction must occur in: a rarer term is no clearly better
 /// spelling.
 const MIN_CORRECTION_FREQ: u64 = 3;
