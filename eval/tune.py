@@ -16,6 +16,11 @@ held-out nDCG (every query ranked by weights that never saw it) beside the nDCG 
 the defaults and of the weights tuned on everything. `--write` saves the weights tuned
 on all queries: the binary bundles them (src/search/ranking.rs, `Params::learned`).
 
+Semantic ranking: `--model DIR` builds the indexes with an embedding model, and
+`--only semantic,semantic_pool --start eval/params.json` tunes the fusion weights alone,
+from the learned lexical weights, so lexical ranking stays as it is. `--keep DIR` keeps
+the indexes in DIR between runs (embedding MedQuAD takes minutes).
+
 Needs the release binary (cargo build --release) and the shared data
 (K2SEARCH_SHARED or ../shared).
 """
@@ -41,6 +46,8 @@ GRID = {
     "story": [0.1, 0.2, 0.3, 0.5, 1.0],
     "subject": [1.0, 1.25, 1.5, 2.0, 3.0],
     "max_words": [12, 16, 24, 40],
+    "semantic": [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0],
+    "semantic_pool": [0, 10, 20, 50, 100],
 }
 
 
@@ -51,15 +58,17 @@ def run(cmd):
 class Runner:
     """Runs the three sets under given weights; caches per-query nDCG by weights."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, model=None, keep=None):
         self.tmp = tmp
         self.cache = {}
-        self.mq_index = os.path.join(tmp, "medquad-index")
-        self.seed_index = os.path.join(tmp, "seed-index")
+        where = keep or tmp
+        self.mq_index = os.path.join(where, "medquad-index")
+        self.seed_index = os.path.join(where, "seed-index")
+        with_model = ["--model", model] if model else []
         run([BIN, "index", "--quiet", "--corpus", os.path.join(SHARED, "corpora", "medquad"),
-             "--index", self.mq_index])
+             "--index", self.mq_index] + with_model)
         run([BIN, "index", "--quiet", "--corpus", os.path.join(ROOT, "corpus"),
-             "--index", self.seed_index])
+             "--index", self.seed_index] + with_model)
         self.mq_qrels = os.path.join(tmp, "medquad-sets.jsonl")
         self.sets = {}
         with open(self.mq_qrels, "w") as out:
@@ -98,12 +107,14 @@ def objective(runner, params, ids_by_set):
     return sum(means) / len(means)
 
 
-def tune(runner, start, ids_by_set, passes=2):
+def tune(runner, start, ids_by_set, passes=2, only=None):
     best = dict(start)
     best_score = objective(runner, best, ids_by_set)
     for _ in range(passes):
         improved = False
         for name, values in GRID.items():
+            if only and name not in only:
+                continue
             for v in values:
                 trial = dict(best, **{name: v})
                 score = objective(runner, trial, ids_by_set)
@@ -119,26 +130,32 @@ def main():
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--passes", type=int, default=2)
     ap.add_argument("--write", help="save the weights tuned on all queries here")
+    ap.add_argument("--model", help="build the indexes with this embedding model")
+    ap.add_argument("--keep", help="build (or update) the indexes in this folder and keep them")
+    ap.add_argument("--start", help="start from these weights (JSON) instead of the defaults")
+    ap.add_argument("--only", help="tune only these weights (comma-separated)")
     args = ap.parse_args()
+    only = set(args.only.split(",")) if args.only else None
     with tempfile.TemporaryDirectory() as tmp:
-        runner = Runner(tmp)
-        start = {}  # the binary's defaults: missing fields keep Params::default()
+        runner = Runner(tmp, args.model, args.keep)
+        # Missing fields keep Params::default().
+        start = json.load(open(args.start)) if args.start else {}
         base = runner.ndcg(start)
         held_out = {}
         for f in range(args.folds):
             train = {s: [i for i in ids if fold_of(i, args.folds) != f] for s, ids in runner.sets.items()}
             test = [i for ids in runner.sets.values() for i in ids if fold_of(i, args.folds) == f]
-            params, score = tune(runner, start, train, args.passes)
+            params, score = tune(runner, start, train, args.passes, only)
             per = runner.ndcg(params)
             held_out.update({i: per[i] for i in test})
             print(f"fold {f}: train objective {score:.4f}, weights {json.dumps(params)}", file=sys.stderr)
-        final, final_score = tune(runner, start, runner.sets, args.passes)
+        final, final_score = tune(runner, start, runner.sets, args.passes, only)
         per_final = runner.ndcg(final)
         rows = []
         for s, ids in runner.sets.items():
             mean = lambda per: sum(per[i] for i in ids) / len(ids)
             rows.append((s, len(ids), mean(base), mean(held_out), mean(per_final)))
-        print("| set | queries | defaults | cross-validated (held-out folds) | tuned on all |")
+        print("| set | queries | start | cross-validated (held-out folds) | tuned on all |")
         print("|---|---|---|---|---|")
         for s, n, b, h, a in rows:
             print(f"| {s} | {n} | {b:.3f} | {h:.3f} | {a:.3f} |")

@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
+use k2search::embed::VectorFormat;
 use k2search::eval;
 use k2search::export::{self, ExportFormat};
 use k2search::index::{self, IndexOptions, IndexReport};
 use k2search::output::{self, Format};
 use k2search::passage::Category;
-use k2search::search::{Lexicon, Params, Ranking, SearchRequest, Searcher};
+use k2search::search::{Lexicon, Mode, Params, Ranking, SearchRequest, Searcher};
 use k2search::serve::{self, ServeConfig};
 
 const DEFAULT_CORPUS: &str = "corpus";
@@ -66,15 +67,26 @@ struct EvalArgs {
     #[arg(long, value_name = "FILE")]
     synonyms: Option<PathBuf>,
     /// Switch ranking techniques off, to measure them: stopwords, typos, synonyms,
-    /// drugs, fields, proximity, category, focus, weights, or all.
+    /// drugs, fields, proximity, category, focus, weights, semantic, or all.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     disable: Vec<String>,
     /// Ranking weights to try instead of the built-in ones (JSON, see `Params`).
     #[arg(long, value_name = "FILE")]
     params: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
     /// The judgments file (JSON Lines, see ../shared/eval/README.md).
     #[arg(value_name = "QRELS.jsonl")]
     qrels: PathBuf,
+}
+
+#[derive(Args)]
+struct ModelArgs {
+    /// The embedding model folder (sentence-transformers layout, see
+    /// scripts/fetch-model.sh) for semantic ranking. Default: $K2SEARCH_MODEL, else
+    /// the model the index was built with.
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -106,6 +118,11 @@ struct IndexArgs {
     /// Also name every file passed over (unsupported types, hidden files).
     #[arg(long, short)]
     verbose: bool,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// How vectors are stored: f32, or i8 (a quarter of the size).
+    #[arg(long, value_name = "FORMAT", value_parser = parse_vector_format)]
+    vectors: Option<VectorFormat>,
 }
 
 #[derive(Args)]
@@ -133,6 +150,11 @@ struct QueryArgs {
     /// A synonym lexicon to use instead of the bundled one.
     #[arg(long, value_name = "FILE")]
     synonyms: Option<PathBuf>,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Rank by text alone, even when the index has vectors.
+    #[arg(long)]
+    lexical: bool,
     /// The query: words, "quoted phrases"; punctuation is ignored.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
@@ -151,6 +173,8 @@ struct ServeArgs {
     /// Log nothing (by default one line per request goes to stderr).
     #[arg(long, short)]
     quiet: bool,
+    #[command(flatten)]
+    model: ModelArgs,
 }
 
 #[derive(Args)]
@@ -164,6 +188,10 @@ struct PassagesArgs {
 
 fn parse_export_format(s: &str) -> Result<ExportFormat, String> {
     ExportFormat::parse(s).ok_or_else(|| format!("unknown export format '{s}'; use ndjson"))
+}
+
+fn parse_vector_format(s: &str) -> Result<VectorFormat, String> {
+    VectorFormat::parse(s).ok_or_else(|| format!("unknown vector format '{s}'; use f32 or i8"))
 }
 
 fn parse_category(s: &str) -> Result<Category, String> {
@@ -232,6 +260,8 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
         threads: args.threads,
         memory_budget: args.memory_mb << 20,
         progress: !args.quiet,
+        model: args.model.model,
+        vector_format: args.vectors,
         ..IndexOptions::new(&args.location.corpus, &index_dir)
     };
     stop_on_ctrl_c(&opts.stop);
@@ -280,12 +310,16 @@ fn summary(r: &IndexReport, dir: &Path) -> String {
     } else {
         "nothing changed".to_string()
     };
+    let embedded = match &r.model {
+        Some(model) => format!(", {} embedded with {model}", r.passages_embedded),
+        None => String::new(),
+    };
     let skipped: String = k2search::source::describe_skips(&r.skipped)
         .iter()
         .map(|phrase| format!("; skipped {phrase}"))
         .collect();
     format!(
-        "indexed {} files ({what}), {} passages in {} in {:.2}s{skipped}",
+        "indexed {} files ({what}), {} passages{embedded} in {} in {:.2}s{skipped}",
         r.files,
         r.passages,
         dir.display(),
@@ -301,6 +335,15 @@ fn skip_reason(reason: &k2search::source::SkipReason) -> String {
         SkipReason::Hidden => "hidden".into(),
         other => format!("{other:?}").to_lowercase(),
     }
+}
+
+/// Opens the index with the model given, if one is.
+fn open_with_model(location: &Location, model: &ModelArgs) -> Result<Searcher, Failure> {
+    let searcher = open_searcher(location)?;
+    Ok(match &model.model {
+        Some(dir) => searcher.with_model(dir)?,
+        None => searcher,
+    })
 }
 
 /// Opens the index; the default index is first built or brought up to date from the
@@ -343,7 +386,7 @@ fn text_format() -> Format {
 }
 
 fn run_query(args: QueryArgs) -> Result<(), Failure> {
-    let searcher = open_searcher(&args.location)?;
+    let searcher = open_with_model(&args.location, &args.model)?;
     let request = SearchRequest {
         query: args.query.join(" "),
         limit: args.limit,
@@ -351,6 +394,11 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         section: args.section,
         per_file: args.per_file,
         explain: args.explain,
+        mode: if args.lexical {
+            Mode::Lexical
+        } else {
+            Mode::Hybrid
+        },
     };
     let searcher = with_synonyms(searcher, args.synonyms.as_deref())?;
     let response = searcher.search(&request)?;
@@ -396,7 +444,7 @@ fn run_export(args: ExportArgs) -> Result<(), Failure> {
 
 fn run_eval(args: EvalArgs) -> Result<(), Failure> {
     let judged = eval::load(&args.qrels)?;
-    let searcher = open_searcher(&args.location)?;
+    let searcher = open_with_model(&args.location, &args.model)?;
     let mut ranking = Ranking::ALL;
     for name in &args.disable {
         if !ranking.disable(name) {
@@ -454,7 +502,12 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         quiet: args.quiet,
         ..ServeConfig::default()
     };
-    let searcher = open_searcher(&args.location)?;
+    let searcher = open_with_model(&args.location, &args.model)?;
+    if searcher.is_hybrid() {
+        // Load the model and the vectors now: a missing model fails here, not on the
+        // first request, and the first request is as fast as the rest.
+        searcher.search(&SearchRequest::new("health"))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

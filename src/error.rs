@@ -69,6 +69,26 @@ pub enum Error {
         /// What is wrong there.
         message: String,
     },
+    /// A model folder that cannot be used for semantic ranking.
+    #[error("model folder {path} {message}; pass --model DIR with a sentence-transformers BERT model (config.json, model.safetensors, tokenizer.json), as `scripts/fetch-model.sh DIR` makes")]
+    Model {
+        /// The model folder.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The index holds vectors, and the model that made them is not at hand.
+    #[error("index {index} holds vectors made by model {model} ({model_path}); {problem}; pass --model DIR (or set K2SEARCH_MODEL) with that model, search with --lexical, or re-index with `k2search index --rebuild --model DIR`")]
+    ModelMismatch {
+        /// The index folder.
+        index: PathBuf,
+        /// The model the index records.
+        model: String,
+        /// Where that model was when the index was built.
+        model_path: String,
+        /// What is wrong ("that folder is gone", "DIR holds another model").
+        problem: String,
+    },
     /// An error from the Tantivy engine.
     #[error("index {path}: {source}; if it persists, rebuild with `k2search index --rebuild`")]
     Tantivy {

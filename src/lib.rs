@@ -8,6 +8,7 @@
 //! | read structure (Markdown, plain text, HTML) | [`reader`] | [`reader::Article`] of [`reader::Block`]s |
 //! | build passages | [`passage`] | [`passage::Document`] of [`passage::Passage`]s |
 //! | analysis (one analyzer) | [`analyze`] | tokens |
+//! | embedding (optional model) | [`embed`] | a unit vector per passage and query |
 //! | index (incremental, atomic) | [`index`] | a Tantivy index + [`index::Manifest`] |
 //! | search | [`search`] | [`search::SearchResponse`] of [`search::Hit`]s |
 //! | print | [`output`] | text or JSON |
@@ -46,6 +47,7 @@
 #![deny(missing_docs)]
 
 pub mod analyze;
+pub mod embed;
 pub mod error;
 pub mod eval;
 pub mod export;

@@ -19,7 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 /// Version of the index layout (schema and stored fields). Bump on any change.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Records files are named `k2search-records-HASH.json`.
 const RECORDS_PREFIX: &str = "k2search-records-";
@@ -42,6 +42,9 @@ pub struct Manifest {
     pub file_count: usize,
     /// Name of the records file (in the index folder) of this commit.
     pub records: String,
+    /// The embedding model of the passages' vectors (none: a lexical index).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<crate::embed::ModelInfo>,
     /// One record per indexed source file, by path relative to the corpus. Not part of
     /// the payload: loaded from the records file only by [`read_records`], for index
     /// runs and freshness checks; empty otherwise.

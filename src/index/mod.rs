@@ -17,21 +17,27 @@ use std::sync::{mpsc, Arc};
 use std::time::{Instant, UNIX_EPOCH};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use tantivy::{Index, IndexWriter, Term};
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 pub use manifest::{FileRecord, Manifest, FORMAT_VERSION};
 pub use schema::Fields;
 
 use crate::analyze::{self, ANALYZER_VERSION};
+use crate::embed::{self, vectors, Model, ModelInfo, VectorFormat};
 use crate::error::{Error, Result};
-use crate::passage::{self, Document};
+use crate::passage::{self, Document, Passage};
 use crate::source::{self, Read, Skip, Warning};
 
 /// Files in an index folder that are not part of the index and may stay there.
 const FOREIGN_FILES_ALLOWED: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
 
-/// Runs over fewer files than this finish in about a second: no progress bar.
+/// Runs over fewer files than this finish in about a second: no progress bar (unless
+/// passages are embedded, which takes longer).
 const PROGRESS_MIN_FILES: usize = 2000;
+
+/// Passages embedded together: big enough to batch by length, small enough for
+/// Ctrl-C to stop a run within a second or two.
+const EMBED_CHUNK: usize = 64;
 
 /// What `k2search index` should do.
 #[derive(Debug, Clone)]
@@ -51,6 +57,13 @@ pub struct IndexOptions {
     pub stop: Arc<AtomicBool>,
     /// Draw a progress bar on stderr when it is a terminal and the run is big.
     pub progress: bool,
+    /// The embedding model folder: every passage gets a vector for semantic ranking.
+    /// When unset, [`crate::embed::MODEL_ENV`] is read, and an update of an index
+    /// built with a model uses that model again (a `rebuild` without one drops the
+    /// vectors).
+    pub model: Option<PathBuf>,
+    /// How vectors are stored (unset: as the index already stores them, else f32).
+    pub vector_format: Option<VectorFormat>,
 }
 
 impl IndexOptions {
@@ -64,6 +77,8 @@ impl IndexOptions {
             memory_budget: 128 << 20,
             stop: Arc::new(AtomicBool::new(false)),
             progress: false,
+            model: None,
+            vector_format: None,
         }
     }
 }
@@ -88,6 +103,10 @@ pub struct IndexReport {
     pub passages: usize,
     /// Passages added in this run.
     pub passages_added: usize,
+    /// Passages embedded in this run (the others added reused their vector).
+    pub passages_embedded: usize,
+    /// The embedding model's name, when the index has vectors.
+    pub model: Option<String>,
     /// Wall time in seconds.
     pub seconds: f64,
     /// Whether anything was committed.
@@ -180,7 +199,16 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     // the very name this run is about to write (a segment's `.del` file), so collect
     // them before writing anything. Failing to is harmless: the names may just collide.
     let _ = writer.garbage_collect_files().wait();
-    let full = opts.rebuild || previous.files.is_empty();
+    let model = load_model(opts, &previous)?;
+    let model_info = model.as_ref().map(|m| ModelInfo {
+        format: opts
+            .vector_format
+            .or(previous.model.as_ref().map(|p| p.format))
+            .unwrap_or_default(),
+        ..m.info().clone()
+    });
+    // Vectors from another model (or none) cannot be mixed with this run's.
+    let full = opts.rebuild || previous.files.is_empty() || previous.model != model_info;
     if full {
         writer
             .delete_all_documents()
@@ -200,8 +228,24 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         corpus: opts.corpus.display().to_string(),
         file_count: 0,
         records: String::new(),
+        model: model_info.clone(),
         files: Default::default(),
     };
+    let mut embedding = match (model, model_info) {
+        (Some(model), Some(info)) => Some(Embedding {
+            reuse: if full {
+                Default::default()
+            } else {
+                previous_vectors(&index, &opts.index)?
+            },
+            model,
+            format: info.format,
+            pending: Vec::new(),
+            embedded: 0,
+        }),
+        _ => None,
+    };
+    report.model = manifest.model.as_ref().map(|m| m.name.clone());
 
     // Reading and splitting run on their own thread, in parallel with indexing.
     let (tx, rx) = mpsc::sync_channel::<Change>(64);
@@ -211,7 +255,7 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     } else {
         previous.files.clone()
     };
-    let bar = progress_bar(opts.progress, report.files);
+    let bar = progress_bar(opts.progress, report.files, embedding.is_some());
     std::thread::scope(|scope| -> Result<()> {
         scope.spawn(move || read_changes(&corpus, paths, &prev_files, tx));
         for change in rx {
@@ -238,19 +282,31 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
                     if !full {
                         writer.delete_term(Term::from_field_text(fields.path, &doc.path));
                     }
-                    for p in &doc.passages {
-                        writer
-                            .add_document(fields.to_document(p))
-                            .map_err(|e| Error::tantivy(&opts.index, e))?;
-                    }
                     report.files_indexed += 1;
                     report.passages_added += doc.passages.len();
                     manifest.files.insert(doc.path, record);
+                    match embedding.as_mut() {
+                        Some(embedding) => {
+                            embedding.pending.extend(doc.passages);
+                            if embedding.pending.len() >= EMBED_CHUNK {
+                                embedding.flush(&writer, &fields, &opts.index)?;
+                            }
+                        }
+                        None => {
+                            for p in &doc.passages {
+                                add(&writer, fields.to_document(p), &opts.index)?;
+                            }
+                        }
+                    }
                 }
             }
         }
+        if let Some(embedding) = embedding.as_mut() {
+            embedding.flush(&writer, &fields, &opts.index)?;
+        }
         Ok(())
     })?;
+    report.passages_embedded = embedding.as_ref().map_or(0, |e| e.embedded);
     bar.finish_and_clear();
 
     for gone in previous
@@ -295,10 +351,83 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     Ok(report)
 }
 
+fn add(writer: &IndexWriter, doc: TantivyDocument, dir: &Path) -> Result<()> {
+    writer
+        .add_document(doc)
+        .map(|_| ())
+        .map_err(|e| Error::tantivy(dir, e))
+}
+
+/// The model of this run: the one asked for, else the one the index was built with
+/// (unless it is being rebuilt), else none.
+fn load_model(opts: &IndexOptions, previous: &Manifest) -> Result<Option<Model>> {
+    if let Some(dir) = embed::model_dir(opts.model.as_deref()) {
+        return Model::load(&dir).map(Some);
+    }
+    match &previous.model {
+        Some(info) if !opts.rebuild => {
+            let dir = PathBuf::from(&info.path);
+            if !dir.is_dir() {
+                return Err(Error::ModelMismatch {
+                    index: opts.index.clone(),
+                    model: info.name.clone(),
+                    model_path: info.path.clone(),
+                    problem: "that folder is gone".into(),
+                });
+            }
+            Model::load(&dir).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The vectors of the index's passages by text key, for an update to reuse.
+fn previous_vectors(index: &Index, dir: &Path) -> Result<std::collections::HashMap<u64, Vec<u8>>> {
+    let reader = index.reader().map_err(|e| Error::tantivy(dir, e))?;
+    Ok(vectors::by_key(&reader.searcher()))
+}
+
+/// Passages waiting for their vectors, and what embeds them.
+struct Embedding {
+    model: Model,
+    format: VectorFormat,
+    /// Vectors of the index before this run, by text key.
+    reuse: std::collections::HashMap<u64, Vec<u8>>,
+    pending: Vec<Passage>,
+    /// Passages embedded so far (not counting reused vectors).
+    embedded: usize,
+}
+
+impl Embedding {
+    /// Embeds the pending passages whose text has no vector yet and adds them all.
+    fn flush(&mut self, writer: &IndexWriter, fields: &schema::Fields, dir: &Path) -> Result<()> {
+        let texts: Vec<String> = self.pending.iter().map(embed::passage_text).collect();
+        let keys: Vec<u64> = texts.iter().map(|t| vectors::key(t)).collect();
+        let missing: Vec<usize> = (0..texts.len())
+            .filter(|&i| !self.reuse.contains_key(&keys[i]))
+            .collect();
+        let inputs: Vec<&str> = missing.iter().map(|&i| texts[i].as_str()).collect();
+        let made = self.model.embed(&inputs, embed::PASSAGE_TOKENS)?;
+        self.embedded += made.len();
+        for (&i, vector) in missing.iter().zip(made) {
+            self.reuse.insert(keys[i], self.format.encode(&vector));
+        }
+        for (p, key) in self.pending.drain(..).zip(keys) {
+            let mut doc = fields.to_document(&p);
+            if let Some(bytes) = self.reuse.get(&key) {
+                doc.add_bytes(fields.vector, bytes);
+                doc.add_u64(fields.vector_key, key);
+            }
+            add(writer, doc, dir)?;
+        }
+        Ok(())
+    }
+}
+
 /// A bar counting files on stderr; hidden unless asked for, stderr is a terminal and
 /// the run is big enough to last more than a moment.
-fn progress_bar(wanted: bool, files: usize) -> ProgressBar {
-    if !wanted || files < PROGRESS_MIN_FILES {
+fn progress_bar(wanted: bool, files: usize, embedding: bool) -> ProgressBar {
+    if !wanted || (files < PROGRESS_MIN_FILES && !embedding) {
         return ProgressBar::hidden();
     }
     // indicatif draws nothing when stderr is not a terminal.

@@ -9,6 +9,7 @@ use tantivy::schema::{
 use tantivy::TantivyDocument;
 
 use crate::analyze::{self, ANALYZER};
+use crate::embed::vectors;
 use crate::passage::{Category, Kind, Passage};
 
 /// Handles to the fields of a k2search index.
@@ -49,6 +50,11 @@ pub struct Fields {
     pub byte_end: Field,
     /// Front-matter metadata as a JSON object string (stored only).
     pub metadata: Field,
+    /// The passage's embedding, when the index was built with a model (bytes fast
+    /// field, see [`crate::embed::vectors`]).
+    pub vector: Field,
+    /// Hash of the text the embedding was made from (fast field), to reuse it.
+    pub vector_key: Field,
 }
 
 /// Builds the schema and its field handles.
@@ -83,6 +89,8 @@ pub fn schema() -> (Schema, Fields) {
         byte_start: b.add_u64_field("byte_start", stored_u64.clone()),
         byte_end: b.add_u64_field("byte_end", stored_u64),
         metadata: b.add_text_field("metadata", STORED),
+        vector: b.add_bytes_field(vectors::VECTOR_FIELD, FAST),
+        vector_key: b.add_u64_field(vectors::KEY_FIELD, FAST),
     };
     (b.build(), fields)
 }
@@ -108,6 +116,8 @@ impl Fields {
             byte_start: f("byte_start")?,
             byte_end: f("byte_end")?,
             metadata: f("metadata")?,
+            vector: f(vectors::VECTOR_FIELD)?,
+            vector_key: f(vectors::KEY_FIELD)?,
         })
     }
 

@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use crate::passage::Passage;
-use crate::search::{Hit, SearchResponse};
+use crate::search::{Hit, Mode, SearchResponse};
 
 /// How to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +61,11 @@ pub fn print_analysis(
         return Ok(());
     };
     let (d, r) = if color { (DIM, RESET) } else { ("", "") };
-    writeln!(out, "{d}analysis: {}{r}\n", analysis.summary())
+    let mode = match response.mode {
+        Mode::Hybrid => "hybrid (text and vectors)",
+        Mode::Lexical => "lexical",
+    };
+    writeln!(out, "{d}analysis: {}; ranking: {mode}{r}\n", analysis.summary())
 }
 
 /// The citation of a hit: `corpus/file.txt:127-130 › Heading › Sub`.
@@ -135,6 +139,13 @@ fn print_hit(out: &mut dyn Write, hit: &Hit, corpus: &str, color: bool) -> io::R
     }
     if !hit.lifted.is_empty() {
         writeln!(out, "   {d}lifted: {}{r}", hit.lifted.join("; "))?;
+    }
+    if let Some(share) = hit.semantic {
+        writeln!(
+            out,
+            "   {d}semantic: {:.0}% of the score from similarity by vector{r}",
+            share * 100.0
+        )?;
     }
     writeln!(out)
 }

@@ -8,6 +8,7 @@ pub mod lexicon;
 pub mod query;
 pub mod question;
 pub mod ranking;
+pub mod semantic;
 pub mod typo;
 
 use std::collections::{HashMap, HashSet};
@@ -20,13 +21,15 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 pub use explain::Match;
 pub use lexicon::Lexicon;
 pub use query::QueryPlan;
 pub use question::Question;
 pub use ranking::{Params, Ranking, Via};
+pub use semantic::Mode;
+use semantic::{QueryVectors, Semantic};
 
 use crate::error::{Error, Result};
 use crate::index::{self, Fields, Manifest, OpenIndex};
@@ -58,6 +61,9 @@ pub struct SearchRequest {
     pub per_file: Option<usize>,
     /// Explain each hit: which query words matched, how, and where.
     pub explain: bool,
+    /// Hybrid (the default: text and vector similarity, when the index has vectors)
+    /// or lexical.
+    pub mode: Mode,
 }
 
 impl Default for SearchRequest {
@@ -69,6 +75,7 @@ impl Default for SearchRequest {
             section: None,
             per_file: None,
             explain: false,
+            mode: Mode::Hybrid,
         }
     }
 }
@@ -148,6 +155,10 @@ pub struct Hit {
     /// `focus_part`, `category`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lifted: Vec<String>,
+    /// With `explain`, in hybrid ranking: the share of `score` that similarity by
+    /// vector gave (0 to 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<f32>,
 }
 
 /// The answer to a [`SearchRequest`].
@@ -163,6 +174,8 @@ pub struct SearchResponse {
     pub offset: usize,
     /// The request's limit.
     pub limit: usize,
+    /// How the hits were ranked: `hybrid` (text and vectors) or `lexical`.
+    pub mode: Mode,
     /// When words were corrected: the query that was searched ("showing results for").
     pub corrected: Option<String>,
     /// The hits, best first.
@@ -171,6 +184,28 @@ pub struct SearchResponse {
     /// weights (absent for an empty query).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<Question>,
+}
+
+/// Adds the passages nearest the query by vector (of the requested category, if one
+/// is) to the text matches, with a text score of 0.
+fn add_nearest(
+    searcher: &tantivy::Searcher,
+    vectors: &QueryVectors,
+    params: &Params,
+    category: Option<Category>,
+    top: &mut Vec<(f32, DocAddress)>,
+) {
+    let columns = category.map(|_| ranking::category_columns(searcher));
+    let keep = |address: DocAddress| match (&columns, category) {
+        (Some(columns), Some(wanted)) => ranking::category_of(columns, address) == Some(wanted),
+        _ => true,
+    };
+    let found: HashSet<DocAddress> = top.iter().map(|t| t.1).collect();
+    for (_, address) in vectors.set.nearest(&vectors.sims, params.semantic_pool, keep) {
+        if !found.contains(&address) {
+            top.push((0.0, address));
+        }
+    }
 }
 
 /// Reranked matches of one query, with the query that found them.
@@ -251,6 +286,7 @@ struct Inner {
     lexicon: Lexicon,
     ranking: Ranking,
     params: Params,
+    semantic: Arc<Semantic>,
 }
 
 impl Searcher {
@@ -270,6 +306,7 @@ impl Searcher {
                 lexicon: Lexicon::bundled(),
                 ranking: Ranking::ALL,
                 params: Params::learned(),
+                semantic: Arc::default(),
             }),
         })
     }
@@ -287,6 +324,23 @@ impl Searcher {
     /// The same index searched with other ranking weights.
     pub fn with_params(self, params: Params) -> Searcher {
         self.rebuild_inner(|inner| inner.params = params)
+    }
+
+    /// The same index searched with the embedding model in `dir` (by default, hybrid
+    /// searches load the model the index records, or [`crate::embed::MODEL_ENV`]'s).
+    /// Fails when the index has vectors from another model.
+    pub fn with_model(self, dir: &Path) -> Result<Searcher> {
+        let semantic = Semantic::with_model_dir(Some(dir.to_path_buf()));
+        if let Some(info) = &self.manifest().model {
+            semantic.model(info, self.dir())?;
+        }
+        Ok(self.rebuild_inner(|inner| inner.semantic = Arc::new(semantic)))
+    }
+
+    /// Whether searches rank hybrid by default: the index has vectors and semantic
+    /// ranking is on.
+    pub fn is_hybrid(&self) -> bool {
+        self.inner.ranking.semantic && self.manifest().model.is_some()
     }
 
     fn rebuild_inner(self, change: impl FnOnce(&mut Inner)) -> Searcher {
@@ -321,6 +375,7 @@ impl Searcher {
             total_hits: 0,
             offset: request.offset,
             limit: request.limit,
+            mode: Mode::Lexical,
             corrected: None,
             hits: Vec::new(),
             analysis: None,
@@ -333,11 +388,23 @@ impl Searcher {
         let searcher = self.inner.reader.searcher();
         let wanted = request.offset + request.limit;
         let pool = (wanted * 3 + 20).max(self.inner.params.pool);
-        let (mut ranked, mut analysis) = self.rank(&searcher, &plan, request, pool)?;
+        let vectors = match &self.manifest().model {
+            Some(info) if self.is_hybrid() && request.mode == Mode::Hybrid => Some(
+                self.inner
+                    .semantic
+                    .query(&searcher, info, self.dir(), &request.query)?,
+            ),
+            _ => None,
+        };
+        if vectors.is_some() {
+            response.mode = Mode::Hybrid;
+        }
+        let vectors = vectors.as_ref();
+        let (mut ranked, mut analysis) = self.rank(&searcher, &plan, request, pool, vectors)?;
         if ranked.hits.is_empty() && !plan.phrases.is_empty() {
             // Quoted words that never stand together: search the words alone.
             plan = QueryPlan::loose(&request.query);
-            (ranked, analysis) = self.rank(&searcher, &plan, request, pool)?;
+            (ranked, analysis) = self.rank(&searcher, &plan, request, pool, vectors)?;
         }
         response.total_hits = ranked.total;
         self.fill_hits(&searcher, request, &ranked, &analysis, &mut response)?;
@@ -365,6 +432,7 @@ impl Searcher {
         plan: &QueryPlan,
         request: &SearchRequest,
         pool: usize,
+        vectors: Option<&QueryVectors>,
     ) -> Result<(Ranked, Question)> {
         let inner = &self.inner;
         let vocabulary = IndexVocabulary {
@@ -389,13 +457,25 @@ impl Searcher {
             &inner.params,
             request.section,
         );
-        let (top, total) = searcher
+        let (mut top, mut total) = searcher
             .search(
                 &built.query,
                 &(TopDocs::with_limit(pool).order_by_score(), Count),
             )
             .map_err(|e| Error::tantivy(self.dir(), e))?;
-        let hits = ranking::rerank(searcher, self.fields(), &question, &inner.params, top);
+        let similarity = vectors.map(|v| {
+            add_nearest(searcher, v, &inner.params, request.section, &mut top);
+            total = total.max(top.len());
+            move |address| v.set.similarity(&v.sims, address)
+        });
+        let hits = ranking::rerank(
+            searcher,
+            self.fields(),
+            &question,
+            &inner.params,
+            top,
+            similarity.as_ref().map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
+        );
         Ok((Ranked { built, hits, total }, question))
     }
 
@@ -453,6 +533,13 @@ impl Searcher {
                     &hit.text,
                 );
                 hit.lifted = explain::lifted(&lifts, analysis);
+                if response.mode == Mode::Hybrid {
+                    hit.semantic = Some(if score > 0.0 {
+                        (lifts.semantic / score).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    });
+                }
             }
             response.hits.push(hit);
             if kept >= wanted {
@@ -570,6 +657,7 @@ fn make_hit(
         text: p.text,
         matched: Vec::new(),
         lifted: Vec::new(),
+        semantic: None,
     }
 }
 

@@ -83,6 +83,11 @@ pub struct Params {
     pub max_words: usize,
     /// Text matches reranked.
     pub pool: usize,
+    /// Weight of a passage's cosine similarity to the question, when the index has
+    /// vectors (hybrid ranking; the text score is 0..1 plus lifts).
+    pub semantic: f32,
+    /// Passages nearest the question by vector added to the text matches.
+    pub semantic_pool: usize,
 }
 
 impl Default for Params {
@@ -106,6 +111,8 @@ impl Default for Params {
             subject: 1.5,
             max_words: 16,
             pool: 100,
+            semantic: 1.0,
+            semantic_pool: 50,
         }
     }
 }
@@ -315,6 +322,8 @@ pub struct Ranking {
     pub focus: bool,
     /// Weigh words by their role in the question.
     pub weights: bool,
+    /// Rank by vector similarity too, when the index has vectors (hybrid ranking).
+    pub semantic: bool,
 }
 
 impl Default for Ranking {
@@ -335,6 +344,7 @@ impl Ranking {
         drugs: true,
         focus: true,
         weights: true,
+        semantic: true,
     };
     /// Plain BM25 over every field with equal weights.
     pub const NONE: Ranking = Ranking {
@@ -347,10 +357,11 @@ impl Ranking {
         drugs: false,
         focus: false,
         weights: false,
+        semantic: false,
     };
 
     /// The technique names, for `--disable`.
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "stopwords",
         "typos",
         "synonyms",
@@ -360,6 +371,7 @@ impl Ranking {
         "category",
         "focus",
         "weights",
+        "semantic",
     ];
 
     /// Turns one technique off by name (`all` turns every one off).
@@ -374,6 +386,7 @@ impl Ranking {
             "drugs" => self.drugs = false,
             "focus" => self.focus = false,
             "weights" => self.weights = false,
+            "semantic" => self.semantic = false,
             "all" => *self = Ranking::NONE,
             _ => return false,
         }
@@ -631,7 +644,7 @@ fn proximity_clauses(
 const PROXIMITY_SLOP: u32 = 3;
 
 /// Why a passage was lifted above its text score (for `--explain`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Lifts {
     /// It belongs to a document a focus names whole.
     pub focus: bool,
@@ -641,6 +654,8 @@ pub struct Lifts {
     pub category: bool,
     /// Its category is the one the question asks about first.
     pub first_type: bool,
+    /// What its similarity to the question by vector added (hybrid ranking).
+    pub semantic: f32,
 }
 
 /// Reorders text matches (best first) on what the question asks; returns the new
@@ -651,29 +666,49 @@ pub fn rerank(
     question: &Question,
     params: &Params,
     top: Vec<(f32, DocAddress)>,
+    similarity: Option<&dyn Fn(DocAddress) -> Option<f32>>,
 ) -> Vec<(f32, DocAddress, Lifts)> {
-    let best = top.first().map_or(1.0, |t| t.0).max(f32::MIN_POSITIVE);
+    let best = top
+        .iter()
+        .map(|t| t.0)
+        .fold(0f32, f32::max)
+        .max(f32::MIN_POSITIVE);
     let (whole, part) = focus_documents(searcher, fields, question);
     let categories = category_columns(searcher);
     let mut out: Vec<(f32, DocAddress, Lifts)> = top
         .into_iter()
         .map(|(score, address)| {
-            let category = categories
-                .get(address.segment_ord as usize)
-                .and_then(|c| c.as_ref())
-                .and_then(|c| c.first(address.doc_id))
-                .and_then(Category::from_code);
+            let category = category_of(&categories, address);
             let lifts = Lifts {
                 focus: whole.contains(&address),
                 focus_part: part.contains(&address) && !whole.contains(&address),
                 category: category.is_some_and(|c| question.types.contains(&c)),
                 first_type: category.is_some() && category == question.types.first().copied(),
+                semantic: similarity
+                    .and_then(|f| f(address))
+                    .map_or(0.0, |s| params.semantic * s),
             };
-            (score / best + lift(&lifts, params), address, lifts)
+            (
+                score / best + lift(&lifts, params) + lifts.semantic,
+                address,
+                lifts,
+            )
         })
         .collect();
     out.sort_by(|a, b| b.0.total_cmp(&a.0));
     out
+}
+
+/// A passage's category, from the columns of [`category_columns`].
+pub(crate) fn category_of(
+    columns: &[Option<tantivy::columnar::Column<u64>>],
+    address: DocAddress,
+) -> Option<Category> {
+    columns
+        .get(address.segment_ord as usize)
+        .and_then(|c| c.as_ref())
+        .and_then(|c| c.first(address.doc_id))
+        .and_then(Category::from_code)
 }
 
 /// The score a passage's lifts add.
@@ -719,7 +754,7 @@ fn focus_documents(
 }
 
 /// The category fast-field column of each segment.
-fn category_columns(searcher: &tantivy::Searcher) -> Vec<Option<tantivy::columnar::Column<u64>>> {
+pub(crate) fn category_columns(searcher: &tantivy::Searcher) -> Vec<Option<tantivy::columnar::Column<u64>>> {
     searcher
         .segment_readers()
         .iter()

@@ -21,7 +21,7 @@ use crate::error::Error;
 use crate::index;
 use crate::output::{self, Format};
 use crate::passage::{Category, Passage};
-use crate::search::{SearchRequest, Searcher, MAX_QUERY_BYTES};
+use crate::search::{Mode, SearchRequest, Searcher, MAX_QUERY_BYTES};
 
 /// A URL query string longer than this is refused with 414 before it is decoded:
 /// room for a query at the cap, percent-encoded, plus the other parameters.
@@ -147,6 +147,7 @@ struct SearchBody {
     section: Option<String>,
     per_file: Option<usize>,
     explain: Option<bool>,
+    mode: Option<String>,
 }
 
 impl SearchBody {
@@ -167,6 +168,12 @@ impl SearchBody {
             section,
             per_file: self.per_file,
             explain: self.explain.unwrap_or(false),
+            mode: match self.mode.as_deref().map(str::trim) {
+                None | Some("") => Mode::default(),
+                Some(name) => Mode::parse(name).ok_or_else(|| {
+                    ApiError::bad_request(format!("unknown mode {name:?}; use hybrid or lexical"))
+                })?,
+            },
         })
     }
 }
@@ -189,7 +196,18 @@ fn parse_count(name: &str, value: &str) -> Result<usize, ApiError> {
         .map_err(|_| ApiError::bad_request(format!("{name} must be a whole number, got {value:?}")))
 }
 
-/// `GET /search?q=...&limit=...&offset=...&section=...&per_file=...`; unknown
+/// Parses a true/false parameter (`1`/`0` too), naming it in the error.
+fn parse_flag(name: &str, value: &str) -> Result<bool, ApiError> {
+    match value.trim() {
+        "true" | "1" | "" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(ApiError::bad_request(format!(
+            "{name} must be true or false, got {value:?}"
+        ))),
+    }
+}
+
+/// `GET /search?q=...&limit=...&offset=...&section=...&per_file=...&mode=...&explain=...`; unknown
 /// parameters are ignored (cache busters), repeated ones: the last wins.
 pub(super) async fn search_get(
     State(app): State<AppState>,
@@ -212,6 +230,8 @@ pub(super) async fn search_get(
             "offset" => body.offset = Some(parse_count("offset", &value)?),
             "per_file" => body.per_file = Some(parse_count("per_file", &value)?),
             "section" => body.section = Some(value),
+            "mode" => body.mode = Some(value),
+            "explain" => body.explain = Some(parse_flag("explain", &value)?),
             _ => {}
         }
     }
@@ -329,6 +349,9 @@ struct Stats {
     corpus: String,
     /// The section categories that have passages, in [`Category::ALL`] order.
     categories: Vec<&'static str>,
+    /// The embedding model of the index's vectors (absent: lexical ranking only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<String>,
 }
 
 /// `GET /stats`. Read from disk on each call, so it describes the index as it is now
@@ -368,6 +391,7 @@ fn current_stats(searcher: &Searcher) -> Result<Stats, Error> {
         version: open.manifest.version,
         corpus: open.manifest.corpus,
         categories,
+        model: open.manifest.model.as_ref().map(|m| m.name.clone()),
     })
 }
 

@@ -25,3 +25,29 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// The embedding model folder for semantic tests: `$K2SEARCH_TEST_MODEL`, else
+/// `models/all-MiniLM-L6-v2` (where `scripts/fetch-model.sh` puts it). Without it the
+/// caller's test says so and passes, except in CI, where `.ci/run` fetches it.
+///
+/// Tests never set `K2SEARCH_MODEL`: every index run would then embed.
+#[allow(dead_code)] // not every test binary has semantic tests
+pub fn model() -> Option<PathBuf> {
+    let dir = std::env::var_os("K2SEARCH_TEST_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("models/all-MiniLM-L6-v2"));
+    if dir.join("model.safetensors").is_file() {
+        Some(dir)
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no model in {}: CI requires it (scripts/fetch-model.sh DIR; K2SEARCH_TEST_MODEL=DIR)",
+            dir.display()
+        );
+        eprintln!(
+            "skipped: no model in {} (scripts/fetch-model.sh; K2SEARCH_TEST_MODEL)",
+            dir.display()
+        );
+        None
+    }
+}

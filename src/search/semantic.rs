@@ -1,0 +1,126 @@
+//! The semantic half of hybrid ranking: the query's vector, and the passages' vectors
+//! it is compared with.
+//!
+//! When the index was built with a model (`k2search index --model DIR`), a search
+//! embeds the query with the same model, scores every passage vector by cosine
+//! similarity, adds the nearest passages to the text matches and lets
+//! [`super::ranking::rerank`] fuse the two scores. The model is loaded on the first
+//! hybrid search (from `--model`, [`crate::embed::MODEL_ENV`], or the folder the index
+//! records) and must be the one the index was built with.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use crate::embed::vectors::{Similarities, VectorSet};
+use crate::embed::{self, Model, ModelInfo};
+use crate::error::{Error, Result};
+
+/// How a search ranks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Text and vector similarity fused, when the index has vectors; text alone
+    /// otherwise.
+    #[default]
+    Hybrid,
+    /// Text alone.
+    Lexical,
+}
+
+impl Mode {
+    /// Parses `hybrid` or `lexical`.
+    pub fn parse(s: &str) -> Option<Mode> {
+        match s {
+            "hybrid" => Some(Mode::Hybrid),
+            "lexical" => Some(Mode::Lexical),
+            _ => None,
+        }
+    }
+}
+
+/// The query's similarity to every passage with a vector.
+pub(crate) struct QueryVectors {
+    pub set: Arc<VectorSet>,
+    pub sims: Similarities,
+}
+
+/// The model and the vectors of one open index, loaded when first needed.
+#[derive(Default)]
+pub(crate) struct Semantic {
+    /// The model folder given (`--model`); else the environment's, else the index's.
+    model_dir: Option<PathBuf>,
+    model: Mutex<Option<Arc<Model>>>,
+    /// The vectors of one index generation.
+    vectors: Mutex<Option<(u64, Arc<VectorSet>)>>,
+}
+
+impl Semantic {
+    /// A semantic half that loads the model from `dir` instead.
+    pub fn with_model_dir(dir: Option<PathBuf>) -> Semantic {
+        Semantic {
+            model_dir: dir,
+            ..Semantic::default()
+        }
+    }
+
+    /// The model, loaded and checked against the index's on first use.
+    pub fn model(&self, info: &ModelInfo, index: &Path) -> Result<Arc<Model>> {
+        let mut slot = self.model.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(model) = slot.as_ref() {
+            return Ok(model.clone());
+        }
+        let mismatch = |problem: String| Error::ModelMismatch {
+            index: index.to_path_buf(),
+            model: info.name.clone(),
+            model_path: info.path.clone(),
+            problem,
+        };
+        let dir = embed::model_dir(self.model_dir.as_deref())
+            .unwrap_or_else(|| PathBuf::from(&info.path));
+        if !dir.is_dir() {
+            return Err(mismatch(format!("{} is not a folder", dir.display())));
+        }
+        let model = Model::load(&dir)?;
+        if model.info().fingerprint != info.fingerprint {
+            return Err(mismatch(format!(
+                "{} holds another model ({})",
+                dir.display(),
+                model.info().name
+            )));
+        }
+        let model = Arc::new(model);
+        *slot = Some(model.clone());
+        Ok(model)
+    }
+
+    /// Embeds the query and scores it against every passage vector of `searcher`.
+    pub fn query(
+        &self,
+        searcher: &tantivy::Searcher,
+        info: &ModelInfo,
+        index: &Path,
+        query: &str,
+    ) -> Result<QueryVectors> {
+        let model = self.model(info, index)?;
+        let vector = model.embed_query(query)?;
+        let set = self.vectors(searcher, info);
+        let sims = set.similarities(&vector);
+        Ok(QueryVectors { set, sims })
+    }
+
+    /// The vectors of the searcher's generation (loaded once per generation).
+    fn vectors(&self, searcher: &tantivy::Searcher, info: &ModelInfo) -> Arc<VectorSet> {
+        let generation = searcher.generation().generation_id();
+        let mut slot = self.vectors.lock().unwrap_or_else(|e| e.into_inner());
+        match slot.as_ref() {
+            Some((g, set)) if *g == generation => set.clone(),
+            _ => {
+                let set = Arc::new(VectorSet::load(searcher, info.dim, info.format));
+                *slot = Some((generation, set.clone()));
+                set
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Semantic ranking: the embedder against reference vectors, `index --model`, hybrid
+//! and lexical queries, and the errors of a missing or different model. They need the
+//! model (`scripts/fetch-model.sh`; `K2SEARCH_TEST_MODEL`), which CI fetches.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+mod common;
+
+use assert_cmd::Command;
+use k2search::embed::Model;
+use k2search::search::{Mode, SearchResponse};
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
+const REFERENCE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/embed/reference.json"
+);
+
+#[derive(serde::Deserialize)]
+struct Reference {
+    max_tokens: usize,
+    cases: Vec<Case>,
+}
+
+#[derive(serde::Deserialize)]
+struct Case {
+    text: String,
+    vector: Vec<f32>,
+}
+
+fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+    let na: f32 = a.iter().map(|x| x * x).sum::<f32>().sqrt();
+    let nb: f32 = b.iter().map(|x| x * x).sum::<f32>().sqrt();
+    dot / (na * nb)
+}
+
+/// The vectors sentence-transformers (PyTorch) made for the same texts
+/// (`scripts/reference-vectors.py`), batched together as an index run batches them.
+#[test]
+fn embedder_matches_the_reference_implementation() {
+    let Some(dir) = common::model() else { return };
+    let reference: Reference =
+        serde_json::from_str(&fs::read_to_string(REFERENCE).unwrap()).unwrap();
+    let model = Model::load(&dir).unwrap();
+    let texts: Vec<&str> = reference.cases.iter().map(|c| c.text.as_str()).collect();
+    let vectors = model.embed(&texts, reference.max_tokens).unwrap();
+    for (case, vector) in reference.cases.iter().zip(&vectors) {
+        assert_eq!(vector.len(), case.vector.len());
+        let cos = cosine(vector, &case.vector);
+        assert!(1.0 - cos < 1e-4, "cosine {cos} for {:?}", case.text);
+        let norm: f32 = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "not a unit vector: {norm}");
+    }
+    // One text alone (no padding) gives the same vector as in a batch.
+    let alone = model.embed_query(texts[1]).unwrap();
+    assert!(1.0 - cosine(&alone, &vectors[1]) < 1e-5);
+}
+
+/// A copy of the bundled corpus and an index folder, in a temporary folder.
+struct Workspace {
+    dir: tempfile::TempDir,
+    model: PathBuf,
+}
+
+impl Workspace {
+    fn new(model: PathBuf) -> Workspace {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("corpus")).unwrap();
+        for entry in fs::read_dir(CORPUS).unwrap() {
+            let entry = entry.unwrap();
+            fs::copy(
+                entry.path(),
+                dir.path().join("corpus").join(entry.file_name()),
+            )
+            .unwrap();
+        }
+        Workspace { dir, model }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::cargo_bin("k2search")
+            .unwrap()
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env_remove("K2SEARCH_MODEL")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn index_with_model(&self) -> String {
+        let model = self.model.to_str().unwrap().to_string();
+        self.ok(&["index", "--index", "index", "--model", &model])
+    }
+
+    fn query(&self, args: &[&str]) -> SearchResponse {
+        let mut all = vec!["query", "--index", "index", "--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+}
+
+fn embedded(summary: &str) -> usize {
+    let (before, _) = summary.split_once(" embedded with").expect(summary);
+    before.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn index_with_model_ranks_hybrid_and_lexical_on_request() {
+    let Some(model) = common::model() else { return };
+    let ws = Workspace::new(model);
+    let summary = ws.index_with_model();
+    let passages: usize = summary
+        .split(" passages")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(embedded(&summary), passages, "{summary}");
+
+    let hybrid = ws.query(&["--explain", "warfarin interaction"]);
+    assert_eq!(hybrid.mode, Mode::Hybrid);
+    let top = &hybrid.hits[0];
+    assert!(top.headings.iter().any(|h| h.contains("Interaction")), "{top:?}");
+    let share = top.semantic.expect("explain gives the semantic share");
+    assert!(share > 0.0 && share < 1.0, "{share}");
+
+    let lexical = ws.query(&["--lexical", "--explain", "warfarin interaction"]);
+    assert_eq!(lexical.mode, Mode::Lexical);
+    assert!(lexical.hits.iter().all(|h| h.semantic.is_none()));
+
+    // Words no passage holds: text matching finds nothing, vectors still find the
+    // passages about the meaning.
+    let words = "anticoagulation tablets";
+    let lexical = ws.query(&["--lexical", words]);
+    let hybrid = ws.query(&[words]);
+    assert!(lexical.hits.is_empty(), "{:?}", lexical.hits[0]);
+    assert!(!hybrid.hits.is_empty());
+    assert!(
+        hybrid.hits[..3].iter().any(|h| h.text.contains("warfarin")),
+        "{:?}",
+        hybrid.hits.iter().map(|h| &h.headings).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn an_update_embeds_only_new_or_changed_passages() {
+    let Some(model) = common::model() else { return };
+    let ws = Workspace::new(model);
+    ws.index_with_model();
+    // Unchanged files: nothing embedded, and the model recorded is used again.
+    let again = ws.ok(&["index", "--index", "index"]);
+    assert!(again.contains("nothing changed"), "{again}");
+
+    // One passage added to a file: only that one is embedded, though the file's
+    // other passages are re-indexed.
+    let file = ws.path().join("corpus/001_02ca2a2748473d43.txt");
+    let mut text = fs::read_to_string(&file).unwrap();
+    text.push_str("\n\nStorage\n\nKeep the capsules in a cool, dry place.\n");
+    fs::write(&file, text).unwrap();
+    let update = ws.ok(&["index", "--index", "index"]);
+    assert_eq!(embedded(&update), 1, "{update}");
+    let hits = ws.query(&["where to keep capsules"]).hits;
+    assert!(hits[0].text.contains("cool, dry place"), "{:?}", hits[0]);
+}
+
+#[test]
+fn another_or_missing_model_is_a_clear_error() {
+    let Some(model) = common::model() else { return };
+    let ws = Workspace::new(model.clone());
+    ws.index_with_model();
+
+    // A different model: same files but for its config.
+    let other = ws.path().join("other-model");
+    fs::create_dir_all(other.join("1_Pooling")).unwrap();
+    for f in ["model.safetensors", "tokenizer.json", "1_Pooling/config.json"] {
+        fs::copy(model.join(f), other.join(f)).unwrap();
+    }
+    let config = fs::read_to_string(model.join("config.json")).unwrap();
+    fs::write(
+        other.join("config.json"),
+        config.replace("\"model_type\"", "\"note\": \"another\", \"model_type\""),
+    )
+    .unwrap();
+    let out = ws.run(&[
+        "query",
+        "--index",
+        "index",
+        "--model",
+        other.to_str().unwrap(),
+        "warfarin",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("holds another model"), "{err}");
+    assert!(err.contains("--lexical"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    // Lexical search needs no model.
+    ws.ok(&["query", "--index", "index", "--lexical", "warfarin"]);
+
+    // Not a model folder at all: a one-line error, and the index is untouched.
+    let before = ws.query(&["--lexical", "warfarin"]).hits.len();
+    let out = ws.run(&["index", "--index", "index", "--rebuild", "--model", "corpus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("model folder corpus has no config.json"), "{err}");
+    assert_eq!(ws.query(&["--lexical", "warfarin"]).hits.len(), before);
+}
+
+#[test]
+fn i8_vectors_rank_like_f32() {
+    let Some(model) = common::model() else { return };
+    let ws = Workspace::new(model.clone());
+    let model = model.to_str().unwrap().to_string();
+    ws.ok(&["index", "--index", "f32", "--model", &model]);
+    ws.ok(&["index", "--index", "i8", "--model", &model, "--vectors", "i8"]);
+    for q in ["warfarin interaction", "how much K2 should I take a day", "bone health"] {
+        let top = |index: &str| -> Vec<String> {
+            let out = ws.ok(&["query", "--index", index, "--json", "-n", "3", q]);
+            let response: SearchResponse = serde_json::from_str(&out).unwrap();
+            response.hits.into_iter().map(|h| h.id).collect()
+        };
+        assert_eq!(top("f32")[0], top("i8")[0], "{q}");
+    }
+}
