@@ -17,7 +17,7 @@ the defaults and of the weights tuned on everything. `--write` saves the weights
 on all queries: the binary bundles them (src/search/ranking.rs, `Params::learned`).
 
 Semantic ranking: `--model DIR` builds the indexes with an embedding model, and
-`--only semantic,semantic_pool --start eval/params.json` tunes the fusion weights alone,
+`--only semantic,semantic_pool,semantic_tokens --start eval/params.json` tunes the fusion weights alone,
 from the learned lexical weights, so lexical ranking stays as it is. `--keep DIR` keeps
 the indexes in DIR between runs (embedding MedQuAD takes minutes).
 
@@ -48,6 +48,7 @@ GRID = {
     "max_words": [12, 16, 24, 40],
     "semantic": [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0],
     "semantic_pool": [0, 10, 20, 50, 100],
+    "semantic_tokens": [32, 48, 64, 96, 128],
 }
 
 

@@ -33,10 +33,7 @@ pub const MODEL_ENV: &str = "K2SEARCH_MODEL";
 /// issue's measurements, and ours, found the start of a passage enough.
 pub const PASSAGE_TOKENS: usize = 128;
 
-/// Tokens of a query that are embedded: long consumer questions are cut here.
-pub const QUERY_TOKENS: usize = 128;
-
-/// Passages embedded in one forward pass.
+/// Texts embedded in one forward pass, by default.
 const BATCH: usize = 32;
 
 /// What an index records about the model its vectors came from.
@@ -57,6 +54,15 @@ pub struct ModelInfo {
     pub format: VectorFormat,
 }
 
+impl ModelInfo {
+    /// Whether vectors made as `other` records can be mixed with these: the same
+    /// model files, input length and storage (wherever the folder is now).
+    pub fn same_vectors(&self, other: &ModelInfo) -> bool {
+        (&self.fingerprint, self.dim, self.passage_tokens, self.format)
+            == (&other.fingerprint, other.dim, other.passage_tokens, other.format)
+    }
+}
+
 /// Which token vectors make the sentence vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pooling {
@@ -68,8 +74,12 @@ enum Pooling {
 pub struct Model {
     bert: BertModel,
     tokenizer: Tokenizer,
+    /// The tokenizer set to cut at each length asked for so far (cloning it per call
+    /// would cost more than embedding a short query).
+    cutting: std::sync::Mutex<Vec<(usize, std::sync::Arc<Tokenizer>)>>,
     pooling: Pooling,
     info: ModelInfo,
+    batch: usize,
 }
 
 impl std::fmt::Debug for Model {
@@ -130,9 +140,17 @@ impl Model {
         Ok(Model {
             bert,
             tokenizer,
+            cutting: Default::default(),
             pooling,
             info,
+            batch: BATCH,
         })
+    }
+
+    /// The same model embedding `batch` texts per forward pass.
+    pub fn with_batch(mut self, batch: usize) -> Model {
+        self.batch = batch.max(1);
+        self
     }
 
     /// What an index built with this model records.
@@ -145,38 +163,88 @@ impl Model {
         self.info.dim
     }
 
-    /// Embeds a query (its first [`QUERY_TOKENS`] tokens).
-    pub fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
-        let mut out = self.embed(&[text], QUERY_TOKENS)?;
+    /// Embeds a query (its first `max_tokens` tokens).
+    pub fn embed_query(&self, text: &str, max_tokens: usize) -> Result<Vec<f32>> {
+        let mut out = self.embed(&[text], max_tokens)?;
         Ok(out.pop().unwrap_or_default())
     }
 
     /// Embeds texts (each cut at `max_tokens` tokens) into unit vectors, in order.
     /// Texts are batched by length, so that little of each batch is padding.
     pub fn embed(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<Vec<f32>>> {
-        let mut tokenizer = self.tokenizer.clone();
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: max_tokens,
-                ..TruncationParams::default()
-            }))
-            .map_err(|e| self.error(format!("cannot set truncation: {e}")))?;
-        let encodings = tokenizer
-            .encode_batch(texts.to_vec(), true)
-            .map_err(|e| self.error(format!("cannot tokenize: {e}")))?;
+        self.embed_on(texts, max_tokens, 1)
+    }
+
+    /// [`Model::embed`] with the batches shared among `workers` threads. Faster than
+    /// one thread when each runs the model single-threaded (candle's threads are set
+    /// by `RAYON_NUM_THREADS` and `CANDLE_NUM_THREADS`): the model's small operations
+    /// do not spread well over cores, whole batches do.
+    pub fn embed_on(
+        &self,
+        texts: &[&str],
+        max_tokens: usize,
+        workers: usize,
+    ) -> Result<Vec<Vec<f32>>> {
+        let encodings = self.tokenize(texts, max_tokens)?;
         let mut order: Vec<usize> = (0..encodings.len()).collect();
         order.sort_by_key(|&i| encodings[i].get_ids().len());
+        let batches: Vec<&[usize]> = order.chunks(self.batch).collect();
+        let workers = workers.clamp(1, batches.len().max(1));
+        // Worker w takes batches w, w + workers, …: each gets long and short ones.
+        let run = |w: usize| -> Result<Vec<(usize, Vec<f32>)>> {
+            let mut out = Vec::new();
+            for batch in batches.iter().skip(w).step_by(workers) {
+                let inputs: Vec<&tokenizers::Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
+                let vectors = self
+                    .forward(&inputs)
+                    .map_err(|e| self.error(format!("cannot run the model: {e}")))?;
+                out.extend(batch.iter().copied().zip(vectors));
+            }
+            Ok(out)
+        };
+        let parts: Vec<Result<Vec<(usize, Vec<f32>)>>> = if workers == 1 {
+            vec![run(0)]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers).map(|w| scope.spawn(move || run(w))).collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(self.error("the model panicked".into()))))
+                    .collect()
+            })
+        };
         let mut out = vec![Vec::new(); encodings.len()];
-        for chunk in order.chunks(BATCH) {
-            let batch: Vec<&tokenizers::Encoding> = chunk.iter().map(|&i| &encodings[i]).collect();
-            let vectors = self
-                .forward(&batch)
-                .map_err(|e| self.error(format!("cannot run the model: {e}")))?;
-            for (&i, vector) in chunk.iter().zip(vectors) {
+        for part in parts {
+            for (i, vector) in part? {
                 out[i] = vector;
             }
         }
         Ok(out)
+    }
+
+    /// Tokenizes texts, each cut at `max_tokens` tokens.
+    fn tokenize(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<tokenizers::Encoding>> {
+        let tokenizer = {
+            let mut cutting = self.cutting.lock().unwrap_or_else(|e| e.into_inner());
+            match cutting.iter().find(|(n, _)| *n == max_tokens) {
+                Some((_, tokenizer)) => tokenizer.clone(),
+                None => {
+                    let mut tokenizer = self.tokenizer.clone();
+                    tokenizer
+                        .with_truncation(Some(TruncationParams {
+                            max_length: max_tokens,
+                            ..TruncationParams::default()
+                        }))
+                        .map_err(|e| self.error(format!("cannot set truncation: {e}")))?;
+                    let tokenizer = std::sync::Arc::new(tokenizer);
+                    cutting.push((max_tokens, tokenizer.clone()));
+                    tokenizer
+                }
+            }
+        };
+        tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| self.error(format!("cannot tokenize: {e}")))
     }
 
     /// One forward pass over encodings of lengths that may differ (padded here).

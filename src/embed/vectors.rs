@@ -111,6 +111,20 @@ impl VectorSet {
         }
     }
 
+    /// A set of vectors given as rows (unit vectors of `dim` values), as one segment
+    /// whose documents are numbered in row order: for benchmarks and tests.
+    pub fn from_rows(dim: usize, format: VectorFormat, rows: &[Vec<f32>]) -> VectorSet {
+        let mut segment = SegmentVectors::default();
+        for (doc, row) in rows.iter().enumerate() {
+            segment.push(doc as DocId, &format.encode(row), format);
+        }
+        VectorSet {
+            dim,
+            format,
+            segments: vec![segment],
+        }
+    }
+
     /// Vectors held.
     pub fn len(&self) -> usize {
         self.segments.iter().map(|s| s.docs.len()).sum()
@@ -226,22 +240,32 @@ fn load_segment(segment: &tantivy::SegmentReader, dim: usize, format: VectorForm
         else {
             continue;
         };
-        out.row_of[doc as usize] = out.docs.len() as u32;
-        out.docs.push(doc);
+        out.push(doc, bytes, format);
+    }
+    out
+}
+
+impl SegmentVectors {
+    /// Adds a document's vector (stored bytes of `format`) as the next row.
+    fn push(&mut self, doc: DocId, bytes: &[u8], format: VectorFormat) {
+        if self.row_of.len() <= doc as usize {
+            self.row_of.resize(doc as usize + 1, u32::MAX);
+        }
+        self.row_of[doc as usize] = self.docs.len() as u32;
+        self.docs.push(doc);
         match format {
-            VectorFormat::F32 => out.f32s.extend(
+            VectorFormat::F32 => self.f32s.extend(
                 bytes
                     .chunks_exact(4)
                     .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
             ),
             VectorFormat::I8 => {
-                out.scales
+                self.scales
                     .push(f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
-                out.i8s.extend(bytes[4..].iter().map(|&b| b as i8));
+                self.i8s.extend(bytes[4..].iter().map(|&b| b as i8));
             }
         }
     }
-    out
 }
 
 /// The vectors of the live passages of an index, by the hash of the text they were

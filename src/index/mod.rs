@@ -35,9 +35,9 @@ const FOREIGN_FILES_ALLOWED: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
 /// passages are embedded, which takes longer).
 const PROGRESS_MIN_FILES: usize = 2000;
 
-/// Passages embedded together: big enough to batch by length, small enough for
-/// Ctrl-C to stop a run within a second or two.
-const EMBED_CHUNK: usize = 64;
+/// Passages embedded together: big enough to batch by length and share among
+/// threads, small enough for Ctrl-C to stop a run within a few seconds.
+const EMBED_CHUNK: usize = 128;
 
 /// What `k2search index` should do.
 #[derive(Debug, Clone)]
@@ -64,6 +64,9 @@ pub struct IndexOptions {
     pub model: Option<PathBuf>,
     /// How vectors are stored (unset: as the index already stores them, else f32).
     pub vector_format: Option<VectorFormat>,
+    /// Threads that embed batches of passages side by side (0 or 1: one). See
+    /// [`Model::embed_on`]: the CLI runs one per core, each single-threaded.
+    pub embed_threads: usize,
 }
 
 impl IndexOptions {
@@ -79,6 +82,7 @@ impl IndexOptions {
             progress: false,
             model: None,
             vector_format: None,
+            embed_threads: 1,
         }
     }
 }
@@ -208,7 +212,11 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         ..m.info().clone()
     });
     // Vectors from another model (or none) cannot be mixed with this run's.
-    let full = opts.rebuild || previous.files.is_empty() || previous.model != model_info;
+    let same_vectors = match (&previous.model, &model_info) {
+        (Some(before), Some(now)) => before.same_vectors(now),
+        (before, now) => before.is_none() && now.is_none(),
+    };
+    let full = opts.rebuild || previous.files.is_empty() || !same_vectors;
     if full {
         writer
             .delete_all_documents()
@@ -240,6 +248,7 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
             },
             model,
             format: info.format,
+            threads: opts.embed_threads,
             pending: Vec::new(),
             embedded: 0,
         }),
@@ -391,6 +400,7 @@ fn previous_vectors(index: &Index, dir: &Path) -> Result<std::collections::HashM
 struct Embedding {
     model: Model,
     format: VectorFormat,
+    threads: usize,
     /// Vectors of the index before this run, by text key.
     reuse: std::collections::HashMap<u64, Vec<u8>>,
     pending: Vec<Passage>,
@@ -407,7 +417,9 @@ impl Embedding {
             .filter(|&i| !self.reuse.contains_key(&keys[i]))
             .collect();
         let inputs: Vec<&str> = missing.iter().map(|&i| texts[i].as_str()).collect();
-        let made = self.model.embed(&inputs, embed::PASSAGE_TOKENS)?;
+        let made = self
+            .model
+            .embed_on(&inputs, embed::PASSAGE_TOKENS, self.threads)?;
         self.embedded += made.len();
         for (&i, vector) in missing.iter().zip(made) {
             self.reuse.insert(keys[i], self.format.encode(&vector));

@@ -392,7 +392,13 @@ impl Searcher {
             Some(info) if self.is_hybrid() && request.mode == Mode::Hybrid => Some(
                 self.inner
                     .semantic
-                    .query(&searcher, info, self.dir(), &request.query)?,
+                    .query(
+                        &searcher,
+                        info,
+                        self.dir(),
+                        &request.query,
+                        self.inner.params.semantic_tokens,
+                    )?,
             ),
             _ => None,
         };

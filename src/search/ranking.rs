@@ -88,6 +88,9 @@ pub struct Params {
     pub semantic: f32,
     /// Passages nearest the question by vector added to the text matches.
     pub semantic_pool: usize,
+    /// Tokens of the question that are embedded (the cost of embedding grows with
+    /// them; a long message is cut).
+    pub semantic_tokens: usize,
 }
 
 impl Default for Params {
@@ -113,6 +116,7 @@ impl Default for Params {
             pool: 100,
             semantic: 1.0,
             semantic_pool: 50,
+            semantic_tokens: 128,
         }
     }
 }

@@ -102,9 +102,10 @@ impl Semantic {
         info: &ModelInfo,
         index: &Path,
         query: &str,
+        max_tokens: usize,
     ) -> Result<QueryVectors> {
         let model = self.model(info, index)?;
-        let vector = model.embed_query(query)?;
+        let vector = model.embed_query(query, max_tokens)?;
         let set = self.vectors(searcher, info);
         let sims = set.similarities(&vector);
         Ok(QueryVectors { set, sims })

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 /// A file of the team's shared folder (`../shared`, or `$K2SEARCH_SHARED`), read in
 /// place, never copied into the repository. Without it the caller's test says so and
 /// passes, except in CI (`CI` set, see `.ci/run`), where the data is required.
+#[allow(dead_code)] // not every test binary reads the shared data
 pub fn shared(rel: &str) -> Option<PathBuf> {
     let root = std::env::var_os("K2SEARCH_SHARED")
         .map(PathBuf::from)

@@ -1,0 +1,40 @@
+//! Embedding throughput: embeds the passages of an index (their first
+//! `embed::PASSAGE_TOKENS` tokens, as `index --model` does) and prints passages per
+//! second as one JSON object.
+//!
+//! `cargo run --release --example embed -- INDEX_DIR MODEL_DIR [PASSAGES] [BATCH] [WORKERS]`
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use k2search::embed::{self, Model};
+use k2search::search::Searcher;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let usage = "usage: embed INDEX_DIR MODEL_DIR [PASSAGES] [BATCH] [WORKERS]";
+    let index = PathBuf::from(args.next().ok_or(usage)?);
+    let model_dir = PathBuf::from(args.next().ok_or(usage)?);
+    let limit: usize = args.next().map_or(Ok(512), |n| n.parse())?;
+    let batch: usize = args.next().map_or(Ok(32), |n| n.parse())?;
+    let workers: usize = args.next().map_or(Ok(1), |n| n.parse())?;
+    let texts: Vec<String> = Searcher::open(&index)?
+        .passages()?
+        .iter()
+        .take(limit)
+        .map(embed::passage_text)
+        .collect();
+    let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let started = Instant::now();
+    let model = Model::load(&model_dir)?.with_batch(batch);
+    let load_s = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let vectors = model.embed_on(&inputs, embed::PASSAGE_TOKENS, workers)?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"passages\": {}, \"batch\": {batch}, \"workers\": {workers}, \"load_s\": {load_s:.3}, \"seconds\": {seconds:.2}, \"passages_per_s\": {:.1}}}",
+        vectors.len(),
+        vectors.len() as f64 / seconds
+    );
+    Ok(())
+}
