@@ -149,7 +149,7 @@ fn index_with_model_ranks_hybrid_and_lexical_on_request() {
 
     // Words no passage holds: text matching finds nothing, vectors still find the
     // passages about the meaning.
-    let words = "anticoagulation tablets";
+    let words = "coumarin pills";
     let lexical = ws.query(&["--lexical", words]);
     let hybrid = ws.query(&[words]);
     assert!(lexical.hits.is_empty(), "{:?}", lexical.hits[0]);

@@ -19,7 +19,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
 use serde::{Deserialize, Serialize};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
 
 use crate::error::{Error, Result};
 use crate::passage::Passage;
@@ -113,10 +113,9 @@ impl Model {
         let pooling = read_pooling(dir).map_err(bad)?;
         let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
             .map_err(|e| bad(format!("tokenizer.json cannot be read: {e}")))?;
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            ..PaddingParams::default()
-        }));
+        // Batches are padded here, after sorting texts by length (tokenizer.json may
+        // ask for padding to a fixed length: that would also hide each text's length).
+        tokenizer.with_padding(None);
         // SAFETY: the weights file is mapped read-only; k2search never writes it, and
         // the safetensors loader checks every tensor's bounds against the file's size.
         let vb = unsafe {
