@@ -139,7 +139,10 @@ fn index_with_model_ranks_hybrid_and_lexical_on_request() {
     let hybrid = ws.query(&["--explain", "warfarin interaction"]);
     assert_eq!(hybrid.mode, Mode::Hybrid);
     let top = &hybrid.hits[0];
-    assert!(top.headings.iter().any(|h| h.contains("Interaction")), "{top:?}");
+    assert!(
+        top.headings.iter().any(|h| h.contains("Interaction")),
+        "{top:?}"
+    );
     let share = top.semantic.expect("explain gives the semantic share");
     assert!(share > 0.0 && share < 1.0, "{share}");
 
@@ -191,7 +194,11 @@ fn another_or_missing_model_is_a_clear_error() {
     // A different model: same files but for its config.
     let other = ws.path().join("other-model");
     fs::create_dir_all(other.join("1_Pooling")).unwrap();
-    for f in ["model.safetensors", "tokenizer.json", "1_Pooling/config.json"] {
+    for f in [
+        "model.safetensors",
+        "tokenizer.json",
+        "1_Pooling/config.json",
+    ] {
         fs::copy(model.join(f), other.join(f)).unwrap();
     }
     let config = fs::read_to_string(model.join("config.json")).unwrap();
@@ -218,10 +225,20 @@ fn another_or_missing_model_is_a_clear_error() {
 
     // Not a model folder at all: a one-line error, and the index is untouched.
     let before = ws.query(&["--lexical", "warfarin"]).hits.len();
-    let out = ws.run(&["index", "--index", "index", "--rebuild", "--model", "corpus"]);
+    let out = ws.run(&[
+        "index",
+        "--index",
+        "index",
+        "--rebuild",
+        "--model",
+        "corpus",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("model folder corpus has no config.json"), "{err}");
+    assert!(
+        err.contains("model folder corpus has no config.json"),
+        "{err}"
+    );
     assert_eq!(ws.query(&["--lexical", "warfarin"]).hits.len(), before);
 }
 
@@ -231,8 +248,20 @@ fn i8_vectors_rank_like_f32() {
     let ws = Workspace::new(model.clone());
     let model = model.to_str().unwrap().to_string();
     ws.ok(&["index", "--index", "f32", "--model", &model]);
-    ws.ok(&["index", "--index", "i8", "--model", &model, "--vectors", "i8"]);
-    for q in ["warfarin interaction", "how much K2 should I take a day", "bone health"] {
+    ws.ok(&[
+        "index",
+        "--index",
+        "i8",
+        "--model",
+        &model,
+        "--vectors",
+        "i8",
+    ]);
+    for q in [
+        "warfarin interaction",
+        "how much K2 should I take a day",
+        "bone health",
+    ] {
         let top = |index: &str| -> Vec<String> {
             let out = ws.ok(&["query", "--index", index, "--json", "-n", "3", q]);
             let response: SearchResponse = serde_json::from_str(&out).unwrap();

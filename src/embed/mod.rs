@@ -36,6 +36,9 @@ pub const PASSAGE_TOKENS: usize = 128;
 /// Texts embedded in one forward pass, by default.
 const BATCH: usize = 32;
 
+/// Vectors made by one worker, with the places of their texts.
+type Embedded = Vec<(usize, Vec<f32>)>;
+
 /// What an index records about the model its vectors came from.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -58,8 +61,17 @@ impl ModelInfo {
     /// Whether vectors made as `other` records can be mixed with these: the same
     /// model files, input length and storage (wherever the folder is now).
     pub fn same_vectors(&self, other: &ModelInfo) -> bool {
-        (&self.fingerprint, self.dim, self.passage_tokens, self.format)
-            == (&other.fingerprint, other.dim, other.passage_tokens, other.format)
+        (
+            &self.fingerprint,
+            self.dim,
+            self.passage_tokens,
+            self.format,
+        ) == (
+            &other.fingerprint,
+            other.dim,
+            other.passage_tokens,
+            other.format,
+        )
     }
 }
 
@@ -118,10 +130,9 @@ impl Model {
         tokenizer.with_padding(None);
         // SAFETY: the weights file is mapped read-only; k2search never writes it, and
         // the safetensors loader checks every tensor's bounds against the file's size.
-        let vb = unsafe {
-            VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu)
-        }
-        .map_err(|e| bad(format!("model.safetensors cannot be read: {e}")))?;
+        let vb =
+            unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu) }
+                .map_err(|e| bad(format!("model.safetensors cannot be read: {e}")))?;
         let bert = BertModel::load(vb, &config)
             .map_err(|e| bad(format!("model.safetensors does not fit config.json: {e}")))?;
         let info = ModelInfo {
@@ -190,10 +201,11 @@ impl Model {
         let batches: Vec<&[usize]> = order.chunks(self.batch).collect();
         let workers = workers.clamp(1, batches.len().max(1));
         // Worker w takes batches w, w + workers, …: each gets long and short ones.
-        let run = |w: usize| -> Result<Vec<(usize, Vec<f32>)>> {
+        let run = |w: usize| -> Result<Embedded> {
             let mut out = Vec::new();
             for batch in batches.iter().skip(w).step_by(workers) {
-                let inputs: Vec<&tokenizers::Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
+                let inputs: Vec<&tokenizers::Encoding> =
+                    batch.iter().map(|&i| &encodings[i]).collect();
                 let vectors = self
                     .forward(&inputs)
                     .map_err(|e| self.error(format!("cannot run the model: {e}")))?;
@@ -201,14 +213,17 @@ impl Model {
             }
             Ok(out)
         };
-        let parts: Vec<Result<Vec<(usize, Vec<f32>)>>> = if workers == 1 {
+        let parts: Vec<Result<Embedded>> = if workers == 1 {
             vec![run(0)]
         } else {
             std::thread::scope(|scope| {
                 let handles: Vec<_> = (0..workers).map(|w| scope.spawn(move || run(w))).collect();
                 handles
                     .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(self.error("the model panicked".into()))))
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(self.error("the model panicked".into())))
+                    })
                     .collect()
             })
         };
@@ -276,7 +291,11 @@ impl Model {
                 summed.broadcast_div(&counts)?
             }
         };
-        let norms = pooled.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+        let norms = pooled
+            .sqr()?
+            .sum_keepdim(1)?
+            .sqrt()?
+            .clamp(1e-12, f64::MAX)?;
         pooled.broadcast_div(&norms)?.to_vec2::<f32>()
     }
 

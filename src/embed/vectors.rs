@@ -141,7 +141,11 @@ impl VectorSet {
             .segments
             .iter()
             .map(|s| match self.format {
-                VectorFormat::F32 => s.f32s.chunks_exact(self.dim).map(|row| dot(query, row)).collect(),
+                VectorFormat::F32 => s
+                    .f32s
+                    .chunks_exact(self.dim)
+                    .map(|row| dot(query, row))
+                    .collect(),
                 VectorFormat::I8 => s
                     .i8s
                     .chunks_exact(self.dim)
@@ -213,7 +217,11 @@ impl Ord for MinScored {
     }
 }
 
-fn load_segment(segment: &tantivy::SegmentReader, dim: usize, format: VectorFormat) -> SegmentVectors {
+fn load_segment(
+    segment: &tantivy::SegmentReader,
+    dim: usize,
+    format: VectorFormat,
+) -> SegmentVectors {
     let mut out = SegmentVectors {
         row_of: vec![u32::MAX; segment.max_doc() as usize],
         ..SegmentVectors::default()
@@ -341,7 +349,9 @@ mod tests {
 
     #[test]
     fn i8_keeps_cosine_within_a_percent() {
-        let v: Vec<f32> = (0..384).map(|i| ((i * 37 % 101) as f32 - 50.0) / 300.0).collect();
+        let v: Vec<f32> = (0..384)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 300.0)
+            .collect();
         let norm = dot(&v, &v).sqrt();
         let v: Vec<f32> = v.iter().map(|x| x / norm).collect();
         let bytes = VectorFormat::I8.encode(&v);

@@ -65,7 +65,11 @@ pub fn print_analysis(
         Mode::Hybrid => "hybrid (text and vectors)",
         Mode::Lexical => "lexical",
     };
-    writeln!(out, "{d}analysis: {}; ranking: {mode}{r}\n", analysis.summary())
+    writeln!(
+        out,
+        "{d}analysis: {}; ranking: {mode}{r}\n",
+        analysis.summary()
+    )
 }
 
 /// The citation of a hit: `corpus/file.txt:127-130 › Heading › Sub`.

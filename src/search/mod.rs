@@ -201,7 +201,10 @@ fn add_nearest(
         _ => true,
     };
     let found: HashSet<DocAddress> = top.iter().map(|t| t.1).collect();
-    for (_, address) in vectors.set.nearest(&vectors.sims, params.semantic_pool, keep) {
+    for (_, address) in vectors
+        .set
+        .nearest(&vectors.sims, params.semantic_pool, keep)
+    {
         if !found.contains(&address) {
             top.push((0.0, address));
         }
@@ -389,17 +392,15 @@ impl Searcher {
         let wanted = request.offset + request.limit;
         let pool = (wanted * 3 + 20).max(self.inner.params.pool);
         let vectors = match &self.manifest().model {
-            Some(info) if self.is_hybrid() && request.mode == Mode::Hybrid => Some(
-                self.inner
-                    .semantic
-                    .query(
-                        &searcher,
-                        info,
-                        self.dir(),
-                        &request.query,
-                        self.inner.params.semantic_tokens,
-                    )?,
-            ),
+            Some(info) if self.is_hybrid() && request.mode == Mode::Hybrid => {
+                Some(self.inner.semantic.query(
+                    &searcher,
+                    info,
+                    self.dir(),
+                    &request.query,
+                    self.inner.params.semantic_tokens,
+                )?)
+            }
             _ => None,
         };
         if vectors.is_some() {
@@ -480,7 +481,9 @@ impl Searcher {
             &question,
             &inner.params,
             top,
-            similarity.as_ref().map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
+            similarity
+                .as_ref()
+                .map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
         );
         Ok((Ranked { built, hits, total }, question))
     }

@@ -758,7 +758,9 @@ fn focus_documents(
 }
 
 /// The category fast-field column of each segment.
-pub(crate) fn category_columns(searcher: &tantivy::Searcher) -> Vec<Option<tantivy::columnar::Column<u64>>> {
+pub(crate) fn category_columns(
+    searcher: &tantivy::Searcher,
+) -> Vec<Option<tantivy::columnar::Column<u64>>> {
     searcher
         .segment_readers()
         .iter()
