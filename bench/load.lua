@@ -7,10 +7,13 @@ local queries = {
   "psoriasis", "lupus", "statins", "breast+cancer", "flu+symptoms",
 }
 local i = 0
+-- MODE=lexical (or hybrid) in the environment adds &mode=... to every request.
+local mode = os.getenv("MODE")
+local suffix = (mode and mode ~= "") and ("&mode=" .. mode) or ""
 
 request = function()
   i = i + 1
-  return wrk.format("GET", "/search?q=" .. queries[(i % #queries) + 1] .. "&limit=10")
+  return wrk.format("GET", "/search?q=" .. queries[(i % #queries) + 1] .. "&limit=10" .. suffix)
 end
 
 done = function(summary, latency, requests)

@@ -9,7 +9,9 @@
 # cycling through 20 short health queries (bench/load.lua, limit=10). Prints a Markdown
 # table: requests/s, p50, p99, max latency, failed requests. Needs `wrk`
 # (apt-get install -y wrk). Environment: MEDQUAD (corpus folder), K2SEARCH_BIN (skip
-# the build and use this binary), WRK_THREADS (default 2).
+# the build and use this binary), WRK_THREADS (default 2), INDEX (serve this index,
+# e.g. one built with --model, instead of indexing), MODE (hybrid or lexical: sent
+# with every request).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,9 +30,12 @@ if [ -z "${K2SEARCH_BIN:-}" ]; then
 fi
 work=/tmp/k2search-bench
 mkdir -p "$work"
-"$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$work/index" >&2
+index="${INDEX:-$work/index}"
+if [ -z "${INDEX:-}" ]; then
+  "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$index" >&2
+fi
 
-"$K2SEARCH_BIN" serve --quiet --index "$work/index" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+"$K2SEARCH_BIN" serve --quiet --index "$index" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 url=""

@@ -5,11 +5,13 @@
 //! `cargo run --release --example latency -- INDEX_DIR QUERIES.txt [ROUNDS] [PARAMS.json]`
 //!
 //! With `PARAMS.json`, searches use those ranking weights instead of the learned ones.
+//! An index built with a model is searched hybrid; `K2SEARCH_LATENCY_MODE=lexical` in
+//! the environment searches it by text alone, for a same-index baseline.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use k2search::search::{Params, SearchRequest, Searcher};
+use k2search::search::{Mode, Params, SearchRequest, Searcher};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -28,7 +30,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(params) = params {
         searcher = searcher.with_params(params);
     }
-    let requests: Vec<SearchRequest> = queries.iter().map(SearchRequest::new).collect();
+    let mode = match std::env::var("K2SEARCH_LATENCY_MODE").as_deref() {
+        Ok("lexical") => Mode::Lexical,
+        _ => Mode::Hybrid,
+    };
+    let requests: Vec<SearchRequest> = queries
+        .iter()
+        .map(|q| SearchRequest {
+            mode,
+            ..SearchRequest::new(q)
+        })
+        .collect();
     for request in &requests {
         searcher.search(request)?; // warm-up: page cache and lazily opened files
     }
