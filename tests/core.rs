@@ -7,7 +7,6 @@ use std::process::Output;
 
 mod common;
 
-use assert_cmd::Command;
 use k2search::passage::{Kind, Passage};
 use k2search::search::SearchResponse;
 
@@ -20,17 +19,9 @@ struct Repo {
 
 impl Repo {
     fn new() -> Repo {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("corpus")).unwrap();
-        for entry in fs::read_dir(CORPUS).unwrap() {
-            let entry = entry.unwrap();
-            fs::copy(
-                entry.path(),
-                dir.path().join("corpus").join(entry.file_name()),
-            )
-            .unwrap();
+        Repo {
+            dir: common::seed_workspace(),
         }
-        Repo { dir }
     }
 
     fn path(&self) -> &Path {
@@ -38,13 +29,7 @@ impl Repo {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("k2search")
-            .unwrap()
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .args(args)
-            .output()
-            .unwrap()
+        common::run_in(self.path(), args)
     }
 
     fn passages(&self) -> Vec<Passage> {

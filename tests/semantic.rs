@@ -8,11 +8,9 @@ use std::process::Output;
 
 mod common;
 
-use assert_cmd::Command;
 use k2search::embed::Model;
 use k2search::search::{Mode, SearchResponse};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
 const REFERENCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/embed/reference.json"
@@ -67,17 +65,10 @@ struct Workspace {
 
 impl Workspace {
     fn new(model: PathBuf) -> Workspace {
-        let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("corpus")).unwrap();
-        for entry in fs::read_dir(CORPUS).unwrap() {
-            let entry = entry.unwrap();
-            fs::copy(
-                entry.path(),
-                dir.path().join("corpus").join(entry.file_name()),
-            )
-            .unwrap();
+        Workspace {
+            dir: common::seed_workspace(),
+            model,
         }
-        Workspace { dir, model }
     }
 
     fn path(&self) -> &Path {
@@ -85,14 +76,7 @@ impl Workspace {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::cargo_bin("k2search")
-            .unwrap()
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .env_remove("K2SEARCH_MODEL")
-            .args(args)
-            .output()
-            .unwrap()
+        common::run_in(self.path(), args)
     }
 
     fn ok(&self, args: &[&str]) -> String {

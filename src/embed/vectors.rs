@@ -150,7 +150,7 @@ impl VectorSet {
                     .i8s
                     .chunks_exact(self.dim)
                     .zip(&s.scales)
-                    .map(|(row, scale)| dot_i8(query, row) * scale)
+                    .map(|(row, scale)| dot(query, row) * scale)
                     .collect(),
             })
             .collect();
@@ -308,36 +308,20 @@ pub fn key(text: &str) -> u64 {
     ])
 }
 
-/// Dot product, in 16 lanes the compiler can vectorize.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+/// Dot product of a query with a stored row (f32, or i8 before its scale), in 16
+/// lanes the compiler can vectorize.
+fn dot<T: Copy + Into<f32>>(a: &[f32], b: &[T]) -> f32 {
     let mut acc = [0f32; 16];
     let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
     let tail: f32 = ca
         .remainder()
         .iter()
         .zip(cb.remainder())
-        .map(|(x, y)| x * y)
+        .map(|(&x, &y)| x * y.into())
         .sum();
     for (x, y) in ca.zip(cb) {
         for i in 0..16 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-fn dot_i8(a: &[f32], b: &[i8]) -> f32 {
-    let mut acc = [0f32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, &y)| x * y as f32)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..16 {
-            acc[i] += x[i] * y[i] as f32;
+            acc[i] += x[i] * y[i].into();
         }
     }
     acc.iter().sum::<f32>() + tail
@@ -358,7 +342,7 @@ mod tests {
         assert_eq!(bytes.len(), VectorFormat::I8.stored_len(384));
         let scale = f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
         let q: Vec<i8> = bytes[4..].iter().map(|&b| b as i8).collect();
-        let cos = dot_i8(&v, &q) * scale;
+        let cos = dot(&v, &q) * scale;
         assert!((cos - 1.0).abs() < 0.01, "{cos}");
         let f = VectorFormat::F32.encode(&v);
         assert_eq!(f.len(), 384 * 4);

@@ -52,3 +52,34 @@ pub fn model() -> Option<PathBuf> {
         None
     }
 }
+
+/// A temporary folder holding `corpus/`, a copy of the bundled seed articles.
+#[allow(dead_code)] // not every test binary copies the corpus
+pub fn seed_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    std::fs::create_dir(dir.path().join("corpus")).unwrap();
+    for entry in std::fs::read_dir(corpus).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(
+            entry.path(),
+            dir.path().join("corpus").join(entry.file_name()),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// Runs the real `k2search` binary in `dir`, without colour and without the
+/// environment's model (`K2SEARCH_MODEL` would make every index run embed).
+#[allow(dead_code)] // not every test binary runs the binary this way
+pub fn run_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("k2search")
+        .unwrap()
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("K2SEARCH_MODEL")
+        .args(args)
+        .output()
+        .unwrap()
+}
