@@ -86,7 +86,7 @@ pub enum Error {
         model: String,
         /// Where that model was when the index was built.
         model_path: String,
-        /// What is wrong ("that folder is gone", "DIR holds another model").
+        /// What is wrong ("DIR is not a folder", "DIR holds another model").
         problem: String,
     },
     /// An error from the Tantivy engine.

@@ -58,6 +58,27 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
+    /// The error of a search or update of `index` (whose vectors this records) that
+    /// cannot use the model at hand, for the reason given.
+    pub fn mismatch(&self, index: &Path, problem: String) -> Error {
+        Error::ModelMismatch {
+            index: index.to_path_buf(),
+            model: self.name.clone(),
+            model_path: self.path.clone(),
+            problem,
+        }
+    }
+
+    /// Loads the model from `dir`, or else from the folder recorded here; fails when
+    /// that is not a folder.
+    pub fn load(&self, dir: Option<PathBuf>, index: &Path) -> Result<Model> {
+        let dir = dir.unwrap_or_else(|| PathBuf::from(&self.path));
+        if !dir.is_dir() {
+            return Err(self.mismatch(index, format!("{} is not a folder", dir.display())));
+        }
+        Model::load(&dir)
+    }
+
     /// Whether vectors made as `other` records can be mixed with these: the same
     /// model files, input length and storage (wherever the folder is now).
     pub fn same_vectors(&self, other: &ModelInfo) -> bool {

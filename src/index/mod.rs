@@ -374,18 +374,7 @@ fn load_model(opts: &IndexOptions, previous: &Manifest) -> Result<Option<Model>>
         return Model::load(&dir).map(Some);
     }
     match &previous.model {
-        Some(info) if !opts.rebuild => {
-            let dir = PathBuf::from(&info.path);
-            if !dir.is_dir() {
-                return Err(Error::ModelMismatch {
-                    index: opts.index.clone(),
-                    model: info.name.clone(),
-                    model_path: info.path.clone(),
-                    problem: "that folder is gone".into(),
-                });
-            }
-            Model::load(&dir).map(Some)
-        }
+        Some(info) if !opts.rebuild => info.load(None, &opts.index).map(Some),
         _ => Ok(None),
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::vectors::{Similarities, VectorSet};
 use crate::embed::{self, Model, ModelInfo};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// How a search ranks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,24 +71,16 @@ impl Semantic {
         if let Some(model) = slot.as_ref() {
             return Ok(model.clone());
         }
-        let mismatch = |problem: String| Error::ModelMismatch {
-            index: index.to_path_buf(),
-            model: info.name.clone(),
-            model_path: info.path.clone(),
-            problem,
-        };
-        let dir = embed::model_dir(self.model_dir.as_deref())
-            .unwrap_or_else(|| PathBuf::from(&info.path));
-        if !dir.is_dir() {
-            return Err(mismatch(format!("{} is not a folder", dir.display())));
-        }
-        let model = Model::load(&dir)?;
+        let model = info.load(embed::model_dir(self.model_dir.as_deref()), index)?;
         if model.info().fingerprint != info.fingerprint {
-            return Err(mismatch(format!(
-                "{} holds another model ({})",
-                dir.display(),
-                model.info().name
-            )));
+            return Err(info.mismatch(
+                index,
+                format!(
+                    "{} holds another model ({})",
+                    model.info().path,
+                    model.info().name
+                ),
+            ));
         }
         let model = Arc::new(model);
         *slot = Some(model.clone());
