@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -173,8 +174,32 @@ struct ServeArgs {
     /// Log nothing (by default one line per request goes to stderr).
     #[arg(long, short)]
     quiet: bool,
+    /// Seconds a client has to send a whole request head.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
+    header_timeout: Duration,
+    /// Seconds a connection may sit with no request and no byte read or written.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    idle_timeout: Duration,
+    /// Seconds a request may take before it is answered with 503.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
+    request_timeout: Duration,
+    /// Connections open at once (lowered to fit the open-file limit).
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    max_body_bytes: usize,
     #[command(flatten)]
     model: ModelArgs,
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds; give one such as 5 or 0.5"
+        )),
+    }
 }
 
 #[derive(Args)]
@@ -517,6 +542,11 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
             .map(serve::parse_cors_origin)
             .transpose()?,
         quiet: args.quiet,
+        header_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        timeout: args.request_timeout,
+        max_connections: args.max_connections as usize,
+        max_body_bytes: args.max_body_bytes,
         ..ServeConfig::default()
     };
     let searcher = open_with_model(&args.location, &args.model)?;

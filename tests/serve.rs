@@ -68,10 +68,24 @@ impl Fixture {
     }
 
     fn serve(&self, extra: &[&str]) -> Server {
+        self.serve_by(Command::new(BIN), extra)
+    }
+
+    /// Serves with the process's open-file limit at `files` (soft and hard).
+    fn serve_with_open_files(&self, files: u32, extra: &[&str]) -> Server {
+        let mut shell = Command::new("sh");
+        shell
+            .arg("-c")
+            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
+            .arg(BIN);
+        self.serve_by(shell, extra)
+    }
+
+    fn serve_by(&self, mut command: Command, extra: &[&str]) -> Server {
         static SERVERS: AtomicUsize = AtomicUsize::new(0);
         let n = SERVERS.fetch_add(1, Ordering::Relaxed);
         let log = self.dir.path().join(format!("serve-{n}.log"));
-        let mut child = Command::new(BIN)
+        let mut child = command
             .args(["serve", "--addr", "127.0.0.1:0", "--index"])
             .arg(self.index_dir())
             .args(extra)
@@ -584,14 +598,24 @@ fn no_request_fails_while_the_index_is_rebuilt() {
             })
         })
         .collect();
-    for _ in 0..3 {
+    // Two rebuilds to warm up (readers, caches), then the memory must stay flat:
+    // old segments and readers are let go.
+    let mut rss = Vec::new();
+    for _ in 0..8 {
         fixture.index(&["--rebuild"]);
+        std::thread::sleep(Duration::from_millis(600)); // the reader's reload
+        rss.push(server.rss_kib());
     }
     done.store(true, Ordering::Relaxed);
     for client in clients {
         client.join().expect("a client saw a failed request");
     }
     assert!(served.load(Ordering::Relaxed) >= 40);
+    let (warm, last) = (rss[1], *rss.last().unwrap());
+    assert!(
+        last <= warm + 16 * 1024,
+        "memory grew over 6 rebuilds under load: {rss:?} KiB"
+    );
 }
 
 #[test]
@@ -682,4 +706,242 @@ fn the_search_page_works_in_a_headless_browser() {
     eprintln!("{report}");
     assert!(out.status.success(), "e2e.mjs failed:\n{report}");
     assert!(shot.is_file(), "no screenshot at {}", shot.display());
+}
+
+// ------------------------------------------------------------- hostile clients
+
+impl Server {
+    fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    /// The server's open file descriptors (its sockets among them).
+    fn open_files(&self) -> usize {
+        fs::read_dir(format!("/proc/{}/fd", self.child.id()))
+            .map(|dir| dir.count())
+            .unwrap_or(0)
+    }
+
+    /// The server's resident memory in KiB.
+    fn rss_kib(&self) -> u64 {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    /// Waits up to `within` for the server's open files to come back to `files`.
+    fn settles_to(&self, files: usize, within: Duration) -> bool {
+        let until = Instant::now() + within;
+        while Instant::now() < until {
+            if self.open_files() <= files {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+/// An agent that gives up after `timeout` and keeps no connection for later.
+fn impatient(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(timeout))
+        .max_idle_connections(0)
+        .build()
+        .into()
+}
+
+/// Raises this process's open-file limit to at least `files` if the hard limit allows.
+fn allow_open_files(files: u64) -> bool {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit only read and write the struct they are given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return false;
+        }
+        if limit.rlim_cur >= files {
+            return true;
+        }
+        limit.rlim_cur = files.min(limit.rlim_max);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur >= files
+    }
+}
+
+/// Whether the server has closed `stream`: a read sees end of file or a reset.
+fn closed_by_server(stream: &mut std::net::TcpStream) -> bool {
+    use std::io::Read;
+    stream.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue, // an error response before the close
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return false,
+            Err(_) => return true,
+        }
+    }
+}
+
+#[test]
+fn half_sent_requests_cannot_lock_out_a_real_client() {
+    use std::io::Write;
+    assert!(allow_open_files(1200), "this test needs 1,200 open files");
+    let fixture = Fixture::new();
+    let server = fixture.serve_with_open_files(256, &["--quiet", "--header-timeout", "2"]);
+    let baseline = server.open_files();
+    let mut half_open = Vec::new();
+    for _ in 0..1000 {
+        let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+        stream
+            .write_all(b"GET /search?q=vitamin HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        half_open.push(stream);
+    }
+    // With 256 files the server cannot hold them all; a real query still gets in.
+    let started = Instant::now();
+    let answer = impatient(Duration::from_secs(1))
+        .get(server.url("/search?q=warfarin"))
+        .call()
+        .map(answer)
+        .expect("a normal query must answer within 1 s beside 1,000 half-open requests");
+    assert_eq!(answer.status, 200);
+    let took = started.elapsed();
+    // Within the header timeout (2 s, plus a second of slack) all are closed.
+    std::thread::sleep(Duration::from_secs(3));
+    let still_open = half_open
+        .iter_mut()
+        .map(closed_by_server)
+        .filter(|closed| !closed)
+        .count();
+    assert_eq!(
+        still_open, 0,
+        "half-open connections held past the header timeout"
+    );
+    assert!(
+        server.settles_to(baseline, Duration::from_secs(2)),
+        "{} files open, {baseline} at start",
+        server.open_files()
+    );
+    assert_eq!(server.get("/health").status, 200, "(query took {took:?})");
+}
+
+#[test]
+fn a_client_that_reads_a_byte_a_second_holds_nothing_for_long() {
+    use std::io::{Read, Write};
+    let fixture = Fixture::new();
+    let server = fixture.serve(&["--quiet", "--idle-timeout", "2"]);
+    let baseline = server.open_files();
+    let mut slow = std::net::TcpStream::connect(server.addr()).unwrap();
+    slow.write_all(b"GET /search?q=vitamin&limit=100 HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let quick = impatient(Duration::from_secs(1));
+    let mut head = Vec::new();
+    for _ in 0..4 {
+        let mut byte = [0u8; 1];
+        slow.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+        // Everyone else is served as usual meanwhile.
+        let answer = answer(quick.get(server.url("/search?q=warfarin")).call().unwrap());
+        assert_eq!(answer.status, 200);
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    assert_eq!(head, b"HTTP");
+    // The response was handed over at once; the server does not wait on the reader
+    // past the idle timeout.
+    assert!(
+        server.settles_to(baseline, Duration::from_secs(2)),
+        "{} files open, {baseline} at start",
+        server.open_files()
+    );
+}
+
+#[test]
+fn a_burst_of_ten_thousand_requests_is_answered_in_full() {
+    use std::io::{Read, Write};
+    let fixture = Fixture::new();
+    let server = fixture.serve(&["--quiet"]);
+    let (connections, per_connection) = (250, 40);
+    // Every request is on the wire before any answer is read: HTTP/1.1 pipelining.
+    let mut streams: Vec<_> = (0..connections)
+        .map(|c| {
+            let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+            let mut requests = String::new();
+            for r in 0..per_connection {
+                let path = match (c + r) % 5 {
+                    0 => "/search?q=vitamin+k2&limit=3",
+                    1 => "/search?q=warfarin&limit=1",
+                    _ => "/health",
+                };
+                requests.push_str(&format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"));
+            }
+            stream.write_all(requests.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    let mut answered = 0;
+    for stream in &mut streams {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut text = Vec::new();
+        let mut buf = [0u8; 65536];
+        while count(&text, b"HTTP/1.1 ") < per_connection {
+            let n = stream.read(&mut buf).expect("the server stopped answering");
+            assert!(n > 0, "the server closed a connection mid-burst");
+            text.extend_from_slice(&buf[..n]);
+        }
+        let ok = count(&text, b"HTTP/1.1 200 OK");
+        assert_eq!(ok, per_connection, "{}", String::from_utf8_lossy(&text));
+        answered += ok;
+    }
+    assert_eq!(answered, 10_000);
+    assert_eq!(server.get("/health").status, 200);
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+#[test]
+fn malformed_http_gets_4xx_or_a_close_and_never_breaks_the_server() {
+    let fixture = Fixture::new();
+    let server = fixture.serve(&["--quiet", "--header-timeout", "1"]);
+    let huge_header = format!(
+        "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(100_000)
+    );
+    let cases: Vec<String> = vec![
+        "garbage\r\n\r\n".into(),
+        "\0\0\0\0\r\n\r\n".into(),
+        "GET\r\n\r\n".into(),
+        "GET / HTTP/9.9\r\nHost: x\r\n\r\n".into(),
+        "GET /sea rch?q=a b HTTP/1.1\r\nHost: x\r\n\r\n".into(),
+        "GET / HTTP/1.1\r\nNo colon here\r\n\r\n".into(),
+        "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}".into(),
+        "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}".into(),
+        "POST /search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n".into(),
+        "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"q\":".into(),
+        "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".into(),
+        "\x16\x03\x01\x02\x00\x01\x00\x01\x7f\x03\x03".into(),
+        huge_header,
+    ];
+    for case in &cases {
+        let answer = server.raw(case);
+        let status = answer.get(9..12).unwrap_or("");
+        assert!(
+            answer.is_empty() || status.starts_with('4'),
+            "{:?} got {:?}",
+            &case[..case.len().min(60)],
+            &answer[..answer.len().min(200)]
+        );
+        assert_eq!(server.get("/health").status, 200, "after {case:?}");
+    }
+    assert!(server.raw(&cases[12]).starts_with("HTTP/1.1 431"));
 }

@@ -17,12 +17,16 @@
 //! wrong. Searches run on Tantivy's (blocking) code through
 //! [`tokio::task::spawn_blocking`]; each request is bounded by a timeout, the number of
 //! requests in flight by a limit, and request bodies by a size cap, so that nothing a
-//! client sends can stall the server. The [`Searcher`] picks up new commits of the
+//! client sends can stall the server. [`serve_on`] adds what a router alone cannot
+//! bound: how long a client may take to send a request head or sit idle, and how many
+//! connections are open (fitted to the open-file limit, the longest-waiting idle one
+//! making room for a new one). The [`Searcher`] picks up new commits of the
 //! index by itself, so a running server answers from a re-indexed corpus without a
 //! restart. See `docs/http-api.md` for the wire format.
 
 mod api;
 mod assets;
+mod conn;
 mod layers;
 
 use std::net::SocketAddr;
@@ -61,6 +65,17 @@ pub struct ServeConfig {
     /// Searches (and other index look-ups) run at once; the default is twice the
     /// number of cores, since a search keeps a core busy from start to end.
     pub max_searches: usize,
+    /// Time a client has to send a whole request head, from connecting or from the
+    /// first byte of a request on a kept-alive connection; then it is closed.
+    pub header_timeout: Duration,
+    /// A connection with no request in progress and no byte read or written for this
+    /// long is closed: a keep-alive wait, or a client that stopped reading.
+    pub idle_timeout: Duration,
+    /// Connections open at once; lowered to fit the process's open-file limit. At the
+    /// cap a new connection replaces the one that has waited longest without a request.
+    pub max_connections: usize,
+    /// Largest request head (request line and headers), in bytes; larger get 431.
+    pub max_header_bytes: usize,
 }
 
 impl Default for ServeConfig {
@@ -72,6 +87,10 @@ impl Default for ServeConfig {
             max_in_flight: 64,
             max_body_bytes: 64 * 1024,
             max_searches: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            header_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            max_header_bytes: 64 * 1024,
         }
     }
 }
@@ -147,27 +166,36 @@ fn cors_layer(origin: &HeaderValue) -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
+/// Connections the kernel completes and queues before the server accepts them (the
+/// standard library's 128 is soon full in a burst; the kernel caps it at somaxconn).
+const LISTEN_BACKLOG: u32 = 4096;
+
 /// Binds `addr`. Port 0 picks a free port: ask the listener which one it got.
 pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::io("cannot listen on", Path::new(&addr.to_string()), e))
+    let listen = || -> std::io::Result<tokio::net::TcpListener> {
+        let socket = match addr {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+        };
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        socket.listen(LISTEN_BACKLOG)
+    };
+    listen().map_err(|e| Error::io("cannot listen on", Path::new(&addr.to_string()), e))
 }
 
 /// Serves [`router`] on `listener` until Ctrl-C (or SIGTERM on Unix), then finishes
-/// the requests in flight.
+/// the requests in flight. Connections are bounded in number and in time by
+/// `config` (see the `conn` module: header and idle timeouts, the connection cap).
 pub async fn serve_on(
     listener: tokio::net::TcpListener,
     searcher: Searcher,
     config: ServeConfig,
 ) -> Result<()> {
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("cannot read the address of", Path::new("listener"), e))?;
-    axum::serve(listener, router(searcher, config))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Error::io("server failed on", Path::new(&addr.to_string()), e))
+    let app = router(searcher, config.clone());
+    conn::accept_loop(listener, app, &config, shutdown_signal()).await;
+    Ok(())
 }
 
 /// Binds `addr` and serves [`router`] on it; see [`serve_on`].
