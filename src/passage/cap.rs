@@ -2,11 +2,13 @@
 //!
 //! Every snippet, highlight and embedding of a hit walks the passage's whole text, so
 //! a 5 MB line must not become one 5 MB passage. [`MAX_PASSAGE_BYTES`] bounds it: a
-//! longer text is cut into pieces of at most that many bytes, at the coarsest
-//! boundary that makes them fit: paragraphs (blank lines) first, then sentences
-//! (Unicode sentence bounds), then words, and for one giant word any character
-//! boundary (never inside a UTF-8 character). Pieces are packed greedily, as many
-//! whole paragraphs (or sentences, or words) as fit, and trimmed of white space.
+//! longer text is cut into pieces of at most that many bytes, each ending at the
+//! coarsest boundary that makes it fit: a paragraph break (blank line) first, then a
+//! sentence end (Unicode sentence bounds), a word end, a grapheme end, and for one
+//! giant grapheme any character boundary (never inside a UTF-8 character). Pieces are
+//! filled greedily, as many whole paragraphs (or sentences, or words) as fit, and
+//! trimmed of white space. Only the text around each cut is segmented, so cutting
+//! costs little next to indexing the text.
 //!
 //! [`Span`]s map a piece back to the source file, so each piece cites its own lines.
 //!
@@ -29,108 +31,72 @@ pub const MAX_PASSAGE_BYTES: usize = 64 * 1024;
 /// The longest UTF-8 character: a cut of fewer bytes could not make progress.
 const MAX_CHAR_BYTES: usize = 4;
 
-/// A boundary a text may be cut at, coarsest first.
-#[derive(Debug, Clone, Copy)]
-enum Boundary {
-    Paragraph,
-    Sentence,
-    Word,
-}
+/// Text past a piece's end that is looked at, so that a boundary there is a real one
+/// (a sentence does not end at `etc.` followed by a lower-case word).
+const LOOKAHEAD_BYTES: usize = 256;
 
-impl Boundary {
-    /// The boundary to try when a unit of this one is too long alone; `None` below
-    /// words (cut at any character).
-    fn finer(self) -> Option<Boundary> {
-        match self {
-            Boundary::Paragraph => Some(Boundary::Sentence),
-            Boundary::Sentence => Some(Boundary::Word),
-            Boundary::Word => None,
-        }
-    }
-
-    /// The units of `text` between boundaries of this kind: consecutive slices that
-    /// cover it, each keeping its trailing separator.
-    fn units(self, text: &str) -> Box<dyn Iterator<Item = &str> + '_> {
-        match self {
-            Boundary::Paragraph => Box::new(text.split_inclusive("\n\n")),
-            Boundary::Sentence => Box::new(text.split_sentence_bounds()),
-            Boundary::Word => Box::new(text.split_word_bounds()),
-        }
-    }
-}
+/// Only the last this-many bytes before a piece's end are searched for a sentence
+/// end: Unicode sentence segmentation is the costly step, and a sentence is shorter.
+const SENTENCE_SEARCH_BYTES: usize = 8 * 1024;
 
 /// Cuts `text` into pieces of at most `max` bytes (at least 4, one character): byte
 /// ranges of `text` in order, trimmed of white space, covering all its other text.
 /// A text that fits is one piece.
 pub fn cut(text: &str, max: usize) -> Vec<Range<usize>> {
+    let max = max.max(MAX_CHAR_BYTES);
     let mut pieces = Vec::new();
-    cut_at(
-        text,
-        0..text.len(),
-        Some(Boundary::Paragraph),
-        max.max(MAX_CHAR_BYTES),
-        &mut pieces,
-    );
+    let mut rest = trimmed(text, 0..text.len());
+    while rest.len() > max {
+        let end = rest.start + piece_len(&text[rest.clone()], max);
+        pieces.push(trimmed(text, rest.start..end));
+        rest = trimmed(text, end..rest.end);
+    }
+    if !rest.is_empty() {
+        pieces.push(rest);
+    }
     pieces
 }
 
-/// Cuts `range` of `text` at `boundary` (any character when `None`) into `out`;
-/// units too long alone are cut at the next finer boundary.
-fn cut_at(
-    text: &str,
-    range: Range<usize>,
-    boundary: Option<Boundary>,
-    max: usize,
-    out: &mut Vec<Range<usize>>,
-) {
-    let range = trimmed(text, range);
-    if range.len() <= max {
-        push_trimmed(text, range, out);
-        return;
-    }
-    let Some(boundary) = boundary else {
-        cut_chars(text, range, max, out);
-        return;
-    };
-    let mut piece = range.start..range.start;
-    let mut at = range.start;
-    for unit in boundary.units(&text[range.clone()]) {
-        let unit = at..at + unit.len();
-        at = unit.end;
-        if unit.end - piece.start <= max {
-            piece.end = unit.end;
-            continue;
-        }
-        push_trimmed(text, piece, out);
-        if unit.len() > max {
-            piece = unit.end..unit.end;
-            cut_at(text, unit, boundary.finer(), max, out);
-        } else {
-            piece = unit;
-        }
-    }
-    push_trimmed(text, piece, out);
+/// The length of the piece that `rest` (longer than `max`, starting with text)
+/// starts with: up to its last paragraph break within `max` bytes, else its last
+/// sentence end, word end, grapheme end, else the last character boundary. Never 0.
+fn piece_len(rest: &str, max: usize) -> usize {
+    let limit = floor_char_boundary(rest, max);
+    let seen = &rest[..floor_char_boundary(rest, limit + LOOKAHEAD_BYTES)];
+    let paragraphs = seen.rmatch_indices("\n\n").map(|(i, _)| i);
+    let words = seen.split_word_bound_indices().rev().map(|(i, _)| i);
+    let graphemes = seen.grapheme_indices(true).rev().map(|(i, _)| i);
+    last_within(paragraphs, limit)
+        .or_else(|| sentence_end(seen, limit))
+        .or_else(|| last_within(words, limit))
+        .or_else(|| last_within(graphemes, limit))
+        .unwrap_or(limit)
 }
 
-/// Cuts `range` into pieces of at most `max` bytes, each ending on a character
-/// boundary.
-fn cut_chars(text: &str, range: Range<usize>, max: usize, out: &mut Vec<Range<usize>>) {
-    let mut start = range.start;
-    while start < range.end {
-        let mut end = (start + max).min(range.end);
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        push_trimmed(text, start..end, out);
-        start = end;
-    }
+/// The first of `bounds` (a backward walk) at or before `limit`, unless it is 0.
+fn last_within(mut bounds: impl Iterator<Item = usize>, limit: usize) -> Option<usize> {
+    bounds.find(|&b| b <= limit).filter(|&b| b > 0)
 }
 
-fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
-    let range = trimmed(text, range);
-    if !range.is_empty() {
-        out.push(range);
+/// The last sentence end in `seen` at or before `limit` (and after 0), searched for
+/// in the [`SENTENCE_SEARCH_BYTES`] before it.
+fn sentence_end(seen: &str, limit: usize) -> Option<usize> {
+    let from = floor_char_boundary(seen, limit.saturating_sub(SENTENCE_SEARCH_BYTES));
+    seen[from..]
+        .split_sentence_bound_indices()
+        .map(|(i, _)| from + i)
+        .skip(1) // where the search starts, not a sentence end
+        .take_while(|&b| b <= limit)
+        .last()
+}
+
+/// The largest character boundary of `text` at or before `at`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
     }
+    at
 }
 
 /// `range` without the white space at either end.
@@ -211,14 +177,33 @@ mod tests {
     }
 
     #[test]
-    fn a_giant_word_is_cut_at_characters_never_inside_one() {
+    fn a_giant_word_is_cut_at_graphemes_never_inside_a_character() {
         let word = "é".repeat(10); // 20 bytes, 2 per character
-        let got = pieces(&word, 5);
-        assert_eq!(got, ["éé", "éé", "éé", "éé", "éé"]);
+        assert_eq!(pieces(&word, 5), ["éé", "éé", "éé", "éé", "éé"]);
+        let combining = "e\u{301}".repeat(4); // é as e and a combining accent
+        assert_eq!(pieces(&combining, 5), ["e\u{301}"; 4]);
         let mixed = "aé💊b".repeat(3); // 1 + 2 + 4 + 1 bytes
         let got = pieces(&mixed, 6);
         assert!(got.iter().all(|p| p.len() <= 6), "{got:?}");
         assert_eq!(got.concat(), mixed);
+        // One grapheme longer than the cap: any character boundary will do.
+        let zalgo = format!("e{}", "\u{301}".repeat(10));
+        let got = pieces(&zalgo, 5);
+        assert!(got.iter().all(|p| p.len() <= 5), "{got:?}");
+        assert_eq!(got.concat(), zalgo);
+    }
+
+    #[test]
+    fn a_sentence_end_needs_the_text_after_it() {
+        // Cut at "etc. " the text would seem to end a sentence; "three" says it does not.
+        assert_eq!(
+            pieces("One. Two etc. three", 14),
+            ["One.", "Two etc. three"]
+        );
+        assert_eq!(
+            pieces("One. Two etc. Three", 14),
+            ["One. Two etc.", "Three"]
+        );
     }
 
     #[test]
