@@ -854,6 +854,77 @@ fn a_5_mb_single_line_is_indexed() {
     assert_good_indexed(&ws);
 }
 
+/// A multi-megabyte line and a section of thousands of paragraphs are cut into pieces
+/// of bounded size, each citing the lines it came from.
+#[test]
+fn a_giant_line_and_a_huge_section_give_bounded_passages_citing_their_lines() {
+    let max = k2search::passage::MAX_PASSAGE_BYTES;
+    let ws = Workspace::new();
+    let mut line = "lineword ".repeat((4 << 20) / 9);
+    line.push_str("needleword lineword");
+    let paragraphs: Vec<String> = (0..3000)
+        .map(|i| match i {
+            2000 => "Take tamoxifen with water.".to_string(),
+            _ => format!("Paragraph {i} about clotting factors and bleeding."),
+        })
+        .collect();
+    // Lines: 1 title, 2 blank, 3 heading, 4 the giant line, 5 blank, 6 heading, 7
+    // blank, then paragraph i on line 8 + 2i.
+    let text = format!(
+        "# Giant
+
+## Line
+{line}
+
+## Section
+
+{}
+
+## After
+
+afterword here
+",
+        paragraphs.join("\n\n")
+    );
+    let out = index_with_hostile(&ws, "giant.md", text.as_bytes());
+    assert_success(&out);
+
+    let passages: Vec<Value> = ws
+        .passages()
+        .into_iter()
+        .filter(|p| p["path"] == "giant.md")
+        .collect();
+    assert!(passages.len() > (4 << 20) / max, "{}", passages.len());
+    assert!(passages
+        .iter()
+        .all(|p| p["text"].as_str().is_some_and(|t| t.len() <= max)));
+
+    let lines = |h: &Value| (h["line_start"].as_u64(), h["line_end"].as_u64());
+    let hits = ws.hits("needleword");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(lines(&hits[0]), (Some(4), Some(4)));
+    assert!(hits[0]["text"].as_str().is_some_and(|t| t.len() <= max));
+
+    let hits = ws.hits("tamoxifen");
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let (Some(start), Some(end)) = lines(&hits[0]) else {
+        panic!("no line range: {hits:?}");
+    };
+    assert!(
+        start <= 8 + 2 * 2000 && 8 + 2 * 2000 <= end,
+        "{start}-{end}"
+    );
+    assert!(end - start < 2 * 3000, "{start}-{end}: the whole section");
+    assert_eq!(hits[0]["headings"], serde_json::json!(["Section"]));
+
+    let after = 8 + 2 * 3000; // the heading, then a blank line and the text
+    assert_eq!(
+        lines(&ws.hits("afterword")[0]),
+        (Some(after), Some(after + 2))
+    );
+    assert_good_indexed(&ws);
+}
+
 #[test]
 fn ten_thousand_nested_block_quotes_and_lists() {
     let ws = Workspace::new();

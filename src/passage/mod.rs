@@ -6,18 +6,24 @@
 //! heading path and the line and byte range it came from, so a hit can cite its source.
 //! Passages are built from [`crate::reader`] blocks only: markup is the readers' job.
 //! Web boilerplate ([`boilerplate`]) is dropped; the title falls back to the file name
-//! or the text's subject ([`title`]) when the file declares none.
+//! or the text's subject ([`title`]) when the file declares none. A passage longer
+//! than [`MAX_PASSAGE_BYTES`] is cut into pieces ([`cap`]), each citing its own lines.
 
 pub mod boilerplate;
+pub mod cap;
 pub mod category;
 pub mod faq;
 pub mod title;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+pub use cap::MAX_PASSAGE_BYTES;
 pub use category::Category;
+
+use cap::Span;
 
 use crate::reader::{self, Article, Block, DeclaredFaq, Join};
 use crate::source::lines::LineIndex;
@@ -66,7 +72,7 @@ impl Kind {
 /// | `category` | string | clinical category (`dosage`, `interactions`, …, `overview`) |
 /// | `line_start`, `line_end` | integer | 1-based line range in the source file |
 /// | `byte_start`, `byte_end` | integer | byte range in the source file |
-/// | `text` | string | the passage as plain text |
+/// | `text` | string | the passage as plain text, at most [`MAX_PASSAGE_BYTES`] bytes |
 /// | `aliases` | array of strings | the document's alternate names (possibly empty) |
 /// | `metadata` | object of strings | front-matter scalars (possibly empty) |
 ///
@@ -75,7 +81,8 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Passage {
     /// Stable identifier: a hash of the path, kind, heading path and occurrence, so it
-    /// survives edits elsewhere in the file.
+    /// survives edits elsewhere in the file. Pieces of a passage cut at
+    /// [`MAX_PASSAGE_BYTES`] add their number to it (the first keeps it).
     pub id: String,
     /// Path of the source file relative to the corpus root.
     pub path: String,
@@ -87,7 +94,8 @@ pub struct Passage {
     pub kind: Kind,
     /// The clinical section category (dosage, interactions…).
     pub category: Category,
-    /// First line in the source file (1-based; a section's heading line).
+    /// First line in the source file (1-based; a section's heading line, and for
+    /// later pieces of a cut section, the line the piece starts in).
     pub line_start: usize,
     /// Last line (inclusive).
     pub line_end: usize,
@@ -123,8 +131,14 @@ pub fn split(file: &SourceFile) -> (Document, Vec<Warning>) {
     (build(file, article), warnings)
 }
 
-/// Builds the passages of an article read from `file`.
+/// Builds the passages of an article read from `file`, none over
+/// [`MAX_PASSAGE_BYTES`].
 pub fn build(file: &SourceFile, article: Article) -> Document {
+    build_capped(file, article, MAX_PASSAGE_BYTES)
+}
+
+/// [`build`], cutting passages longer than `max_bytes`.
+fn build_capped(file: &SourceFile, article: Article, max_bytes: usize) -> Document {
     let blocks: Vec<Block> = article
         .blocks
         .into_iter()
@@ -148,6 +162,7 @@ pub fn build(file: &SourceFile, article: Article) -> Document {
         metadata: &article.metadata,
         passages: Vec::new(),
         seen_ids: HashMap::new(),
+        max_bytes,
     };
     let headings: Vec<usize> = (0..blocks.len())
         .filter(|&i| blocks[i].heading_level().is_some())
@@ -197,6 +212,7 @@ struct Builder<'a> {
     metadata: &'a BTreeMap<String, String>,
     passages: Vec<Passage>,
     seen_ids: HashMap<String, usize>,
+    max_bytes: usize,
 }
 
 impl Builder<'_> {
@@ -263,45 +279,75 @@ impl Builder<'_> {
         let (Some(first), Some(last)) = (blocks.first(), blocks.last()) else {
             return;
         };
-        let text = join_text(blocks);
+        let (text, spans) = join_text(blocks, &self.file.text);
         if text.trim().is_empty() {
             return;
         }
         let byte_start = start.unwrap_or(first.start);
         let byte_end = last.end.max(byte_start + 1).min(self.file.text.len());
-        self.push(kind, headings, text, byte_start, byte_end);
+        self.push(kind, headings, text, byte_start..byte_end, &spans);
     }
 
+    /// Adds the passage of `text` from `bytes` of the file, or, when it is longer than
+    /// the cap, its pieces: each cites the bytes its `spans` give (the first from the
+    /// passage's start, the last to its end) and shares the passage's headings, kind
+    /// and category. The first piece keeps the passage's id.
     fn push(
         &mut self,
         kind: Kind,
         headings: Vec<String>,
         text: String,
-        byte_start: usize,
-        byte_end: usize,
+        bytes: Range<usize>,
+        spans: &[Span],
     ) {
-        let line_start = self.lines.line_of(byte_start);
-        let line_end = self
-            .lines
-            .line_of(byte_end.saturating_sub(1))
-            .max(line_start);
         let id = self.stable_id(kind, &headings);
         let category = Category::classify(kind, &headings, &text);
-        self.passages.push(Passage {
+        let whole = Passage {
             id,
             path: self.file.rel_path.clone(),
             title: self.title.to_string(),
             headings,
             kind,
             category,
-            line_start,
-            line_end,
-            byte_start,
-            byte_end,
-            text,
+            line_start: 0,
+            line_end: 0,
+            byte_start: bytes.start,
+            byte_end: bytes.end,
+            text: String::new(),
             aliases: self.aliases.to_vec(),
             metadata: self.metadata.clone(),
-        });
+        };
+        if text.len() <= self.max_bytes {
+            self.add(Passage { text, ..whole });
+            return;
+        }
+        let pieces = cap::cut(&text, self.max_bytes);
+        for (n, piece) in pieces.iter().enumerate() {
+            let source = cap::source_range(spans, piece).unwrap_or_else(|| bytes.clone());
+            let byte_start = if n == 0 { bytes.start } else { source.start };
+            let byte_end = if n + 1 == pieces.len() {
+                bytes.end
+            } else {
+                source.end.max(byte_start + 1).min(bytes.end)
+            };
+            self.add(Passage {
+                id: piece_id(&whole.id, n),
+                byte_start,
+                byte_end,
+                text: text[piece.clone()].to_string(),
+                ..whole.clone()
+            });
+        }
+    }
+
+    /// Adds `passage`, citing the lines of its byte range.
+    fn add(&mut self, mut passage: Passage) {
+        passage.line_start = self.lines.line_of(passage.byte_start);
+        passage.line_end = self
+            .lines
+            .line_of(passage.byte_end.saturating_sub(1))
+            .max(passage.line_start);
+        self.passages.push(passage);
     }
 
     /// Declared FAQs (front matter, JSON-LD), unless the body has the same question
@@ -332,7 +378,13 @@ impl Builder<'_> {
                 .max(start + 1)
                 .min(self.file.text.len());
             let headings = vec!["FAQ".to_string(), question];
-            self.push(Kind::Faq, headings, answer, start, end);
+            // The answer is cleaned text, not the file's: it maps to the entry's lines.
+            let span = Span {
+                text: 0..answer.len(),
+                source: start..end,
+                verbatim: false,
+            };
+            self.push(Kind::Faq, headings, answer, start..end, &[span]);
         }
     }
 
@@ -350,9 +402,21 @@ impl Builder<'_> {
     }
 }
 
-/// The text of a passage: its blocks' texts, joined as they were in the file.
-fn join_text(blocks: &[&Block]) -> String {
+/// The id of piece `n` of the passage with id `passage_id`: the first piece keeps it,
+/// so a passage that grows over the cap keeps its id for its start.
+fn piece_id(passage_id: &str, n: usize) -> String {
+    if n == 0 {
+        return passage_id.to_string();
+    }
+    let hash = blake3::hash(format!("{passage_id}\0piece\0{n}").as_bytes());
+    hash.to_hex()[..16].to_string()
+}
+
+/// The text of a passage: its blocks' texts, joined as they were in the file, with
+/// where each block's text is in it and in `source` (the file's text).
+fn join_text(blocks: &[&Block], source: &str) -> (String, Vec<Span>) {
     let mut text = String::new();
+    let mut spans = Vec::with_capacity(blocks.len());
     for block in blocks.iter().filter(|b| !b.text.is_empty()) {
         if !text.is_empty() {
             text.push_str(match block.join {
@@ -361,9 +425,15 @@ fn join_text(blocks: &[&Block]) -> String {
                 Join::HardLine => "\n",
             });
         }
+        let start = text.len();
         text.push_str(&block.text);
+        spans.push(Span {
+            text: start..text.len(),
+            source: block.start..block.end,
+            verbatim: source.get(block.start..block.end) == Some(block.text.as_str()),
+        });
     }
-    text
+    (text, spans)
 }
 
 #[cfg(test)]
@@ -435,5 +505,176 @@ mod tests {
         let b = doc("new first line\n\n## A\nx\n## A\ny\n");
         assert_ne!(a.passages[0].id, a.passages[1].id);
         assert_eq!(a.passages[0].id, b.passages[1].id);
+    }
+
+    /// The passages of `text` (a Markdown or plain text file) cut at `max` bytes.
+    fn capped(text: &str, max: usize) -> Document {
+        let file = SourceFile::new("t.md", Format::Text, text);
+        build_capped(&file, reader::read(&file).0, max)
+    }
+
+    /// (text, first line, last line) of each passage.
+    fn cited(d: &Document) -> Vec<(&str, usize, usize)> {
+        d.passages
+            .iter()
+            .map(|p| (p.text.as_str(), p.line_start, p.line_end))
+            .collect()
+    }
+
+    #[test]
+    fn an_over_long_section_is_cut_at_paragraphs_citing_their_lines() {
+        let d = capped(
+            "## Dosage
+Take one tablet
+daily.
+
+Take it with food.
+
+Never take two.
+",
+            40,
+        );
+        assert_eq!(
+            cited(&d),
+            [
+                ("Take one tablet daily.", 1, 3),
+                (
+                    "Take it with food.
+
+Never take two.",
+                    5,
+                    7
+                )
+            ]
+        );
+        let first = &d.passages[0];
+        for p in &d.passages {
+            assert_eq!((&p.headings, p.kind), (&first.headings, Kind::Section));
+            assert_eq!((&p.title, p.category), (&first.title, Category::Dosage));
+        }
+        assert_ne!(d.passages[0].id, d.passages[1].id);
+    }
+
+    #[test]
+    fn a_paragraph_too_long_is_cut_at_sentences_citing_their_lines() {
+        let d = capped(
+            "## A
+One two. Three
+four. Five six.
+",
+            12,
+        );
+        assert_eq!(
+            cited(&d),
+            [
+                ("One two.", 1, 2),
+                ("Three four.", 2, 3),
+                ("Five six.", 3, 3)
+            ]
+        );
+        let bytes: Vec<_> = d
+            .passages
+            .iter()
+            .map(|p| (p.byte_start, p.byte_end))
+            .collect();
+        assert_eq!(bytes, [(0, 13), (14, 25), (26, 35)]);
+    }
+
+    #[test]
+    fn a_giant_line_is_cut_into_pieces_citing_that_line() {
+        let line = "lineword ".repeat(1000);
+        let d = capped(
+            &format!(
+                "## Big
+{line}
+## Next
+small
+"
+            ),
+            100,
+        );
+        let (big, next) = d.passages.split_at(d.passages.len() - 1);
+        assert_eq!(big.len(), 91);
+        assert_eq!((big[0].line_start, big[0].line_end), (1, 2));
+        assert!(big[1..]
+            .iter()
+            .all(|p| (p.line_start, p.line_end) == (2, 2)));
+        assert!(big
+            .iter()
+            .all(|p| p.text.len() <= 100 && p.text.starts_with("lineword")));
+        assert!(big.windows(2).all(|w| w[0].byte_end <= w[1].byte_start));
+        let ids: HashSet<&str> = d.passages.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids.len(), d.passages.len());
+        assert_eq!(
+            cited(&Document {
+                passages: next.to_vec(),
+                ..d
+            }),
+            [("small", 3, 4)]
+        );
+    }
+
+    #[test]
+    fn multibyte_characters_are_never_cut_inside() {
+        let text = format!(
+            "intro
+{}
+",
+            "é💊".repeat(100)
+        );
+        let d = capped(&text, 7);
+        let pieces = &d.passages[1..];
+        assert!(pieces.iter().all(|p| p.text == "é💊" && p.line_start == 2));
+        assert_eq!(pieces.len(), 100);
+        for p in pieces {
+            assert_eq!(&text[p.byte_start..p.byte_end], p.text);
+        }
+    }
+
+    #[test]
+    fn passages_that_fit_are_unchanged_by_the_cap() {
+        let text = format!(
+            "# T
+intro
+## Long
+{}
+## Short
+short text
+",
+            "word ".repeat(50)
+        );
+        let whole = capped(&text, MAX_PASSAGE_BYTES);
+        let cut = capped(&text, 100);
+        assert_eq!(whole.passages.len(), 3);
+        assert_eq!(cut.passages.len(), 5);
+        assert_eq!(cut.passages[0], whole.passages[0]);
+        assert_eq!(cut.passages[4], whole.passages[2]);
+        // A passage that grows over the cap keeps its id for its first piece.
+        assert_eq!(cut.passages[1].id, whole.passages[1].id);
+        assert_eq!(cut.passages[1].line_start, whole.passages[1].line_start);
+        assert_eq!(cut.passages[3].line_end, whole.passages[1].line_end);
+    }
+
+    #[test]
+    fn faq_answers_go_through_the_same_cap() {
+        let answer = "Yes it can. ".repeat(10);
+        let d = capped(
+            &format!("---\ntitle: T\nfaqs:\n  - q: Front?\n    a: {answer}\n---\n## FAQ\n### Q1: Why?\nA: {answer}\n"),
+            40,
+        );
+        let (front, body): (Vec<&Passage>, Vec<&Passage>) = d
+            .passages
+            .iter()
+            .partition(|p| p.headings.last().unwrap() == "Front?");
+        assert_eq!((front.len(), body.len()), (4, 4));
+        assert!(d
+            .passages
+            .iter()
+            .all(|p| p.kind == Kind::Faq && p.text.len() <= 40));
+        assert!(front.iter().all(|p| (p.line_start, p.line_end) == (4, 5)));
+        assert_eq!((body[0].line_start, body[0].line_end), (8, 9));
+        assert!(body[1..]
+            .iter()
+            .all(|p| (p.line_start, p.line_end) == (9, 9)));
     }
 }
