@@ -8,7 +8,8 @@
 pub mod tokenizer;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream,
+    AsciiFoldingFilter, Language, RawTokenizer, RemoveLongFilter, Stemmer, TextAnalyzer,
+    TextAnalyzerBuilder, Token, TokenStream, Tokenizer,
 };
 
 pub use tokenizer::HealthTokenizer;
@@ -25,11 +26,41 @@ const MAX_TOKEN_BYTES: usize = 60;
 /// The analyzer: health tokenizer → drop over-long tokens → fold diacritics → English
 /// stemming.
 pub fn analyzer() -> TextAnalyzer {
+    words().filter(Stemmer::new(Language::English)).build()
+}
+
+/// The analyzer's steps before stemming.
+fn words() -> TextAnalyzerBuilder<impl Tokenizer> {
     TextAnalyzer::builder(HealthTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
-        .build()
+}
+
+/// The analyzer without its last step: tokens as [`analyzer`] gives them, unstemmed.
+/// Together with [`stem`] it is the analyzer, for callers (snippets) that need to stem
+/// only some of the tokens.
+pub fn unstemmed_analyzer() -> TextAnalyzer {
+    words().build()
+}
+
+/// Stems one token of [`unstemmed_analyzer`] as [`analyzer`] does. Stemming keeps a
+/// word's first letter, so a token can only stem to a term that starts as it does.
+pub fn stem(token: &str) -> String {
+    thread_local! {
+        static STEMMER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(
+            TextAnalyzer::builder(RawTokenizer::default())
+                .filter(Stemmer::new(Language::English))
+                .build(),
+        );
+    }
+    STEMMER.with_borrow_mut(|stemmer| {
+        let mut stream = stemmer.token_stream(token);
+        if stream.advance() {
+            std::mem::take(&mut stream.token_mut().text)
+        } else {
+            token.to_string()
+        }
+    })
 }
 
 /// Registers the analyzer on an index under [`ANALYZER`].
@@ -115,6 +146,28 @@ mod tests {
             .map(|t| t.text)
             .collect();
         assert_eq!(terms, vec!["interact", "with", "cafe", "mk7", "mk", "7"]);
+    }
+
+    #[test]
+    fn unstemmed_tokens_and_stem_make_the_analyzer() {
+        let text = "Interactions of β-carotene, MK-7 and 5mg naïve families' dying cells";
+        let mut unstemmed = unstemmed_analyzer();
+        let mut stream = unstemmed.token_stream(text);
+        let mut pieced = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            let stemmed = stem(&token.text);
+            // The first letter survives stemming: snippets rely on it.
+            assert_eq!(
+                stemmed.chars().next(),
+                token.text.chars().next(),
+                "{}",
+                token.text
+            );
+            pieced.push(stemmed);
+        }
+        let whole: Vec<String> = analyze(text).into_iter().map(|t| t.text).collect();
+        assert_eq!(pieced, whole);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod query;
 pub mod question;
 pub mod ranking;
 pub mod semantic;
+pub mod snippet;
 pub mod typo;
 
 use std::collections::{HashMap, HashSet};
@@ -20,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 pub use explain::Match;
@@ -39,8 +39,6 @@ use crate::passage::{Category, Kind, Passage};
 pub const MAX_LIMIT: usize = 1000;
 /// Longest query text accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
-/// Characters of passage text shown in a snippet.
-const SNIPPET_CHARS: usize = 240;
 
 /// Field names in the order of [`ranking::weighted_fields`].
 const FIELD_NAMES: [&str; 4] = ["title", "headings", "aliases", "body"];
@@ -499,17 +497,7 @@ impl Searcher {
     ) -> Result<()> {
         let inner = &self.inner;
         let wanted = request.offset + request.limit;
-        let query = &ranked.built.query;
-        let mut snippets = SnippetGenerator::create(searcher, &**query, self.fields().body)
-            .map_err(|e| Error::tantivy(self.dir(), e))?;
-        snippets.set_max_num_chars(SNIPPET_CHARS);
-        let snippet_terms: Vec<&str> = ranked
-            .built
-            .terms
-            .iter()
-            .map(|t| t.term.as_str())
-            .filter(|t| t.len() >= 3)
-            .collect();
+        let snippets = snippet::Snippets::new(&ranked.built.terms);
         let fields = ranking::weighted_fields(self.fields(), &inner.ranking, &inner.params);
         let mut seen_text = HashSet::new();
         let mut per_file: HashMap<String, usize> = HashMap::new();
@@ -531,7 +519,7 @@ impl Searcher {
             if kept <= request.offset {
                 continue;
             }
-            let mut hit = make_hit(kept, score, passage, &snippets, &snippet_terms);
+            let mut hit = make_hit(kept, score, passage, &snippets);
             if request.explain {
                 hit.matched = explain::explain(
                     searcher,
@@ -623,32 +611,8 @@ impl Searcher {
     }
 }
 
-/// Bytes of passage text the snippet generator analyzes: it re-analyzes all it is
-/// given, and long passages made that most of a search's time.
-const SNIPPET_WINDOW: usize = 640;
-/// Bytes of text kept before the first match in the snippet window.
-const SNIPPET_LEAD: usize = 120;
-
-fn make_hit(
-    rank: usize,
-    score: f32,
-    p: Passage,
-    snippets: &SnippetGenerator,
-    terms: &[&str],
-) -> Hit {
-    let mut snippet = snippets.snippet(snippet_window(&p.text, terms));
-    snippet.set_snippet_prefix_postfix("<mark>", "</mark>");
-    let (fragment, highlights, html) = if snippet.is_empty() || snippet.highlighted().is_empty() {
-        let head = head_chars(&p.text, SNIPPET_CHARS);
-        (head.to_string(), Vec::new(), html_escape(head))
-    } else {
-        let ranges = snippet
-            .highlighted()
-            .iter()
-            .map(|r| [r.start, r.end])
-            .collect();
-        (snippet.fragment().to_string(), ranges, snippet.to_html())
-    };
+fn make_hit(rank: usize, score: f32, p: Passage, snippets: &snippet::Snippets) -> Hit {
+    let snippet = snippets.make(&p.text);
     Hit {
         rank,
         score,
@@ -660,9 +624,9 @@ fn make_hit(
         category: p.category,
         line_start: p.line_start,
         line_end: p.line_end,
-        snippet: fragment,
-        snippet_html: html,
-        highlights,
+        snippet: snippet.text,
+        snippet_html: snippet.html,
+        highlights: snippet.highlights,
         text: p.text,
         matched: Vec::new(),
         lifted: Vec::new(),
@@ -688,48 +652,6 @@ fn corrected_query(query: &str, corrections: &[(String, String)], hits: &[Hit]) 
         out = out.replacen(typed.as_str(), &spelled, 1);
     }
     out
-}
-
-/// The part of `text` the snippet is taken from: a window starting a little before the
-/// first word that begins with a query term (terms are stems, so `interact` finds
-/// `Interactions`), or the start of the text when no word does.
-fn snippet_window<'a>(text: &'a str, terms: &[&str]) -> &'a str {
-    if text.len() <= SNIPPET_WINDOW {
-        return text;
-    }
-    let first = text
-        .char_indices()
-        .filter(|&(i, c)| {
-            c.is_alphanumeric()
-                && !text[..i]
-                    .chars()
-                    .next_back()
-                    .is_some_and(char::is_alphanumeric)
-        })
-        .map(|(i, _)| i)
-        .find(|&i| {
-            terms.iter().any(|t| {
-                text.get(i..i + t.len())
-                    .is_some_and(|w| w.eq_ignore_ascii_case(t))
-            })
-        });
-    let start = floor_char_boundary(text, first.unwrap_or(0).saturating_sub(SNIPPET_LEAD));
-    let end = floor_char_boundary(text, (start + SNIPPET_WINDOW).min(text.len()));
-    &text[start..end]
-}
-
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn head_chars(text: &str, n: usize) -> &str {
-    match text.char_indices().nth(n) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    }
 }
 
 /// Escapes text for HTML.
