@@ -43,8 +43,9 @@ pub fn unstemmed_analyzer() -> TextAnalyzer {
     words().build()
 }
 
-/// Stems one token of [`unstemmed_analyzer`] as [`analyzer`] does. Stemming keeps a
-/// word's first letter, so a token can only stem to a term that starts as it does.
+/// Stems one token of [`unstemmed_analyzer`] as [`analyzer`] does. Stemming never
+/// lengthens a word and keeps its first two letters (but for `dying`, `lying`, `tying`),
+/// so a token can only stem to a term that starts as it does.
 pub fn stem(token: &str) -> String {
     thread_local! {
         static STEMMER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(
@@ -150,7 +151,7 @@ mod tests {
 
     #[test]
     fn unstemmed_tokens_and_stem_make_the_analyzer() {
-        let text = "Interactions of β-carotene, MK-7 and 5mg naïve families' dying cells";
+        let text = "Interactions of β-carotene, MK-7 and 5mg naïve families' crying cells";
         let mut unstemmed = unstemmed_analyzer();
         let mut stream = unstemmed.token_stream(text);
         let mut pieced = Vec::new();

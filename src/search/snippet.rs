@@ -3,9 +3,9 @@
 //! A fragment is at most [`SNIPPET_CHARS`] bytes of whole tokens; the one whose matched
 //! words weigh most (the earliest on a tie) is kept, as Tantivy's snippet generator
 //! does. What differs is the cost: only a window of the text around its first match
-//! is analyzed, and only the tokens that start with the first letter of some query
-//! term are stemmed (stemming keeps a word's first letter). Stemming every word of
-//! every window was the largest part of a search's time.
+//! is analyzed, and only the tokens that start with the first two letters of some
+//! query term are stemmed (stemming keeps them). Stemming every word of every window
+//! was the largest part of a search's time.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -18,7 +18,7 @@ use crate::analyze;
 /// Longest fragment, in bytes.
 pub const SNIPPET_CHARS: usize = 240;
 /// Bytes of passage text analyzed for the snippet.
-const WINDOW: usize = 640;
+const WINDOW: usize = 480;
 /// Bytes of text kept before the first match in the window.
 const LEAD: usize = 120;
 
@@ -37,8 +37,8 @@ pub struct Snippet {
 pub struct Snippets {
     /// Each term the query searched, with its weight.
     terms: HashMap<String, f32>,
-    /// The first letters of the terms.
-    initials: Vec<char>,
+    /// The first two letters a token must have to stem to one of the terms.
+    initials: Vec<[char; 2]>,
     /// The terms' first three bytes, to find where a window starts.
     prefixes: Vec<String>,
 }
@@ -54,7 +54,7 @@ impl Snippets {
                 *weight = weight.max(term.weight.max(f32::MIN_POSITIVE));
             }
         }
-        let mut initials: Vec<char> = weights.keys().filter_map(|t| t.chars().next()).collect();
+        let mut initials: Vec<[char; 2]> = weights.keys().flat_map(|t| may_stem_to(t)).collect();
         initials.sort_unstable();
         initials.dedup();
         let prefixes = weights
@@ -110,11 +110,13 @@ impl Snippets {
             let mut out = Vec::new();
             while stream.advance() {
                 let token = stream.token();
-                let may_match = token
-                    .text
-                    .chars()
-                    .next()
-                    .is_some_and(|c| self.initials.binary_search(&c).is_ok());
+                let mut chars = token.text.chars();
+                let may_match = match (chars.next(), chars.next()) {
+                    (Some(a), Some(b)) if token.text.len() >= 3 => {
+                        self.initials.binary_search(&[a, b]).is_ok()
+                    }
+                    _ => false,
+                };
                 let weight = if may_match {
                     let stemmed = analyze::stem(&token.text);
                     self.terms.get(&stemmed).copied().unwrap_or(0.0)
@@ -125,6 +127,18 @@ impl Snippets {
             }
             out
         })
+    }
+}
+
+/// The first two letters of the words that may stem to `term`. Stemming never
+/// lengthens a word and keeps its first two letters, but for `dying`, `lying` and
+/// `tying` (to `die`, `lie`, `tie`).
+fn may_stem_to(term: &str) -> Vec<[char; 2]> {
+    let mut chars = term.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some('i')) => vec![[a, 'i'], [a, 'y']],
+        (Some(a), Some(b)) => vec![[a, b]],
+        _ => Vec::new(),
     }
 }
 
@@ -282,6 +296,13 @@ mod tests {
         assert_eq!(snippet.html, "&lt;b&gt;Vitamin&lt;/b&gt; &amp; friends");
         let marked = snippets.make("x < warfarin & y");
         assert_eq!(marked.html, "x &lt; <mark>warfarin</mark> &amp; y");
+    }
+
+    #[test]
+    fn words_whose_stem_changes_their_second_letter_are_marked() {
+        let snippets = Snippets::new(&terms(&["dying"]));
+        let snippet = snippets.make("Cells die; a dying cell.");
+        assert_eq!(snippet.highlights.len(), 2, "{snippet:?}");
     }
 
     #[test]
