@@ -40,6 +40,11 @@ pub const MAX_LIMIT: usize = 1000;
 /// Longest query text accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 
+/// Decompressed blocks of stored passages kept per segment (16 KiB each at most:
+/// up to 16 MiB a segment). A hit's passage is read from its block; with Tantivy's 100
+/// blocks, most reads of a MedQuAD-sized index decompressed a block again.
+const DOC_STORE_CACHE_BLOCKS: usize = 1024;
+
 /// Field names in the order of [`ranking::weighted_fields`].
 const FIELD_NAMES: [&str; 4] = ["title", "headings", "aliases", "body"];
 
@@ -298,6 +303,7 @@ impl Searcher {
             .index
             .reader_builder()
             .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()
             .map_err(|e| Error::tantivy(dir, e))?;
         Ok(Searcher {
@@ -674,29 +680,33 @@ pub fn html_escape(s: &str) -> String {
 /// A hash of the text's words, lower-cased: the same passage text under two ids
 /// (front-matter FAQ and body, say) hashes the same whatever its spacing and markup.
 fn text_key(text: &str) -> u64 {
-    // FNV-1a: a few instructions a byte, and 64 bits are plenty to tell apart the
-    // few dozen passages of one result list.
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |byte: u8| hash = (hash ^ u64::from(byte)).wrapping_mul(PRIME);
-    let mut in_word = false;
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            mix(c.to_ascii_lowercase() as u8);
-        } else if c.is_alphanumeric() {
-            for l in c.to_lowercase() {
-                (l as u32).to_le_bytes().into_iter().for_each(&mut mix);
-            }
-        } else {
-            if in_word {
-                mix(b' ');
-            }
-            in_word = false;
-            continue;
-        }
-        in_word = true;
+    thread_local! {
+        static WORDS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    hash
+    WORDS.with_borrow_mut(|words| {
+        words.clear();
+        let mut in_word = false;
+        for c in text.chars() {
+            if c.is_ascii_alphanumeric() {
+                words.push(c.to_ascii_lowercase() as u8);
+            } else if c.is_alphanumeric() {
+                for lower in c.to_lowercase() {
+                    let mut utf8 = [0u8; 4];
+                    words.extend_from_slice(lower.encode_utf8(&mut utf8).as_bytes());
+                }
+            } else {
+                if in_word {
+                    words.push(b' ');
+                }
+                in_word = false;
+                continue;
+            }
+            in_word = true;
+        }
+        // One pass of a fast hash over the words, rather than a multiply a byte.
+        let hash = blake3::hash(words);
+        u64::from_le_bytes(hash.as_bytes()[..8].try_into().unwrap_or_default())
+    })
 }
 
 fn elapsed_ms(started: Instant) -> f64 {
