@@ -646,9 +646,16 @@ fn make_hit(rank: usize, score: f32, p: Passage, snippets: &snippet::Snippets) -
 fn corrected_query(query: &str, corrections: &[(String, String)], hits: &[Hit]) -> String {
     let mut out = query.to_string();
     for (typed, term) in corrections {
+        // Stemming keeps a word's first letter: analyze only the words that share it.
+        let initial = term.chars().next();
         let spelled = hits
             .iter()
             .flat_map(|h| h.text.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| {
+                w.chars()
+                    .next()
+                    .is_some_and(|c| !c.is_ascii() || Some(c.to_ascii_lowercase()) == initial)
+            })
             .find(|w| {
                 crate::analyze::analyze(w)
                     .first()
