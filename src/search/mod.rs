@@ -505,7 +505,7 @@ impl Searcher {
         let wanted = request.offset + request.limit;
         let snippets = snippet::Snippets::new(&ranked.built.terms);
         let fields = ranking::weighted_fields(self.fields(), &inner.ranking, &inner.params);
-        let mut seen_text = HashSet::new();
+        let mut seen_text = SeenTexts::default();
         let mut per_file: HashMap<String, usize> = HashMap::new();
         let mut kept = 0;
         for &(score, address, lifts) in &ranked.hits {
@@ -513,7 +513,7 @@ impl Searcher {
                 .doc(address)
                 .map_err(|e| Error::tantivy(self.dir(), e))?;
             let passage = self.fields().to_passage(&doc);
-            if !seen_text.insert(text_key(&passage.text)) {
+            if !seen_text.insert(&passage.text) {
                 continue;
             }
             let from_file = per_file.entry(passage.path.clone()).or_insert(0);
@@ -683,32 +683,72 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
-/// Text reduced to its words, to recognize the same passage text under two ids.
-/// A hash of the text's words, lower-cased: the same passage text under two ids
+/// The passage texts already read for a page, to skip a text seen under another id.
+/// Texts that differ do so in their first words, mostly: only texts that begin alike
+/// are reduced to their words in full.
+#[derive(Default)]
+struct SeenTexts {
+    /// Key of the first words, the text, and the key of all its words once needed.
+    seen: Vec<(u64, String, Option<u64>)>,
+}
+
+impl SeenTexts {
+    /// Bytes of words in the first key.
+    const HEAD: usize = 256;
+
+    /// Notes `text`; false when the same text was noted before.
+    fn insert(&mut self, text: &str) -> bool {
+        let head = text_key(text, Self::HEAD);
+        let mut whole = None;
+        for (other_head, other, other_whole) in &mut self.seen {
+            if *other_head != head {
+                continue;
+            }
+            let mine = *whole.get_or_insert_with(|| text_key(text, usize::MAX));
+            if mine == *other_whole.get_or_insert_with(|| text_key(other, usize::MAX)) {
+                return false;
+            }
+        }
+        self.seen.push((head, text.to_string(), whole));
+        true
+    }
+}
+
+/// Text reduced to its words (the first `limit` bytes of them), to recognize the same
+/// passage text under two ids. A hash of the text's words, lower-cased: the same passage text under two ids
 /// (front-matter FAQ and body, say) hashes the same whatever its spacing and markup.
-fn text_key(text: &str) -> u64 {
+fn text_key(text: &str, limit: usize) -> u64 {
     thread_local! {
         static WORDS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     WORDS.with_borrow_mut(|words| {
         words.clear();
         let mut in_word = false;
-        for c in text.chars() {
-            if c.is_ascii_alphanumeric() {
-                words.push(c.to_ascii_lowercase() as u8);
-            } else if c.is_alphanumeric() {
-                for lower in c.to_lowercase() {
-                    let mut utf8 = [0u8; 4];
-                    words.extend_from_slice(lower.encode_utf8(&mut utf8).as_bytes());
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        // Byte by byte through ASCII (most of any passage), char by char elsewhere.
+        while i < bytes.len() && words.len() < limit {
+            let byte = bytes[i];
+            let letter = if byte.is_ascii() {
+                i += 1;
+                let letter = byte.is_ascii_alphanumeric();
+                if letter {
+                    words.push(byte.to_ascii_lowercase());
                 }
+                letter
             } else {
-                if in_word {
-                    words.push(b' ');
+                let c = text[i..].chars().next().unwrap_or(' ');
+                i += c.len_utf8();
+                let letter = c.is_alphanumeric();
+                for lower in c.to_lowercase().filter(|_| letter) {
+                    words.extend_from_slice(lower.encode_utf8(&mut [0u8; 4]).as_bytes());
                 }
-                in_word = false;
-                continue;
+                letter
+            };
+            if in_word && !letter {
+                words.push(b' ');
             }
-            in_word = true;
+            in_word = letter;
         }
         // One pass of a fast hash over the words, rather than a multiply a byte.
         let hash = blake3::hash(words);
@@ -718,4 +758,23 @@ fn text_key(text: &str) -> u64 {
 
 fn elapsed_ms(started: Instant) -> f64 {
     (started.elapsed().as_secs_f64() * 1e5).round() / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_words_under_other_spacing_and_markup_are_seen_once() {
+        let mut seen = SeenTexts::default();
+        let long = "Vitamin K2 helps. ".repeat(40);
+        assert!(seen.insert(&long));
+        assert!(!seen.insert(&long.replace(' ', "\n  ").to_uppercase()));
+        assert!(!seen.insert(&format!("**{long}**")));
+        // Texts that begin alike but end apart are both kept.
+        assert!(seen.insert(&format!("{long} But warfarin differs.")));
+        assert!(seen.insert("Short text."));
+        assert!(!seen.insert("short   TEXT!"));
+        assert!(seen.insert("Short téxt."));
+    }
 }
