@@ -5,12 +5,12 @@
 //! it was indexed in. Changing what it produces means bumping [`ANALYZER_VERSION`]:
 //! indexes record it and ask to be rebuilt when it differs.
 
+pub mod stem;
 pub mod tokenizer;
 
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, RemoveLongFilter, Stemmer, TextAnalyzer, Token, TokenStream,
-};
+use tantivy::tokenizer::{AsciiFoldingFilter, RemoveLongFilter, TextAnalyzer, Token, TokenStream};
 
+pub use stem::CachedStemmer;
 pub use tokenizer::HealthTokenizer;
 
 /// The name the analyzer is registered under on every k2search index.
@@ -23,12 +23,12 @@ pub const ANALYZER_VERSION: u32 = 1;
 const MAX_TOKEN_BYTES: usize = 60;
 
 /// The analyzer: health tokenizer → drop over-long tokens → fold diacritics → English
-/// stemming.
+/// stemming (Snowball, with a per-thread memo: [`CachedStemmer`]).
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(HealthTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
+        .filter(CachedStemmer)
         .build()
 }
 
