@@ -95,41 +95,40 @@ impl Tokens {
     fn tokenize(&mut self, text: &str) {
         let mut position = 0usize;
         let bytes = text.as_bytes();
-        let mut chars = text.char_indices().peekable();
-        while let Some(&(start, c)) = chars.peek() {
+        let mut at = 0;
+        while let Some(c) = char_at(text, at) {
             if !is_word_char(c) {
-                chars.next();
+                at += c.len_utf8();
                 continue;
             }
             // A compound: word runs joined by single joiners (or digit groups by , and .).
             self.parts.clear();
-            let mut run_start = start;
-            let mut end = start;
-            while let Some(&(i, c)) = chars.peek() {
+            let mut run_start = at;
+            while let Some(c) = char_at(text, at) {
                 if is_word_char(c) {
-                    chars.next();
-                    end = i + c.len_utf8();
+                    at += c.len_utf8();
                     continue;
                 }
-                let next = text[i + c.len_utf8()..].chars().next();
+                let after = at + c.len_utf8();
+                let next = char_at(text, after);
                 let digit_group = matches!(c, ',' | '.')
-                    && bytes[..i].last().is_some_and(u8::is_ascii_digit)
+                    && bytes[..at].last().is_some_and(u8::is_ascii_digit)
                     && next.is_some_and(|n| n.is_ascii_digit());
                 if digit_group {
-                    chars.next();
+                    at = after;
                     continue;
                 }
                 if is_joiner(c) && next.is_some_and(is_word_char) {
-                    self.parts.push((run_start, end));
-                    chars.next();
-                    run_start = i + c.len_utf8();
+                    self.parts.push((run_start, at));
+                    at = after;
+                    run_start = at;
                     continue;
                 }
                 break;
             }
-            self.parts.push((run_start, end));
+            self.parts.push((run_start, at));
             self.emit_compound(text, &mut position);
-            skip_possessive(text, &mut chars);
+            at = skip_possessive(text, at);
         }
     }
 
@@ -198,18 +197,28 @@ pub fn tokenize(text: &str, out: &mut Vec<Token>) {
     out.append(&mut tokens.slots);
 }
 
-/// Skips `'s` / `’s` right after a word.
-fn skip_possessive(text: &str, chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
-    if let Some(&(i, c)) = chars.peek() {
-        if c == '\'' || c == '’' {
-            let rest = &text[i + c.len_utf8()..];
-            let mut after = rest.chars();
-            if matches!(after.next(), Some('s' | 'S')) && !after.next().is_some_and(is_word_char) {
-                chars.next();
-                chars.next();
-            }
+/// The character starting at byte `at` of `text`, if any. ASCII, most of the text, is
+/// read without UTF-8 decoding.
+#[inline]
+fn char_at(text: &str, at: usize) -> Option<char> {
+    let byte = *text.as_bytes().get(at)?;
+    if byte.is_ascii() {
+        return Some(char::from(byte));
+    }
+    text[at..].chars().next()
+}
+
+/// Where reading resumes after a word ending at `at`: past `'s` / `’s` if one follows.
+fn skip_possessive(text: &str, at: usize) -> usize {
+    if let Some(c @ ('\'' | '’')) = char_at(text, at) {
+        let s = at + c.len_utf8();
+        if matches!(char_at(text, s), Some('s' | 'S'))
+            && !char_at(text, s + 1).is_some_and(is_word_char)
+        {
+            return s + 1;
         }
     }
+    at
 }
 
 /// Lower-cases, drops thousands separators, spells out Greek letters and maps unit
