@@ -37,21 +37,28 @@ pub fn register(index: &tantivy::Index) {
     index.tokenizers().register(ANALYZER, analyzer());
 }
 
+thread_local! {
+    // Building the analyzer (the stemmer above all) costs more than analyzing a query
+    // or a lexicon term, so each thread keeps one.
+    static THREAD_ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
+}
+
+/// Runs `text` through the analyzer, handing each token to `each` (which must not
+/// analyze text itself: the thread's analyzer is in use).
+fn for_each_token(text: &str, mut each: impl FnMut(&Token)) {
+    THREAD_ANALYZER.with_borrow_mut(|analyzer| {
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            each(stream.token());
+        }
+    })
+}
+
 /// Runs `text` through the analyzer.
 pub fn analyze(text: &str) -> Vec<Token> {
-    thread_local! {
-        // Building the analyzer (the stemmer above all) costs more than analyzing a
-        // query or a lexicon term, so each thread keeps one.
-        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
-    }
-    ANALYZER.with_borrow_mut(|analyzer| {
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().clone());
-        }
-        out
-    })
+    let mut out = Vec::new();
+    for_each_token(text, |token| out.push(token.clone()));
+    out
 }
 
 /// The key a topic name (a document title or alias, or words of a query) is indexed
@@ -61,17 +68,19 @@ pub fn analyze(text: &str) -> Vec<Token> {
 pub fn topic_key(text: &str) -> String {
     let mut key = String::new();
     let mut word_end = 0;
-    for token in analyze(text) {
+    // Streamed rather than through `analyze`: no copy of each token (indexing computes
+    // the keys of every article's names).
+    for_each_token(text, |token| {
         // A compound's parts lie inside its joined token: the joined form stands for them.
         if !key.is_empty() && token.offset_from < word_end {
-            continue;
+            return;
         }
         word_end = token.offset_to;
         if !key.is_empty() {
             key.push(' ');
         }
         key.push_str(&token.text);
-    }
+    });
     key
 }
 
