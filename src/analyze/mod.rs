@@ -5,13 +5,15 @@
 //! it was indexed in. Changing what it produces means bumping [`ANALYZER_VERSION`]:
 //! indexes record it and ask to be rebuilt when it differs.
 
+pub mod stem;
 pub mod tokenizer;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, RawTokenizer, RemoveLongFilter, Stemmer, TextAnalyzer,
-    TextAnalyzerBuilder, Token, TokenStream, Tokenizer,
+    AsciiFoldingFilter, RemoveLongFilter, TextAnalyzer, TextAnalyzerBuilder, Token, TokenStream,
+    Tokenizer,
 };
 
+pub use stem::CachedStemmer;
 pub use tokenizer::HealthTokenizer;
 
 /// The name the analyzer is registered under on every k2search index.
@@ -24,9 +26,9 @@ pub const ANALYZER_VERSION: u32 = 1;
 const MAX_TOKEN_BYTES: usize = 60;
 
 /// The analyzer: health tokenizer → drop over-long tokens → fold diacritics → English
-/// stemming.
+/// stemming (Snowball, with a per-thread memo: [`CachedStemmer`]).
 pub fn analyzer() -> TextAnalyzer {
-    words().filter(Stemmer::new(Language::English)).build()
+    words().filter(CachedStemmer).build()
 }
 
 /// The analyzer's steps before stemming.
@@ -47,21 +49,9 @@ pub fn unstemmed_analyzer() -> TextAnalyzer {
 /// lengthens a word and keeps its first two letters (but for `dying`, `lying`, `tying`),
 /// so a token can only stem to a term that starts as it does.
 pub fn stem(token: &str) -> String {
-    thread_local! {
-        static STEMMER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(
-            TextAnalyzer::builder(RawTokenizer::default())
-                .filter(Stemmer::new(Language::English))
-                .build(),
-        );
-    }
-    STEMMER.with_borrow_mut(|stemmer| {
-        let mut stream = stemmer.token_stream(token);
-        if stream.advance() {
-            std::mem::take(&mut stream.token_mut().text)
-        } else {
-            token.to_string()
-        }
-    })
+    let mut word = token.to_string();
+    stem::stem_in_place(&mut word);
+    word
 }
 
 /// Registers the analyzer on an index under [`ANALYZER`].
@@ -69,21 +59,28 @@ pub fn register(index: &tantivy::Index) {
     index.tokenizers().register(ANALYZER, analyzer());
 }
 
+thread_local! {
+    // Building the analyzer (the stemmer above all) costs more than analyzing a query
+    // or a lexicon term, so each thread keeps one.
+    static THREAD_ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
+}
+
+/// Runs `text` through the analyzer, handing each token to `each` (which must not
+/// analyze text itself: the thread's analyzer is in use).
+fn for_each_token(text: &str, mut each: impl FnMut(&Token)) {
+    THREAD_ANALYZER.with_borrow_mut(|analyzer| {
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            each(stream.token());
+        }
+    })
+}
+
 /// Runs `text` through the analyzer.
 pub fn analyze(text: &str) -> Vec<Token> {
-    thread_local! {
-        // Building the analyzer (the stemmer above all) costs more than analyzing a
-        // query or a lexicon term, so each thread keeps one.
-        static ANALYZER: std::cell::RefCell<TextAnalyzer> = std::cell::RefCell::new(analyzer());
-    }
-    ANALYZER.with_borrow_mut(|analyzer| {
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().clone());
-        }
-        out
-    })
+    let mut out = Vec::new();
+    for_each_token(text, |token| out.push(token.clone()));
+    out
 }
 
 /// The key a topic name (a document title or alias, or words of a query) is indexed
@@ -93,17 +90,19 @@ pub fn analyze(text: &str) -> Vec<Token> {
 pub fn topic_key(text: &str) -> String {
     let mut key = String::new();
     let mut word_end = 0;
-    for token in analyze(text) {
+    // Streamed rather than through `analyze`: no copy of each token (indexing computes
+    // the keys of every article's names).
+    for_each_token(text, |token| {
         // A compound's parts lie inside its joined token: the joined form stands for them.
         if !key.is_empty() && token.offset_from < word_end {
-            continue;
+            return;
         }
         word_end = token.offset_to;
         if !key.is_empty() {
             key.push(' ');
         }
         key.push_str(&token.text);
-    }
+    });
     key
 }
 

@@ -13,14 +13,17 @@
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// Splits text into health-aware tokens (see the module docs).
+///
+/// The tokens of the last text are kept, and the next text's tokens are written into
+/// them: their text buffers are reused, so a text is tokenized without allocating.
 #[derive(Clone, Default)]
 pub struct HealthTokenizer {
-    tokens: Vec<Token>,
+    tokens: Tokens,
 }
 
 /// The tokens of one text, produced all at once.
 pub struct HealthTokenStream<'a> {
-    tokens: &'a mut Vec<Token>,
+    tokens: &'a mut [Token],
     next: usize,
 }
 
@@ -29,9 +32,9 @@ impl Tokenizer for HealthTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> HealthTokenStream<'a> {
         self.tokens.clear();
-        tokenize(text, &mut self.tokens);
+        self.tokens.tokenize(text);
         HealthTokenStream {
-            tokens: &mut self.tokens,
+            tokens: self.tokens.as_mut_slice(),
             next: 0,
         }
     }
@@ -52,6 +55,131 @@ impl TokenStream for HealthTokenStream<'_> {
     }
 }
 
+/// A growing list of tokens whose slots (and their text buffers) outlive a
+/// [`Tokens::clear`], to be written over by the next text.
+#[derive(Clone, Default)]
+struct Tokens {
+    /// Slots; the first `len` hold the current text's tokens.
+    slots: Vec<Token>,
+    len: usize,
+    /// Byte ranges of the parts of the compound being read (scratch).
+    parts: Vec<(usize, usize)>,
+}
+
+impl Tokens {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [Token] {
+        &mut self.slots[..self.len]
+    }
+
+    /// Appends a token spanning `from..to` at `position` and returns its text buffer,
+    /// emptied, for the caller to fill.
+    fn push(&mut self, from: usize, to: usize, position: usize) -> &mut String {
+        if self.len == self.slots.len() {
+            self.slots.push(Token::default());
+        }
+        let token = &mut self.slots[self.len];
+        self.len += 1;
+        token.offset_from = from;
+        token.offset_to = to;
+        token.position = position;
+        token.position_length = 1;
+        token.text.clear();
+        &mut token.text
+    }
+
+    /// Appends the tokens of `text`.
+    fn tokenize(&mut self, text: &str) {
+        let mut position = 0usize;
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while let Some(c) = char_at(text, at) {
+            if !is_word_char(c) {
+                at += c.len_utf8();
+                continue;
+            }
+            // A compound: word runs joined by single joiners (or digit groups by , and .).
+            self.parts.clear();
+            let mut run_start = at;
+            while let Some(c) = char_at(text, at) {
+                if is_word_char(c) {
+                    at += c.len_utf8();
+                    continue;
+                }
+                let after = at + c.len_utf8();
+                let next = char_at(text, after);
+                let digit_group = matches!(c, ',' | '.')
+                    && bytes[..at].last().is_some_and(u8::is_ascii_digit)
+                    && next.is_some_and(|n| n.is_ascii_digit());
+                if digit_group {
+                    at = after;
+                    continue;
+                }
+                if is_joiner(c) && next.is_some_and(is_word_char) {
+                    self.parts.push((run_start, at));
+                    at = after;
+                    run_start = at;
+                    continue;
+                }
+                break;
+            }
+            self.parts.push((run_start, at));
+            self.emit_compound(text, &mut position);
+            at = skip_possessive(text, at);
+        }
+    }
+
+    /// Appends the tokens of the compound whose parts are in `self.parts`: each part's
+    /// tokens, and before them the joined form when there are several.
+    fn emit_compound(&mut self, text: &str, position: &mut usize) {
+        let first = self.len;
+        let first_position = *position;
+        for i in 0..self.parts.len() {
+            let (from, to) = self.parts[i];
+            self.split_number_unit(text, from, to, position);
+        }
+        if self.parts.len() > 1 && self.len - first > 1 {
+            let (from, to) = (self.parts[0].0, self.parts[self.parts.len() - 1].1);
+            let last = self.len;
+            self.push(from, to, first_position);
+            let (parts, joined) = self.slots[first..=last].split_at_mut(last - first);
+            for part in parts.iter() {
+                joined[0].text.push_str(&part.text);
+            }
+            // The joined form goes before its parts.
+            self.slots[first..=last].rotate_right(1);
+        }
+    }
+
+    /// Appends the tokens of one word: `5mg` gives `5` and `mg`, any other word
+    /// itself, normalised (case, digit groups, Greek, units).
+    fn split_number_unit(&mut self, text: &str, from: usize, to: usize, position: &mut usize) {
+        let word = &text[from..to];
+        let digits = word
+            .bytes()
+            .position(|b| !(b.is_ascii_digit() || b == b',' || b == b'.'))
+            .unwrap_or(word.len());
+        if digits > 0 && digits < word.len() {
+            let unit = self.push(from + digits, to, *position + 1);
+            normalize_word_into(&word[digits..], unit);
+            if is_unit(unit) {
+                // The number goes before the unit.
+                let number = self.push(from, from + digits, *position);
+                normalize_word_into(&word[..digits], number);
+                self.slots[self.len - 2..self.len].swap(0, 1);
+                *position += 2;
+                return;
+            }
+            self.len -= 1;
+        }
+        normalize_word_into(word, self.push(from, to, *position));
+        *position += 1;
+    }
+}
+
 /// Characters that join two word characters into one compound (`MK-7`).
 fn is_joiner(c: char) -> bool {
     matches!(c, '-' | '‐' | '‑')
@@ -63,144 +191,72 @@ fn is_word_char(c: char) -> bool {
 
 /// Appends the tokens of `text` to `out`.
 pub fn tokenize(text: &str, out: &mut Vec<Token>) {
-    let mut position = 0usize;
-    let bytes = text.as_bytes();
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        if !is_word_char(c) {
-            chars.next();
-            continue;
-        }
-        // A compound: word runs joined by single joiners (or digit groups by , and .).
-        let mut parts: Vec<(usize, usize)> = Vec::new();
-        let mut run_start = start;
-        let mut end = start;
-        while let Some(&(i, c)) = chars.peek() {
-            if is_word_char(c) {
-                chars.next();
-                end = i + c.len_utf8();
-                continue;
-            }
-            let next = text[i + c.len_utf8()..].chars().next();
-            let digit_group = matches!(c, ',' | '.')
-                && bytes[..i].last().is_some_and(u8::is_ascii_digit)
-                && next.is_some_and(|n| n.is_ascii_digit());
-            if digit_group {
-                chars.next();
-                continue;
-            }
-            if is_joiner(c) && next.is_some_and(is_word_char) {
-                parts.push((run_start, end));
-                chars.next();
-                run_start = i + c.len_utf8();
-                continue;
-            }
-            break;
-        }
-        parts.push((run_start, end));
-        emit_compound(text, &parts, &mut position, out);
-        skip_possessive(text, &mut chars);
-    }
+    let mut tokens = Tokens::default();
+    tokens.tokenize(text);
+    tokens.slots.truncate(tokens.len);
+    out.append(&mut tokens.slots);
 }
 
-/// Skips `'s` / `’s` right after a word.
-fn skip_possessive(text: &str, chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>) {
-    if let Some(&(i, c)) = chars.peek() {
-        if c == '\'' || c == '’' {
-            let rest = &text[i + c.len_utf8()..];
-            let mut after = rest.chars();
-            if matches!(after.next(), Some('s' | 'S')) && !after.next().is_some_and(is_word_char) {
-                chars.next();
-                chars.next();
-            }
+/// The character starting at byte `at` of `text`, if any. ASCII, most of the text, is
+/// read without UTF-8 decoding.
+#[inline]
+fn char_at(text: &str, at: usize) -> Option<char> {
+    let byte = *text.as_bytes().get(at)?;
+    if byte.is_ascii() {
+        return Some(char::from(byte));
+    }
+    text[at..].chars().next()
+}
+
+/// Where reading resumes after a word ending at `at`: past `'s` / `’s` if one follows.
+fn skip_possessive(text: &str, at: usize) -> usize {
+    if let Some(c @ ('\'' | '’')) = char_at(text, at) {
+        let s = at + c.len_utf8();
+        if matches!(char_at(text, s), Some('s' | 'S'))
+            && !char_at(text, s + 1).is_some_and(is_word_char)
+        {
+            return s + 1;
         }
     }
-}
-
-fn emit_compound(text: &str, parts: &[(usize, usize)], position: &mut usize, out: &mut Vec<Token>) {
-    let first = out.len();
-    let first_position = *position;
-    for &(from, to) in parts {
-        split_number_unit(text, from, to, position, out);
-    }
-    if parts.len() > 1 && out.len() - first > 1 {
-        let joined: String = out[first..].iter().map(|t| t.text.as_str()).collect();
-        let (from, to) = (parts[0].0, parts[parts.len() - 1].1);
-        out.insert(first, token(joined, from, to, first_position));
-    }
-}
-
-fn token(text: String, from: usize, to: usize, position: usize) -> Token {
-    Token {
-        offset_from: from,
-        offset_to: to,
-        position,
-        text,
-        position_length: 1,
-    }
-}
-
-/// Appends the tokens of one word: `5mg` gives `5` and `mg`, any other word itself,
-/// normalised (case, digit groups, Greek, units).
-fn split_number_unit(
-    text: &str,
-    from: usize,
-    to: usize,
-    position: &mut usize,
-    out: &mut Vec<Token>,
-) {
-    let word = &text[from..to];
-    let digits = word
-        .bytes()
-        .position(|b| !(b.is_ascii_digit() || b == b',' || b == b'.'))
-        .unwrap_or(word.len());
-    if digits > 0 && digits < word.len() {
-        let unit = normalize_word(&word[digits..]);
-        if is_unit(&unit) {
-            out.push(token(
-                normalize_word(&word[..digits]),
-                from,
-                from + digits,
-                *position,
-            ));
-            out.push(token(unit, from + digits, to, *position + 1));
-            *position += 2;
-            return;
-        }
-    }
-    out.push(token(normalize_word(word), from, to, *position));
-    *position += 1;
+    at
 }
 
 /// Lower-cases, drops thousands separators, spells out Greek letters and maps unit
 /// spellings to one form.
 pub fn normalize_word(word: &str) -> String {
-    if word.bytes().all(|b| b.is_ascii_alphabetic()) {
-        // The common case, with one allocation.
-        let mut out = word.to_ascii_lowercase();
-        if let Some(unit) = canonical_unit(&out) {
-            out.clear();
-            out.push_str(unit);
-        }
-        return out;
-    }
     let mut out = String::with_capacity(word.len());
-    let all_digits = word
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == ',' || c == '.');
-    for c in word.chars() {
-        match c {
-            ',' if all_digits => {}
-            'α' | 'Α' => out.push_str("alpha"),
-            'β' | 'Β' => out.push_str("beta"),
-            'γ' | 'Γ' => out.push_str("gamma"),
-            'δ' | 'Δ' => out.push_str("delta"),
-            'κ' | 'Κ' => out.push_str("kappa"),
-            'ω' | 'Ω' => out.push_str("omega"),
-            c => out.extend(c.to_lowercase()),
+    normalize_word_into(word, &mut out);
+    out
+}
+
+/// [`normalize_word`] into `out` (emptied first), reusing its buffer.
+fn normalize_word_into(word: &str, out: &mut String) {
+    out.clear();
+    if word.bytes().all(|b| b.is_ascii_alphabetic()) {
+        // The common case: lower-case in place.
+        out.push_str(word);
+        out.make_ascii_lowercase();
+    } else {
+        let all_digits = word
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.');
+        for c in word.chars() {
+            match c {
+                ',' if all_digits => {}
+                'α' | 'Α' => out.push_str("alpha"),
+                'β' | 'Β' => out.push_str("beta"),
+                'γ' | 'Γ' => out.push_str("gamma"),
+                'δ' | 'Δ' => out.push_str("delta"),
+                'κ' | 'Κ' => out.push_str("kappa"),
+                'ω' | 'Ω' => out.push_str("omega"),
+                c => out.extend(c.to_lowercase()),
+            }
         }
     }
-    canonical_unit(&out).map(str::to_string).unwrap_or(out)
+    if let Some(unit) = canonical_unit(out) {
+        out.clear();
+        out.push_str(unit);
+    }
 }
 
 /// The canonical spelling of a unit word, if it is one.

@@ -302,8 +302,8 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
                             }
                         }
                         None => {
-                            for p in &doc.passages {
-                                add(&writer, fields.to_document(p), &opts.index)?;
+                            for document in fields.to_documents(&doc.passages) {
+                                add(&writer, document, &opts.index)?;
                             }
                         }
                     }
@@ -413,14 +413,14 @@ impl Embedding {
         for (&i, vector) in missing.iter().zip(made) {
             self.reuse.insert(keys[i], self.format.encode(&vector));
         }
-        for (p, key) in self.pending.drain(..).zip(keys) {
-            let mut doc = fields.to_document(&p);
+        for (mut doc, key) in fields.to_documents(&self.pending).zip(keys) {
             if let Some(bytes) = self.reuse.get(&key) {
                 doc.add_bytes(fields.vector, bytes);
                 doc.add_u64(fields.vector_key, key);
             }
             add(writer, doc, dir)?;
         }
+        self.pending.clear();
         Ok(())
     }
 }

@@ -95,6 +95,32 @@ pub fn schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// The topic keys of an article's names (title and aliases), as indexed in the
+/// `topic` and `topic_part` fields.
+#[derive(Debug, Clone, Default)]
+struct TopicKeys {
+    /// [`analyze::topic_key`] of each name that has one, in order.
+    keys: Vec<String>,
+    /// [`analyze::topic_part_keys`] of all names, sorted and deduplicated.
+    parts: Vec<String>,
+}
+
+impl TopicKeys {
+    fn of(title: &str, aliases: &[String]) -> TopicKeys {
+        let mut topic = TopicKeys::default();
+        for name in std::iter::once(title).chain(aliases.iter().map(String::as_str)) {
+            let key = analyze::topic_key(name);
+            if !key.is_empty() {
+                topic.keys.push(key);
+            }
+            topic.parts.extend(analyze::topic_part_keys(name));
+        }
+        topic.parts.sort();
+        topic.parts.dedup();
+        topic
+    }
+}
+
 impl Fields {
     /// Looks the fields up by name in an existing index's schema.
     pub fn from_schema(schema: &Schema) -> Option<Fields> {
@@ -121,8 +147,33 @@ impl Fields {
         })
     }
 
+    /// The index documents for passages, in order. Passages of one article share its
+    /// title and aliases, so their topic keys are analyzed once per run of equal names
+    /// rather than once per passage (they were a tenth of the indexing time).
+    pub fn to_documents<'a>(
+        &'a self,
+        passages: &'a [Passage],
+    ) -> impl Iterator<Item = TantivyDocument> + 'a {
+        let mut keys: Option<(&Passage, TopicKeys)> = None;
+        passages.iter().map(move |p| {
+            let other_names = keys
+                .as_ref()
+                .is_some_and(|(q, _)| q.title != p.title || q.aliases != p.aliases);
+            if other_names {
+                keys = None;
+            }
+            let (_, topic) = keys.get_or_insert_with(|| (p, TopicKeys::of(&p.title, &p.aliases)));
+            self.document_with(p, topic)
+        })
+    }
+
     /// The index document for a passage.
     pub fn to_document(&self, p: &Passage) -> TantivyDocument {
+        self.document_with(p, &TopicKeys::of(&p.title, &p.aliases))
+    }
+
+    /// The index document for a passage whose topic keys are already known.
+    fn document_with(&self, p: &Passage, topic: &TopicKeys) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
         doc.add_text(self.id, &p.id);
         doc.add_text(self.path, &p.path);
@@ -137,19 +188,11 @@ impl Fields {
         doc.add_text(self.kind, p.kind.as_str());
         doc.add_text(self.category, p.category.as_str());
         doc.add_u64(self.category_code, p.category.code());
-        let names = std::iter::once(&p.title).chain(&p.aliases);
-        let mut parts = Vec::new();
-        for name in names {
-            let key = analyze::topic_key(name);
-            if !key.is_empty() {
-                doc.add_text(self.topic, &key);
-            }
-            parts.extend(analyze::topic_part_keys(name));
+        for key in &topic.keys {
+            doc.add_text(self.topic, key);
         }
-        parts.sort();
-        parts.dedup();
-        for part in parts {
-            doc.add_text(self.topic_part, &part);
+        for part in &topic.parts {
+            doc.add_text(self.topic_part, part);
         }
         doc.add_u64(self.line_start, p.line_start as u64);
         doc.add_u64(self.line_end, p.line_end as u64);
