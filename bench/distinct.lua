@@ -19,6 +19,7 @@
 -- ratio, so any number of threads start far apart) and never sends the same query as
 -- another thread at the same time. Requests are URL-encoded and formatted once, in init.
 
+dofile("bench/result.lua")
 local requests = {}
 local i = 0
 local non2xx = 0
@@ -84,13 +85,7 @@ done = function(summary, latency, requests)
   for _, thread in ipairs(threads) do
     failed = failed + (thread:get("non2xx") or 0)
   end
-  io.write(string.format("RESULT %d %.1f %.2f %.2f %.2f %d\n",
-    summary.requests,
-    summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000,
-    latency.max / 1000,
-    failed))
+  write_result(summary, latency, failed)
   -- Mean response size (headers included), to compare what each engine sends back.
   io.write(string.format("BYTES %.0f\n", summary.bytes / math.max(summary.requests, 1)))
 end

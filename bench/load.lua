@@ -6,6 +6,7 @@ local queries = {
   "anemia", "kidney+stones", "hepatitis+b", "osteoporosis", "insomnia",
   "psoriasis", "lupus", "statins", "breast+cancer", "flu+symptoms",
 }
+dofile("bench/result.lua")
 local i = 0
 -- MODE=lexical (or hybrid) in the environment adds &mode=... to every request.
 local mode = os.getenv("MODE")
@@ -18,12 +19,5 @@ end
 
 done = function(summary, latency, requests)
   local e = summary.errors
-  local failed = e.connect + e.read + e.write + e.status + e.timeout
-  io.write(string.format("RESULT %d %.1f %.2f %.2f %.2f %d\n",
-    summary.requests,
-    summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000,
-    latency:percentile(99) / 1000,
-    latency.max / 1000,
-    failed))
+  write_result(summary, latency, e.connect + e.read + e.write + e.status + e.timeout)
 end

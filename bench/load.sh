@@ -35,17 +35,8 @@ if [ -z "${INDEX:-}" ]; then
   "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$index" >&2
 fi
 
-"$K2SEARCH_BIN" serve --quiet --index "$index" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url="$(grep -o 'http://[^ ]*' "$work/serve.out" || true)"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "load.sh: the server did not start:" >&2; cat "$work/serve.err" >&2; exit 1; }
-url="${url%/}"
+. bench/serve-lib.sh
+start_k2search "$K2SEARCH_BIN" "$index" "$work" load.sh
 passages="$(curl -s "$url/health" | sed 's/.*"passages":\([0-9]*\).*/\1/')"
 echo "server $url: $passages passages, $(nproc) cores, wrk -t$threads, ${seconds}s per run" >&2
 

@@ -51,17 +51,8 @@ if [ -z "${K2_VS_PHASE:-}" ]; then
 fi
 
 # ---- Phase 2: k2search serve next to the running Typesense, warm-up, measurements.
-"$K2SEARCH_BIN" serve --quiet --index "$work/index" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url="$(grep -o 'http://[^ ]*' "$work/serve.out" || true)"
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "serve-vs-typesense.sh: k2search did not start:" >&2; cat "$work/serve.err" >&2; exit 1; }
-url="${url%/}"
+. bench/serve-lib.sh
+start_k2search "$K2SEARCH_BIN" "$work/index" "$work" serve-vs-typesense.sh
 passages="$(curl -s "$url/health" | sed 's/.*"passages":\([0-9]*\).*/\1/')"
 documents="$(curl -s -H "X-TYPESENSE-API-KEY: $TYPESENSE_API_KEY" "$TYPESENSE_URL/collections/$TYPESENSE_COLLECTION" \
   | sed 's/.*"num_documents":\([0-9]*\).*/\1/')"

@@ -263,16 +263,19 @@ mod tests {
             .collect()
     }
 
+    fn marked(snippet: &Snippet) -> Vec<&str> {
+        snippet
+            .highlights
+            .iter()
+            .map(|&[s, e]| &snippet.text[s..e])
+            .collect()
+    }
+
     #[test]
     fn marks_every_form_of_the_query_words() {
         let snippets = Snippets::new(&terms(&["interaction", "warfarin"]));
         let snippet = snippets.make("Drug Interactions: warfarin interacts with vitamin K.");
-        let marked: Vec<&str> = snippet
-            .highlights
-            .iter()
-            .map(|&[s, e]| &snippet.text[s..e])
-            .collect();
-        assert_eq!(marked, ["Interactions", "warfarin", "interacts"]);
+        assert_eq!(marked(&snippet), ["Interactions", "warfarin", "interacts"]);
         assert!(snippet
             .html
             .starts_with("Drug <mark>Interactions</mark>: <mark>warfarin</mark>"));
@@ -294,8 +297,8 @@ mod tests {
         let snippet = snippets.make("<b>Vitamin</b> & friends");
         assert!(snippet.highlights.is_empty());
         assert_eq!(snippet.html, "&lt;b&gt;Vitamin&lt;/b&gt; &amp; friends");
-        let marked = snippets.make("x < warfarin & y");
-        assert_eq!(marked.html, "x &lt; <mark>warfarin</mark> &amp; y");
+        let escaped = snippets.make("x < warfarin & y");
+        assert_eq!(escaped.html, "x &lt; <mark>warfarin</mark> &amp; y");
     }
 
     #[test]
@@ -309,12 +312,7 @@ mod tests {
     fn a_compound_and_its_parts_make_one_mark() {
         let snippets = Snippets::new(&terms(&["mk7", "menaquinone"]));
         let snippet = snippets.make("Take MK-7 (menaquinone-7) daily.");
-        let marked: Vec<&str> = snippet
-            .highlights
-            .iter()
-            .map(|&[s, e]| &snippet.text[s..e])
-            .collect();
-        assert_eq!(marked, ["MK-7", "menaquinone"]);
+        assert_eq!(marked(&snippet), ["MK-7", "menaquinone"]);
     }
 
     #[test]
