@@ -28,6 +28,31 @@ const MAX_BRAND_WORDS: usize = 3;
 /// a binary search over the lines of the bundled table, found once (a millisecond)
 /// on first use.
 pub fn generic_of(name: &str) -> Option<&'static str> {
+    let lines = drug_lines();
+    let at = lines.binary_search_by(|l| drug_key(l).cmp(name)).ok()?;
+    drug_line(&lines[at])
+        .split_once('\t')
+        .map(|(_, generic)| generic)
+}
+
+/// Whether some drug name of the table is `word` or starts with `word` and a space
+/// (which sorts right after `word`: a space comes before any other character of a
+/// name).
+fn begins_drug_name(word: &str) -> bool {
+    let lines = drug_lines();
+    let at = lines.partition_point(|l| drug_key(l) < word);
+    lines.get(at).is_some_and(|l| {
+        let key = drug_key(l);
+        key == word
+            || key
+                .strip_prefix(word)
+                .is_some_and(|rest| rest.starts_with(' '))
+    })
+}
+
+/// The (start, end) of each entry line of [`DRUGS`], found once (a millisecond) on
+/// first use.
+fn drug_lines() -> &'static [(u32, u32)] {
     static LINES: std::sync::LazyLock<Vec<(u32, u32)>> = std::sync::LazyLock::new(|| {
         let mut lines = Vec::with_capacity(50_000);
         let base = header_len();
@@ -42,12 +67,17 @@ pub fn generic_of(name: &str) -> Option<&'static str> {
         }
         lines
     });
-    let line = |&(start, end): &(u32, u32)| &DRUGS[start as usize..end as usize];
-    let key = |l: &'static str| l.split_once('\t').map_or(l, |(k, _)| k);
-    let at = LINES.binary_search_by(|l| key(line(l)).cmp(name)).ok()?;
-    line(&LINES[at])
-        .split_once('\t')
-        .map(|(_, generic)| generic)
+    &LINES
+}
+
+fn drug_line(&(start, end): &(u32, u32)) -> &'static str {
+    &DRUGS[start as usize..end as usize]
+}
+
+/// The drug name of an entry line.
+fn drug_key(line: &(u32, u32)) -> &'static str {
+    let line = drug_line(line);
+    line.split_once('\t').map_or(line, |(key, _)| key)
 }
 
 /// Offsets of the newlines in `bytes`.
@@ -237,6 +267,10 @@ fn brand_at(words: &[Word]) -> Option<Expansion> {
     if super::ranking::is_stop(first) || first.len() < 3 {
         return None;
     }
+    // Most words begin no drug name: one look-up says so for all the spans they start.
+    if !begins_drug_name(&first.to_lowercase()) {
+        return None;
+    }
     (1..=MAX_BRAND_WORDS.min(words.len())).rev().find_map(|n| {
         let brand: Vec<String> = words[..n]
             .iter()
@@ -259,6 +293,19 @@ fn brand_at(words: &[Word]) -> Option<Expansion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_begin_a_drug_name() {
+        assert!(begins_drug_name("tylenol"));
+        assert!(!begins_drug_name("headache"));
+        let two_words = drug_lines()
+            .iter()
+            .map(drug_key)
+            .find(|k| k.contains(' '))
+            .expect("the table has names of two words");
+        let first = two_words.split(' ').next().unwrap();
+        assert!(begins_drug_name(first), "{two_words}");
+    }
 
     #[test]
     fn drug_table_is_sorted_and_finds_brands() {

@@ -778,8 +778,11 @@ fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
 
 /// Whether a word is a stop word.
 pub fn is_stop(word: &str) -> bool {
+    // Asked for every word and span of a question: a set, not a scan of the list.
+    static STOPS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| STOP_WORDS.iter().copied().collect());
     let lower = word.to_lowercase().replace(['\'', '’'], "");
-    STOP_WORDS.contains(&lower.as_str())
+    STOPS.contains(lower.as_str())
 }
 
 #[cfg(test)]
