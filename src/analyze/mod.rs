@@ -39,7 +39,7 @@ fn words() -> TextAnalyzerBuilder<impl Tokenizer> {
 }
 
 /// The analyzer without its last step: tokens as [`analyzer`] gives them, unstemmed.
-/// Together with [`stem`] it is the analyzer, for callers (snippets) that need to stem
+/// Together with [`stem()`] it is the analyzer, for callers (snippets) that need to stem
 /// only some of the tokens.
 pub fn unstemmed_analyzer() -> TextAnalyzer {
     words().build()

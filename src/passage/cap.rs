@@ -10,7 +10,7 @@
 //! trimmed of white space. Only the text around each cut is segmented, so cutting
 //! costs little next to indexing the text.
 //!
-//! [`Span`]s map a piece back to the source file, so each piece cites its own lines.
+//! `Span`s map a piece back to the source file, so each piece cites its own lines.
 //!
 //! ```
 //! use k2search::passage::cap::cut;

@@ -41,7 +41,7 @@ const MAX_SINGLE_WORD_FOCUS_SHARE: f64 = 0.03;
 /// What the index knows, as question analysis needs it. The search stage answers from
 /// the Tantivy index; tests answer from a table.
 pub trait Vocabulary {
-    /// Whether `key` (an [`analyze::topic_key`]) names a document, whole or in part.
+    /// Whether `key` (an [`crate::analyze::topic_key`]) names a document, whole or in part.
     fn topic(&self, key: &str) -> Option<TopicMatch>;
     /// In how many passages `term` occurs (any text field).
     fn doc_freq(&self, term: &str) -> u64;
@@ -66,7 +66,7 @@ pub enum TopicMatch {
 pub struct Focus {
     /// The words of the query, as typed.
     pub text: String,
-    /// The topic key searched (see [`analyze::topic_key`]).
+    /// The topic key searched (see [`crate::analyze::topic_key`]).
     pub key: String,
     /// Whether the key is a whole title or alias, or a part of one.
     pub names: TopicMatch,
@@ -702,7 +702,7 @@ fn lexicon_topics(
     out
 }
 
-/// The question types the text asks, in the order of [`TYPE_CUES`]; `overview` when
+/// The question types the text asks, in the order of `TYPE_CUES`; `overview` when
 /// it asks for information in general or names no other type.
 pub fn question_types(text: &str) -> Vec<Category> {
     let lower = format!(

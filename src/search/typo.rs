@@ -28,7 +28,7 @@ const MIN_CORRECTION_FREQ: u64 = 3;
 
 /// The best correction of `term`: an indexed term within the edit budget that starts
 /// with the same letter (people rarely mistype the first letter, and this keeps
-/// `efects` from becoming `defects`), occurs in at least [`MIN_CORRECTION_FREQ`]
+/// `efects` from becoming `defects`), occurs in at least `MIN_CORRECTION_FREQ`
 /// passages, with the fewest edits, then the highest document frequency. The term
 /// dictionaries are walked with a Levenshtein automaton, so only candidates are read.
 pub fn correct(
