@@ -52,6 +52,24 @@ pub struct Manifest {
     pub files: BTreeMap<String, FileRecord>,
 }
 
+impl Manifest {
+    /// The manifest a run over `corpus` starts from: this build's versions, no files
+    /// yet.
+    pub fn new(corpus: &std::path::Path, model: Option<crate::embed::ModelInfo>) -> Manifest {
+        Manifest {
+            format: FORMAT_VERSION,
+            analyzer: crate::analyze::ANALYZER_VERSION,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            built_at: now_rfc3339(),
+            corpus: corpus.display().to_string(),
+            file_count: 0,
+            records: String::new(),
+            model,
+            files: Default::default(),
+        }
+    }
+}
+
 /// What the index knows of one source file.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct FileRecord {

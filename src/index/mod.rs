@@ -22,7 +22,7 @@ use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 pub use manifest::{FileRecord, Manifest, FORMAT_VERSION};
 pub use schema::Fields;
 
-use crate::analyze::{self, ANALYZER_VERSION};
+use crate::analyze;
 use crate::embed::{self, vectors, Model, ModelInfo, VectorFormat};
 use crate::error::{Error, Result};
 use crate::passage::{self, Document, Passage};
@@ -184,33 +184,11 @@ pub fn read_manifest(index: &Index, dir: &Path) -> Result<Manifest> {
 pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
     let started = Instant::now();
     let walk = source::walk(&opts.corpus)?;
-    let (paths, mut warnings) = (walk.files, walk.warnings);
     let (index, previous) = open_for_writing(&opts.index, opts.rebuild)?;
     let fields = Fields::from_schema(&index.schema())
         .ok_or_else(|| version_error(&opts.index, &previous))?;
-    let threads = if opts.threads == 0 {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(4)
-    } else {
-        opts.threads
-    };
-    let budget = opts.memory_budget.max((threads * 16) << 20);
-    let mut writer: IndexWriter = index
-        .writer_with_num_threads(threads, budget)
-        .map_err(|e| Error::tantivy(&opts.index, e))?;
-    // A run killed with kill -9 leaves files no commit refers to; one of them may bear
-    // the very name this run is about to write (a segment's `.del` file), so collect
-    // them before writing anything. Failing to is harmless: the names may just collide.
-    let _ = writer.garbage_collect_files().wait();
-    let model = load_model(opts, &previous)?;
-    let model_info = model.as_ref().map(|m| ModelInfo {
-        format: opts
-            .vector_format
-            .or(previous.model.as_ref().map(|p| p.format))
-            .unwrap_or_default(),
-        ..m.info().clone()
-    });
+    let writer = open_writer(&index, opts)?;
+    let (model, model_info) = plan_vectors(opts, &previous)?;
     // Vectors from another model (or none) cannot be mixed with this run's.
     let same_vectors = match (&previous.model, &model_info) {
         (Some(before), Some(now)) => before.same_vectors(now),
@@ -222,24 +200,7 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
             .delete_all_documents()
             .map_err(|e| Error::tantivy(&opts.index, e))?;
     }
-
-    let mut report = IndexReport {
-        files: paths.len(),
-        skipped: walk.skipped,
-        ..IndexReport::default()
-    };
-    let mut manifest = Manifest {
-        format: FORMAT_VERSION,
-        analyzer: ANALYZER_VERSION,
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        built_at: manifest::now_rfc3339(),
-        corpus: opts.corpus.display().to_string(),
-        file_count: 0,
-        records: String::new(),
-        model: model_info.clone(),
-        files: Default::default(),
-    };
-    let mut embedding = match (model, model_info) {
+    let embedding = match (model, &model_info) {
         (Some(model), Some(info)) => Some(Embedding {
             reuse: if full {
                 Default::default()
@@ -254,110 +215,217 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         }),
         _ => None,
     };
-    report.model = manifest.model.as_ref().map(|m| m.name.clone());
-
-    // Reading and splitting run on their own thread, in parallel with indexing.
-    let (tx, rx) = mpsc::sync_channel::<Change>(64);
-    let corpus = opts.corpus.clone();
-    let prev_files = if full {
+    let mut run = Run {
+        opts,
+        writer,
+        fields,
+        full,
+        report: IndexReport {
+            files: walk.files.len(),
+            skipped: walk.skipped,
+            model: model_info.as_ref().map(|m| m.name.clone()),
+            ..IndexReport::default()
+        },
+        manifest: Manifest::new(&opts.corpus, model_info),
+        warnings: walk.warnings,
+        embedding,
+    };
+    let previous_files = if full {
         Default::default()
     } else {
         previous.files.clone()
     };
-    let bar = progress_bar(opts.progress, report.files, embedding.is_some());
-    std::thread::scope(|scope| -> Result<()> {
-        scope.spawn(move || read_changes(&corpus, paths, &prev_files, tx));
-        for change in rx {
-            // Returning drops the writer uncommitted: Tantivy rolls the run back.
-            if opts.stop.load(Ordering::Relaxed) {
-                bar.abandon_with_message("interrupted");
-                return Err(Error::Interrupted(opts.index.clone()));
-            }
-            bar.inc(1);
-            match change {
-                Change::Unchanged(rel, record) => {
-                    report.files_unchanged += 1;
-                    manifest.files.insert(rel, record);
-                }
-                Change::Skipped(warning, reason) => {
-                    report.skipped.push(Skip {
-                        path: warning.path.clone(),
-                        reason,
-                    });
-                    warnings.push(warning);
-                }
-                Change::Indexed(doc, record, file_warnings) => {
-                    warnings.extend(file_warnings);
-                    if !full {
-                        writer.delete_term(Term::from_field_text(fields.path, &doc.path));
-                    }
-                    report.files_indexed += 1;
-                    report.passages_added += doc.passages.len();
-                    manifest.files.insert(doc.path, record);
-                    match embedding.as_mut() {
-                        Some(embedding) => {
-                            embedding.pending.extend(doc.passages);
-                            if embedding.pending.len() >= EMBED_CHUNK {
-                                embedding.flush(&writer, &fields, &opts.index)?;
-                            }
-                        }
-                        None => {
-                            for document in fields.to_documents(&doc.passages) {
-                                add(&writer, document, &opts.index)?;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if let Some(embedding) = embedding.as_mut() {
-            embedding.flush(&writer, &fields, &opts.index)?;
-        }
-        Ok(())
-    })?;
-    report.passages_embedded = embedding.as_ref().map_or(0, |e| e.embedded);
-    bar.finish_and_clear();
-
-    for gone in previous
-        .files
-        .keys()
-        .filter(|k| !manifest.files.contains_key(*k))
-    {
-        if !full {
-            writer.delete_term(Term::from_field_text(fields.path, gone));
-        }
-        report.files_removed += 1;
-    }
-    report.files_skipped = report.skipped.len();
-    report.passages = manifest.files.values().map(|r| r.passages).sum();
-    if report.passages == 0 {
-        return Err(Error::EmptyCorpus(opts.corpus.clone()));
-    }
-    report.changed = full || report.files_indexed > 0 || report.files_removed > 0;
-    if report.changed {
-        manifest::write_records(&opts.index, &mut manifest)
-            .map_err(|e| Error::io("cannot write index records in", &opts.index, e))?;
-        let payload = serde_json::to_string(&manifest).unwrap_or_default();
-        let mut prepared = writer
-            .prepare_commit()
-            .map_err(|e| Error::tantivy(&opts.index, e))?;
-        prepared.set_payload(&payload);
-        prepared
-            .commit()
-            .map_err(|e| Error::tantivy(&opts.index, e))?;
-        manifest::remove_other_records(&opts.index, &manifest.records);
-        writer
-            .wait_merging_threads()
-            .map_err(|e| Error::tantivy(&opts.index, e))?;
-    } else {
-        // A commit collects the files a killed run left behind; with nothing to commit,
-        // collect them here. It deletes only files no commit refers to (and writes
-        // nothing when there are none); failing to is harmless, so it is not an error.
-        let _ = writer.garbage_collect_files().wait();
-    }
-    report.warnings = warnings;
+    run.read_and_index(walk.files, &previous_files)?;
+    run.note_removed(&previous);
+    let mut report = run.commit()?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// A writer with the run's threads and memory budget, on an index cleared of the files
+/// a killed run left behind.
+fn open_writer(index: &Index, opts: &IndexOptions) -> Result<IndexWriter> {
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
+    } else {
+        opts.threads
+    };
+    let budget = opts.memory_budget.max((threads * 16) << 20);
+    let writer: IndexWriter = index
+        .writer_with_num_threads(threads, budget)
+        .map_err(|e| Error::tantivy(&opts.index, e))?;
+    // A run killed with kill -9 leaves files no commit refers to; one of them may bear
+    // the very name this run is about to write (a segment's `.del` file), so collect
+    // them before writing anything. Failing to is harmless: the names may just collide.
+    let _ = writer.garbage_collect_files().wait();
+    Ok(writer)
+}
+
+/// The model this run embeds with, if any, and what the manifest records of it (the
+/// vector format asked for, else the index's, else the default).
+fn plan_vectors(
+    opts: &IndexOptions,
+    previous: &Manifest,
+) -> Result<(Option<Model>, Option<ModelInfo>)> {
+    let model = load_model(opts, previous)?;
+    let info = model.as_ref().map(|m| ModelInfo {
+        format: opts
+            .vector_format
+            .or(previous.model.as_ref().map(|p| p.format))
+            .unwrap_or_default(),
+        ..m.info().clone()
+    });
+    Ok((model, info))
+}
+
+/// One index run in progress: what it writes and what it reports.
+struct Run<'a> {
+    opts: &'a IndexOptions,
+    writer: IndexWriter,
+    fields: Fields,
+    /// Everything is indexed anew (no previous documents to replace one by one).
+    full: bool,
+    report: IndexReport,
+    manifest: Manifest,
+    warnings: Vec<Warning>,
+    embedding: Option<Embedding>,
+}
+
+impl Run<'_> {
+    /// Reads and splits the files on their own thread, in parallel with indexing
+    /// them here. An interrupt returns an error, and the uncommitted writer is dropped:
+    /// Tantivy rolls the run back.
+    fn read_and_index(
+        &mut self,
+        paths: Vec<PathBuf>,
+        previous: &std::collections::BTreeMap<String, FileRecord>,
+    ) -> Result<()> {
+        let (tx, rx) = mpsc::sync_channel::<Change>(64);
+        let corpus = self.opts.corpus.clone();
+        let bar = progress_bar(
+            self.opts.progress,
+            self.report.files,
+            self.embedding.is_some(),
+        );
+        std::thread::scope(|scope| -> Result<()> {
+            scope.spawn(move || read_changes(&corpus, paths, previous, tx));
+            for change in rx {
+                if self.opts.stop.load(Ordering::Relaxed) {
+                    bar.abandon_with_message("interrupted");
+                    return Err(Error::Interrupted(self.opts.index.clone()));
+                }
+                bar.inc(1);
+                self.apply(change)?;
+            }
+            if let Some(embedding) = self.embedding.as_mut() {
+                embedding.flush(&self.writer, &self.fields, &self.opts.index)?;
+            }
+            Ok(())
+        })?;
+        self.report.passages_embedded = self.embedding.as_ref().map_or(0, |e| e.embedded);
+        bar.finish_and_clear();
+        Ok(())
+    }
+
+    /// Records or indexes one file.
+    fn apply(&mut self, change: Change) -> Result<()> {
+        match change {
+            Change::Unchanged(rel, record) => {
+                self.report.files_unchanged += 1;
+                self.manifest.files.insert(rel, record);
+            }
+            Change::Skipped(warning, reason) => {
+                self.report.skipped.push(Skip {
+                    path: warning.path.clone(),
+                    reason,
+                });
+                self.warnings.push(warning);
+            }
+            Change::Indexed(doc, record, file_warnings) => {
+                self.warnings.extend(file_warnings);
+                if !self.full {
+                    let path = Term::from_field_text(self.fields.path, &doc.path);
+                    self.writer.delete_term(path);
+                }
+                self.report.files_indexed += 1;
+                self.report.passages_added += doc.passages.len();
+                self.manifest.files.insert(doc.path, record);
+                self.add_passages(doc.passages)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a file's passages: at once, or through the embedder's batch.
+    fn add_passages(&mut self, passages: Vec<Passage>) -> Result<()> {
+        let dir = &self.opts.index;
+        match self.embedding.as_mut() {
+            Some(embedding) => {
+                embedding.pending.extend(passages);
+                if embedding.pending.len() >= EMBED_CHUNK {
+                    embedding.flush(&self.writer, &self.fields, dir)?;
+                }
+            }
+            None => {
+                for document in self.fields.to_documents(&passages) {
+                    add(&self.writer, document, dir)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the documents of files that are gone from the corpus.
+    fn note_removed(&mut self, previous: &Manifest) {
+        let gone = previous
+            .files
+            .keys()
+            .filter(|k| !self.manifest.files.contains_key(*k));
+        for path in gone {
+            if !self.full {
+                self.writer
+                    .delete_term(Term::from_field_text(self.fields.path, path));
+            }
+            self.report.files_removed += 1;
+        }
+    }
+
+    /// Commits the run with its manifest when anything changed (atomically: a crash
+    /// before this leaves the previous commit in place), and returns its report.
+    fn commit(mut self) -> Result<IndexReport> {
+        let dir = &self.opts.index;
+        let report = &mut self.report;
+        report.files_skipped = report.skipped.len();
+        report.passages = self.manifest.files.values().map(|r| r.passages).sum();
+        if report.passages == 0 {
+            return Err(Error::EmptyCorpus(self.opts.corpus.clone()));
+        }
+        report.changed = self.full || report.files_indexed > 0 || report.files_removed > 0;
+        if report.changed {
+            manifest::write_records(dir, &mut self.manifest)
+                .map_err(|e| Error::io("cannot write index records in", dir, e))?;
+            let payload = serde_json::to_string(&self.manifest).unwrap_or_default();
+            let mut prepared = self
+                .writer
+                .prepare_commit()
+                .map_err(|e| Error::tantivy(dir, e))?;
+            prepared.set_payload(&payload);
+            prepared.commit().map_err(|e| Error::tantivy(dir, e))?;
+            manifest::remove_other_records(dir, &self.manifest.records);
+            self.writer
+                .wait_merging_threads()
+                .map_err(|e| Error::tantivy(dir, e))?;
+        } else {
+            // A commit collects the files a killed run left behind; with nothing to
+            // commit, collect them here. It deletes only files no commit refers to (and
+            // writes nothing when there are none); failing to is harmless.
+            let _ = self.writer.garbage_collect_files().wait();
+        }
+        self.report.warnings = self.warnings;
+        Ok(self.report)
+    }
 }
 
 fn add(writer: &IndexWriter, doc: TantivyDocument, dir: &Path) -> Result<()> {
