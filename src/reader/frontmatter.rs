@@ -71,52 +71,67 @@ pub fn parse(text: &str, lines: &LineIndex) -> (FrontMatter, Vec<FrontMatterIssu
         return (FrontMatter::default(), issues);
     };
     let yaml_start = lines.range(text, 2).start.min(yaml_end);
-    let yaml = &text[yaml_start..yaml_end];
     let mut fm = FrontMatter {
         body_start,
         ..FrontMatter::default()
     };
+    match read_mapping(&text[yaml_start..yaml_end], close_line) {
+        Ok(Some(map)) => read_fields(&mut fm, map, text, lines, close_line),
+        Ok(None) => {}
+        Err(issue) => issues.push(issue),
+    }
+    (fm, issues)
+}
+
+/// The front matter's `key: value` mapping; `None` when it is empty; an issue when it
+/// is too big, too deeply nested, malformed or not a mapping.
+fn read_mapping(
+    yaml: &str,
+    close_line: usize,
+) -> Result<Option<serde_yaml_ng::Mapping>, FrontMatterIssue> {
+    let issue = |line: usize, message: String| FrontMatterIssue { line, message };
     if yaml.len() > MAX_FRONT_MATTER_BYTES {
-        issues.push(FrontMatterIssue {
-            line: 2,
-            message: format!(
+        return Err(issue(
+            2,
+            format!(
                 "front matter is over {} KiB, not read; the body is indexed",
                 MAX_FRONT_MATTER_BYTES / 1024
             ),
-        });
-        return (fm, issues);
+        ));
     }
     if flow_depth(yaml) > MAX_FLOW_DEPTH {
-        issues.push(FrontMatterIssue {
-            line: 2,
-            message: format!(
+        return Err(issue(
+            2,
+            format!(
                 "front matter nests `[`/`{{` deeper than {MAX_FLOW_DEPTH} levels, not read; the body is indexed"
             ),
-        });
-        return (fm, issues);
+        ));
     }
-    let value: Value = match serde_yaml_ng::from_str(yaml) {
-        Ok(value) => value,
-        Err(e) => {
-            let line = e.location().map(|l| l.line() + 1).unwrap_or(2);
-            issues.push(FrontMatterIssue {
-                line: line.min(close_line),
-                message: format!(
-                    "malformed front matter ({e}); its fields are ignored, the body is indexed"
-                ),
-            });
-            return (fm, issues);
-        }
-    };
-    let Value::Mapping(map) = value else {
-        if !matches!(value, Value::Null) {
-            issues.push(FrontMatterIssue {
-                line: 2,
-                message: "front matter is not a key: value mapping; ignored".into(),
-            });
-        }
-        return (fm, issues);
-    };
+    let value: Value = serde_yaml_ng::from_str(yaml).map_err(|e| {
+        let line = e.location().map(|l| l.line() + 1).unwrap_or(2);
+        issue(
+            line.min(close_line),
+            format!("malformed front matter ({e}); its fields are ignored, the body is indexed"),
+        )
+    })?;
+    match value {
+        Value::Mapping(map) => Ok(Some(map)),
+        Value::Null => Ok(None),
+        _ => Err(issue(
+            2,
+            "front matter is not a key: value mapping; ignored".into(),
+        )),
+    }
+}
+
+/// Takes the title, aliases, FAQs and other metadata from the front matter's mapping.
+fn read_fields(
+    fm: &mut FrontMatter,
+    map: serde_yaml_ng::Mapping,
+    text: &str,
+    lines: &LineIndex,
+    close_line: usize,
+) {
     let mut raw_faqs = Vec::new();
     for (key, value) in map {
         let Some(key) = key.as_str() else { continue };
@@ -143,7 +158,6 @@ pub fn parse(text: &str, lines: &LineIndex) -> (FrontMatter, Vec<FrontMatterIssu
             line_end,
         });
     }
-    (fm, issues)
 }
 
 /// The deepest nesting of `[`/`{` in `yaml`, counting brackets inside quoted strings

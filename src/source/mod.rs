@@ -228,52 +228,8 @@ pub fn walk(corpus: &Path) -> Result<Walk> {
     for entry in walker {
         match entry {
             Ok(entry) if !entry.file_type().is_file() => {}
-            Ok(entry) if Format::of_path(entry.path()).is_none() => {
-                let ext = entry
-                    .path()
-                    .extension()
-                    .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
-                    .unwrap_or_default();
-                walk.skipped.push(Skip {
-                    path: rel_path(corpus, entry.path()),
-                    reason: SkipReason::UnsupportedType(ext),
-                });
-            }
-            Ok(entry) => match check_name(corpus, entry.path(), &mut seen_names) {
-                Ok(None) => walk.files.push(entry.into_path()),
-                Ok(Some(warning)) => {
-                    walk.warnings.push(warning);
-                    walk.files.push(entry.into_path());
-                }
-                Err(skipped) => {
-                    walk.skipped.push(Skip {
-                        path: skipped.path.clone(),
-                        reason: SkipReason::NameClash,
-                    });
-                    walk.warnings.push(skipped);
-                }
-            },
-            Err(err) => {
-                let path = err
-                    .path()
-                    .map(|p| rel_path(corpus, p))
-                    .unwrap_or_else(|| corpus.display().to_string());
-                let (reason, message) = if err.loop_ancestor().is_some() {
-                    (SkipReason::SymlinkLoop, "symlink loop, skipped".to_string())
-                } else {
-                    let message = format!("cannot be read, skipped ({})", io_reason(&err));
-                    (SkipReason::Unreadable, message)
-                };
-                walk.skipped.push(Skip {
-                    path: path.clone(),
-                    reason,
-                });
-                walk.warnings.push(Warning {
-                    path,
-                    line: None,
-                    message,
-                });
-            }
+            Ok(entry) => walk.file(corpus, entry.into_path(), &mut seen_names),
+            Err(err) => walk.unreadable(corpus, &err),
         }
     }
     walk.skipped.extend(hidden.into_iter().map(|path| Skip {
@@ -281,6 +237,66 @@ pub fn walk(corpus: &Path) -> Result<Walk> {
         reason: SkipReason::Hidden,
     }));
     Ok(walk)
+}
+
+impl Walk {
+    /// Takes a file of the corpus, or passes over it: not an article type, or a name
+    /// that clashes with another's.
+    fn file(
+        &mut self,
+        corpus: &Path,
+        path: PathBuf,
+        seen_names: &mut std::collections::HashSet<String>,
+    ) {
+        if Format::of_path(&path).is_none() {
+            let ext = path
+                .extension()
+                .map(|e| format!(".{}", e.to_string_lossy().to_lowercase()))
+                .unwrap_or_default();
+            self.skipped.push(Skip {
+                path: rel_path(corpus, &path),
+                reason: SkipReason::UnsupportedType(ext),
+            });
+            return;
+        }
+        match check_name(corpus, &path, seen_names) {
+            Ok(None) => self.files.push(path),
+            Ok(Some(warning)) => {
+                self.warnings.push(warning);
+                self.files.push(path);
+            }
+            Err(skipped) => {
+                self.skipped.push(Skip {
+                    path: skipped.path.clone(),
+                    reason: SkipReason::NameClash,
+                });
+                self.warnings.push(skipped);
+            }
+        }
+    }
+
+    /// Passes over an entry that cannot be read (or a symlink loop), with a warning.
+    fn unreadable(&mut self, corpus: &Path, err: &walkdir::Error) {
+        let path = err
+            .path()
+            .map(|p| rel_path(corpus, p))
+            .unwrap_or_else(|| corpus.display().to_string());
+        let (reason, message) = if err.loop_ancestor().is_some() {
+            (SkipReason::SymlinkLoop, "symlink loop, skipped".to_string())
+        } else {
+            let message = format!("cannot be read, skipped ({})", io_reason(err));
+            (SkipReason::Unreadable, message)
+        };
+        self.skipped.push(Skip {
+            path: path.clone(),
+            reason,
+        });
+        self.warnings.push(Warning {
+            path,
+            line: None,
+            message,
+        });
+    }
 }
 
 /// Paths are stored and cited as UTF-8, so a name that is not valid UTF-8 is shown
