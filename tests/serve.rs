@@ -362,6 +362,8 @@ fn health_and_stats() {
         categories.iter().any(|c| c == "interactions"),
         "{categories:?}"
     );
+    assert_eq!(stats["category_labels"]["side_effects"], "Side effects");
+    assert_eq!(stats["category_labels"]["frequency"], "How common");
 }
 
 #[test]

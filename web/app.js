@@ -12,30 +12,8 @@
   var PAGE_SIZE = 10;
   var DEBOUNCE_MS = 150;
 
-  var CATEGORY_LABELS = {
-    treatment: 'Treatment',
-    causes: 'Causes',
-    symptoms: 'Symptoms',
-    diagnosis: 'Diagnosis',
-    prevention: 'Prevention',
-    outlook: 'Outlook',
-    inheritance: 'Inheritance',
-    frequency: 'How common',
-    complications: 'Complications',
-    risk_factors: 'Risk factors',
-    research: 'Research',
-    dosage: 'Dosage',
-    side_effects: 'Side effects',
-    interactions: 'Interactions',
-    contraindications: 'Contraindications',
-    pregnancy: 'Pregnancy',
-    mechanism: 'How it works',
-    usage: 'Usage',
-    food_sources: 'Food sources',
-    storage: 'Storage',
-    faq: 'FAQ',
-    overview: 'Overview'
-  };
+  // Filled from the server's /stats (category_labels): one list of labels, the server's.
+  var CATEGORY_LABELS = {};
   var KIND_LABELS = { section: 'Article section', faq: 'FAQ answer', intro: 'Introduction' };
 
   var $ = function (id) { return document.getElementById(id); };
@@ -56,7 +34,7 @@
 
   // Current search state. `seq` increases with every request so that a late
   // response to an older query can never overwrite a newer one.
-  var state = { q: '', section: '', hits: [], total: 0, tookMs: null, seq: 0, controller: null };
+  var state = { q: '', section: '', hits: [], total: 0, tookMs: null, seq: 0, controller: null, words: [] };
   var debounceTimer = 0;
   var panelSeq = 0;
   var panelReturnFocus = null;
@@ -162,15 +140,17 @@
     return '?' + params.toString();
   }
 
-  /** Query words used to highlight the full passage in the panel. */
-  var STOP = { a: 1, an: 1, and: 1, are: 1, as: 1, at: 1, be: 1, by: 1, can: 1, do: 1, does: 1, for: 1, from: 1, how: 1, i: 1, in: 1, is: 1, it: 1, of: 1, on: 1, or: 1, the: 1, to: 1, what: 1, when: 1, with: 1 };
-  function queryTerms(q) {
+  /** The words the server searched for (its analysis: stop words dropped), to
+   *  highlight the full passage in the panel. */
+  function searchedWords(data) {
+    var words = data && data.analysis && Array.isArray(data.analysis.words) ? data.analysis.words : [];
     var seen = {};
-    return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []).filter(function (t) {
-      if (t.length < 2 || STOP[t] || seen[t]) return false;
+    return words.filter(function (w) {
+      var t = w && typeof w.word === 'string' ? w.word.toLowerCase() : '';
+      if (!t || t.length < 2 || w.role === 'dropped' || !(w.weight > 0) || seen[t]) return false;
       seen[t] = 1;
       return true;
-    });
+    }).map(function (w) { return w.word.toLowerCase(); });
   }
 
   /** Appends `text` to `parent`, wrapping query-term matches in <mark>. */
@@ -190,8 +170,8 @@
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  function termRegex(q) {
-    var terms = queryTerms(q);
+  function termRegex() {
+    var terms = state.words.slice();
     if (!terms.length) return null;
     var alt = terms
       .sort(function (a, b) { return b.length - a.length; })
@@ -395,6 +375,7 @@
       setLoading(false);
       var hits = Array.isArray(data.hits) ? data.hits : [];
       state.hits = hits.slice();
+      state.words = searchedWords(data);
       state.total = typeof data.total_hits === 'number' ? Math.max(data.total_hits, hits.length) : hits.length;
       state.tookMs = data.took_ms;
       renderCorrected(data.corrected);
@@ -577,7 +558,7 @@
 
   function renderPassageBody(text) {
     el.panelBody.textContent = '';
-    var re = termRegex(state.q);
+    var re = termRegex();
     String(text || '').split(/\n[ \t]*\n+/).forEach(function (block) {
       if (!block.trim()) return;
       var p = document.createElement('p');
@@ -735,6 +716,7 @@
 
   function loadStats() {
     getJSON('/stats').then(function (s) {
+      if (s.category_labels && typeof s.category_labels === 'object') CATEGORY_LABELS = s.category_labels;
       var cats = Array.isArray(s.categories) ? s.categories.filter(function (c) { return typeof c === 'string' && c; }) : [];
       var selected = el.section.value;
       while (el.section.options.length > 1) el.section.remove(1);

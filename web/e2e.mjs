@@ -205,6 +205,8 @@ async function run() {
   const panelText = norm(await page.locator('#panel-body').innerText());
   check(panelText.length > 0 && panelText === norm(passage.text), 'panel shows the full passage text',
     `panel: ${JSON.stringify(panelText.slice(0, 120))}\n       api:   ${JSON.stringify(norm(passage.text).slice(0, 120))}`);
+  const panelMarks = await page.locator('#panel-body mark').allInnerTexts();
+  check(panelMarks.some((m) => /warfarin/i.test(m)), 'the panel highlights the words the server searched', JSON.stringify(panelMarks.slice(0, 5)));
   const panelCitation = norm(await page.locator('#panel-citation').innerText());
   check(CITATION_RE.test(panelCitation), 'panel shows the citation', panelCitation);
   check(panelCitation === firstCitation, 'panel citation matches the result', `${panelCitation} vs ${firstCitation}`);
@@ -237,6 +239,8 @@ async function run() {
   if (filterShown && options.length > 1) {
     check(options[0].v === '' && /all sections/i.test(options[0].t), 'section filter starts with "All sections"', JSON.stringify(options[0]));
     check(options.slice(1).every((o) => o.t && !/_/.test(o.t)), 'section names are human readable', options.map((o) => o.t).join(', '));
+    const labels = (await page.evaluate(() => fetch('/stats').then((r) => r.json()))).category_labels || {};
+    check(options.slice(1).every((o) => o.t === labels[o.v]), 'section labels are the server\'s (/stats category_labels)', options.map((o) => `${o.v}=${o.t}`).join(', '));
     const firstCategory = await hits.nth(0).locator('.badge').getAttribute('data-category');
     const want = options.find((o) => o.v === firstCategory) ? firstCategory : options[1].v;
     const searchReq = page.waitForRequest((r) => r.url().includes('/search?') && new URL(r.url()).searchParams.get('section') === want, { timeout: TIMEOUT });

@@ -322,6 +322,34 @@ impl Category {
         }
     }
 
+    /// The category's name for people, as the search page shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Treatment => "Treatment",
+            Category::Causes => "Causes",
+            Category::Symptoms => "Symptoms",
+            Category::Diagnosis => "Diagnosis",
+            Category::Prevention => "Prevention",
+            Category::Outlook => "Outlook",
+            Category::Inheritance => "Inheritance",
+            Category::Frequency => "How common",
+            Category::Complications => "Complications",
+            Category::RiskFactors => "Risk factors",
+            Category::Research => "Research",
+            Category::Dosage => "Dosage",
+            Category::SideEffects => "Side effects",
+            Category::Interactions => "Interactions",
+            Category::Contraindications => "Contraindications",
+            Category::Pregnancy => "Pregnancy",
+            Category::Mechanism => "How it works",
+            Category::Usage => "Usage",
+            Category::FoodSources => "Food sources",
+            Category::Storage => "Storage",
+            Category::Faq => "FAQ",
+            Category::Overview => "Overview",
+        }
+    }
+
     /// The category's number in the index: its place in [`Category::ALL`].
     pub fn code(self) -> u64 {
         Category::ALL.iter().position(|&c| c == self).unwrap_or(0) as u64

@@ -349,6 +349,8 @@ struct Stats {
     corpus: String,
     /// The section categories that have passages, in [`Category::ALL`] order.
     categories: Vec<&'static str>,
+    /// Every category's name for people (the search page's labels), by category.
+    category_labels: std::collections::BTreeMap<&'static str, &'static str>,
     /// The embedding model of the index's vectors (absent: lexical ranking only).
     #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<String>,
@@ -391,6 +393,10 @@ fn current_stats(searcher: &Searcher) -> Result<Stats, Error> {
         version: open.manifest.version,
         corpus: open.manifest.corpus,
         categories,
+        category_labels: Category::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
         model: open.manifest.model.as_ref().map(|m| m.name.clone()),
     })
 }
