@@ -264,3 +264,82 @@ pub fn score_query(j: &Judged, hits: &[Hit], k: usize) -> QueryScore {
         type_ok: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(file: &str, line: usize, grade: u8) -> Key {
+        Key {
+            file: file.into(),
+            path: None,
+            lines: vec![line],
+            grade,
+        }
+    }
+
+    /// A hit on `path`, lines `start..=end` (the other fields do not count).
+    fn hit(path: &str, start: usize, end: usize) -> Hit {
+        serde_json::from_value(serde_json::json!({
+            "rank": 1, "score": 1.0, "id": "0", "path": path, "title": "", "headings": [],
+            "kind": "section", "category": "overview", "line_start": start,
+            "line_end": end, "snippet": "", "snippet_html": "", "highlights": [], "text": ""
+        }))
+        .expect("a hit")
+    }
+
+    fn judged(relevant: Vec<Key>) -> Judged {
+        Judged {
+            id: "q".into(),
+            query: "q".into(),
+            kind: None,
+            relevant,
+            focus: Vec::new(),
+            types: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn metrics_follow_their_definitions() {
+        let j = judged(vec![
+            key("a.md", 10, 2),
+            key("b.md", 5, 1),
+            key("c.md", 1, 2),
+        ]);
+        let hits = [
+            hit("b.md", 1, 9),   // grade 1
+            hit("x.md", 1, 99),  // nothing
+            hit("a.md", 8, 12),  // grade 2
+            hit("a.md", 10, 11), // the same key again: no second credit
+        ];
+        let score = score_query(&j, &hits, 10);
+        // DCG: (2^1-1)/log2(2) + (2^2-1)/log2(4) = 2.5; ideal grades 2, 2, 1.
+        let ideal = 3.0 + 3.0 / 3f64.log2() + 1.0 / 2.0;
+        assert!((score.ndcg - 2.5 / ideal).abs() < 1e-12, "{}", score.ndcg);
+        assert!((score.mrr - 1.0 / 3.0).abs() < 1e-12);
+        assert!((score.p5 - 0.2).abs() < 1e-12);
+        assert!((score.recall - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_perfect_ranking_scores_one_and_the_cut_off_counts() {
+        let j = judged(vec![key("a.md", 3, 2), key("b.md", 3, 1)]);
+        let perfect = score_query(&j, &[hit("a.md", 1, 5), hit("b.md", 1, 5)], 10);
+        assert!((perfect.ndcg - 1.0).abs() < 1e-12);
+        assert_eq!(perfect.mrr, 1.0);
+        let cut = score_query(&j, &[hit("x.md", 1, 5), hit("a.md", 1, 5)], 1);
+        assert_eq!((cut.ndcg, cut.mrr, cut.recall), (0.0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn a_key_with_a_path_matches_only_that_path() {
+        let mut k = key("a.md", 3, 2);
+        k.path = Some("sub/a.md".into());
+        let j = judged(vec![k]);
+        assert_eq!(score_query(&j, &[hit("other/a.md", 1, 5)], 10).mrr, 0.0);
+        assert_eq!(
+            score_query(&j, &[hit("corpus/sub/a.md", 1, 5)], 10).mrr,
+            1.0
+        );
+    }
+}
