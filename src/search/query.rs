@@ -167,7 +167,7 @@ pub fn term_query(field: WeightedField, term: &str) -> Box<dyn Query> {
         Term::from_field_text(field.field, term),
         IndexRecordOption::WithFreqs,
     );
-    boosted(Box::new(q), field.weight)
+    boost(Box::new(q), field.weight)
 }
 
 /// A phrase query on one field (a single term degrades to a term query).
@@ -180,13 +180,14 @@ pub fn phrase_query(field: WeightedField, terms: &[String], slop: u32) -> Box<dy
         .enumerate()
         .map(|(i, t)| (i, Term::from_field_text(field.field, t)))
         .collect();
-    boosted(
+    boost(
         Box::new(PhraseQuery::new_with_offset_and_slop(terms, slop)),
         field.weight,
     )
 }
 
-fn boosted(q: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+/// `q` with its score times `weight` (itself when the weight is 1).
+pub(crate) fn boost(q: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
     if (weight - 1.0).abs() < f32::EPSILON {
         q
     } else {

@@ -36,7 +36,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Term};
 
 use super::lexicon::Lexicon;
-use super::query::{any_of, group_query, phrase_query, QueryPlan, TermGroup, WeightedField};
+use super::query::{any_of, boost, group_query, phrase_query, QueryPlan, TermGroup, WeightedField};
 use super::question::{Question, Role, TopicMatch};
 use crate::index::Fields;
 use crate::passage::category::Category;
@@ -766,14 +766,6 @@ pub(crate) fn category_columns(
         .iter()
         .map(|s| s.fast_fields().u64("category_code").ok())
         .collect()
-}
-
-fn boost(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
-    if (weight - 1.0).abs() < f32::EPSILON {
-        query
-    } else {
-        Box::new(BoostQuery::new(query, weight))
-    }
 }
 
 /// Whether a word is a stop word.
