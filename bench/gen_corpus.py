@@ -38,7 +38,13 @@ import sys
 import time
 from multiprocessing import Pool
 
-DEFAULT_SOURCE = "/work/shared/corpora/medquad"
+# The team's shared data: $K2SEARCH_SHARED, else ../shared beside the repository.
+DEFAULT_SOURCE = os.path.join(
+    os.environ.get("K2SEARCH_SHARED")
+    or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared"),
+    "corpora",
+    "medquad",
+)
 REPO_ROOT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 # Small synonym table: each group is interchangeable in health prose.

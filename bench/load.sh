@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 threads="${WRK_THREADS:-2}"
 medquad="${MEDQUAD:-}"
-for candidate in "$medquad" ../shared/corpora/medquad /work/shared/corpora/medquad; do
+for candidate in "$medquad" "${K2SEARCH_SHARED:-../shared}/corpora/medquad" ../shared/corpora/medquad; do
   if [ -n "$candidate" ] && [ -d "$candidate" ]; then medquad="$candidate"; break; fi
 done
 [ -d "$medquad" ] || { echo "load.sh: MedQuAD not found; set MEDQUAD=DIR" >&2; exit 2; }

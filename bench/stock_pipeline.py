@@ -4,7 +4,7 @@
 Indexing mode (default):
     python3 bench/stock_pipeline.py [CORPUS_DIR] [INDEX_DIR]
 
-    Walks CORPUS_DIR (default /work/shared/corpora/medquad) for *.md files,
+    Walks CORPUS_DIR (default $K2SEARCH_SHARED/corpora/medquad, else ../shared/corpora/medquad) for *.md files,
     splits each file into section passages (YAML front matter skipped, one
     passage per `#`..`######` heading section, text before the first heading
     becomes an "intro" passage), indexes them with tantivy-py into INDEX_DIR
@@ -33,7 +33,13 @@ import time
 
 import tantivy
 
-DEFAULT_CORPUS = "/work/shared/corpora/medquad"
+# The team's shared data: $K2SEARCH_SHARED, else ../shared beside the repository.
+DEFAULT_CORPUS = os.path.join(
+    os.environ.get("K2SEARCH_SHARED")
+    or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared"),
+    "corpora",
+    "medquad",
+)
 SEARCH_FIELDS = ["title", "headings", "body"]
 
 
