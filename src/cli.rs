@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use k2search::embed::VectorFormat;
 use k2search::eval;
 use k2search::export::{self, ExportFormat};
-use k2search::index::{self, IndexOptions, IndexReport};
+use k2search::index::{self, IndexOptions};
 use k2search::output::{self, Format};
 use k2search::passage::Category;
 use k2search::search::{Lexicon, Mode, Params, Ranking, SearchRequest, Searcher};
@@ -293,19 +293,15 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
     };
     stop_on_ctrl_c(&opts.stop);
     let report = index::build(&opts)?;
+    let mut err = io::stderr().lock();
     if !args.quiet {
-        print_warnings(&report);
+        output::print_warnings(&mut err, &report)?;
     }
     if args.verbose {
-        for skip in report.skipped.iter().filter(|s| !s.reason.is_warned()) {
-            eprintln!(
-                "k2search: skipped {} ({})",
-                skip.path,
-                skip_reason(&skip.reason)
-            );
-        }
+        output::print_quiet_skips(&mut err, &report)?;
     }
-    println!("{}", summary(&report, &index_dir));
+    drop(err);
+    println!("{}", output::index_summary(&report, &index_dir));
     Ok(())
 }
 
@@ -337,48 +333,6 @@ fn stop_on_ctrl_c(stop: &Arc<AtomicBool>) {
     });
 }
 
-fn print_warnings(report: &IndexReport) {
-    for w in &report.warnings {
-        eprintln!("k2search: warning: {w}");
-    }
-}
-
-fn summary(r: &IndexReport, dir: &Path) -> String {
-    let what = if r.changed {
-        format!(
-            "{} indexed, {} unchanged, {} removed",
-            r.files_indexed, r.files_unchanged, r.files_removed
-        )
-    } else {
-        "nothing changed".to_string()
-    };
-    let embedded = match &r.model {
-        Some(model) => format!(", {} embedded with {model}", r.passages_embedded),
-        None => String::new(),
-    };
-    let skipped: String = k2search::source::describe_skips(&r.skipped)
-        .iter()
-        .map(|phrase| format!("; skipped {phrase}"))
-        .collect();
-    format!(
-        "indexed {} files ({what}), {} passages{embedded} in {} in {:.2}s{skipped}",
-        r.files,
-        r.passages,
-        dir.display(),
-        r.seconds
-    )
-}
-
-fn skip_reason(reason: &k2search::source::SkipReason) -> String {
-    use k2search::source::SkipReason;
-    match reason {
-        SkipReason::UnsupportedType(ext) if ext.is_empty() => "no extension".into(),
-        SkipReason::UnsupportedType(ext) => format!("unsupported type {ext}"),
-        SkipReason::Hidden => "hidden".into(),
-        other => format!("{other:?}").to_lowercase(),
-    }
-}
-
 /// Opens the index with the model given, if one is.
 fn open_with_model(location: &Location, model: &ModelArgs) -> Result<Searcher, Failure> {
     let searcher = open_searcher(location)?;
@@ -406,8 +360,8 @@ fn open_searcher(location: &Location) -> Result<Searcher, Failure> {
                 ..IndexOptions::new(&location.corpus, dir)
             };
             let report = index::build(&opts)?;
-            print_warnings(&report);
-            eprintln!("k2search: {}", summary(&report, dir));
+            output::print_warnings(&mut io::stderr().lock(), &report)?;
+            eprintln!("k2search: {}", output::index_summary(&report, dir));
         }
         return Ok(Searcher::open(dir)?);
     };
@@ -501,36 +455,7 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
         searcher = searcher.with_params(Params::load(file)?);
     }
     let report = eval::evaluate(&searcher, &judged, args.k.max(1))?;
-    let mut out = io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report).map_err(io::Error::from)?;
-        writeln!(out)?;
-        return Ok(());
-    }
-    writeln!(
-        out,
-        "{:<6} {:>6} {:>6} {:>6} {:>6}  query",
-        "id", "nDCG", "MRR", "P@5", "R@k"
-    )?;
-    for q in &report.per_query {
-        writeln!(
-            out,
-            "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  {}",
-            q.id, q.ndcg, q.mrr, q.p5, q.recall, q.query
-        )?;
-    }
-    writeln!(
-        out,
-        "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  mean of {} queries (k = {})",
-        "all", report.ndcg, report.mrr, report.p5, report.recall, report.queries, report.k
-    )?;
-    if let Some(a) = &report.analysis {
-        writeln!(
-            out,
-            "question analysis on {} labelled queries: focus {:.3} (exact {:.3}), type {:.3} (first type {:.3})",
-            a.labelled, a.focus, a.focus_exact, a.types, a.first_type
-        )?;
-    }
+    output::print_eval(&mut io::stdout().lock(), &report, args.json)?;
     Ok(())
 }
 

@@ -1,11 +1,17 @@
-//! Stage 6: output. Printers for search responses and passage listings, as text for
-//! people (with colour on a terminal) or JSON for programs. The JSON shapes are the
-//! serde forms of [`crate::search::SearchResponse`] and [`crate::passage::Passage`].
+//! Stage 6: output. Printers for search responses, passage listings, index runs and
+//! evaluation reports, as text for people (with colour on a terminal) or JSON for
+//! programs. The JSON shapes are the serde forms of [`crate::search::SearchResponse`],
+//! [`crate::passage::Passage`] and [`crate::eval::EvalReport`].
 
 use std::io::{self, Write};
 
+use std::path::Path;
+
+use crate::eval::EvalReport;
+use crate::index::IndexReport;
 use crate::passage::Passage;
 use crate::search::{Hit, Mode, SearchResponse};
+use crate::source::SkipReason;
 
 /// How to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,6 +212,97 @@ pub fn print_passages(
                 )?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Prints an index run's warnings, one line each.
+pub fn print_warnings(out: &mut dyn Write, report: &IndexReport) -> io::Result<()> {
+    for w in &report.warnings {
+        writeln!(out, "k2search: warning: {w}")?;
+    }
+    Ok(())
+}
+
+/// Prints the entries an index run passed over without a warning (hidden files,
+/// other types), for `--verbose`.
+pub fn print_quiet_skips(out: &mut dyn Write, report: &IndexReport) -> io::Result<()> {
+    for skip in report.skipped.iter().filter(|s| !s.reason.is_warned()) {
+        writeln!(
+            out,
+            "k2search: skipped {} ({})",
+            skip.path,
+            skip_reason(&skip.reason)
+        )?;
+    }
+    Ok(())
+}
+
+fn skip_reason(reason: &SkipReason) -> String {
+    match reason {
+        SkipReason::UnsupportedType(ext) if ext.is_empty() => "no extension".into(),
+        SkipReason::UnsupportedType(ext) => format!("unsupported type {ext}"),
+        SkipReason::Hidden => "hidden".into(),
+        other => format!("{other:?}").to_lowercase(),
+    }
+}
+
+/// The one-line summary of an index run into `dir`.
+pub fn index_summary(r: &IndexReport, dir: &Path) -> String {
+    let what = if r.changed {
+        format!(
+            "{} indexed, {} unchanged, {} removed",
+            r.files_indexed, r.files_unchanged, r.files_removed
+        )
+    } else {
+        "nothing changed".to_string()
+    };
+    let embedded = match &r.model {
+        Some(model) => format!(", {} embedded with {model}", r.passages_embedded),
+        None => String::new(),
+    };
+    let skipped: String = crate::source::describe_skips(&r.skipped)
+        .iter()
+        .map(|phrase| format!("; skipped {phrase}"))
+        .collect();
+    format!(
+        "indexed {} files ({what}), {} passages{embedded} in {} in {:.2}s{skipped}",
+        r.files,
+        r.passages,
+        dir.display(),
+        r.seconds
+    )
+}
+
+/// Prints an evaluation report: a table of the queries and their mean, or JSON.
+pub fn print_eval(out: &mut dyn Write, report: &EvalReport, json: bool) -> io::Result<()> {
+    if json {
+        serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
+        return writeln!(out);
+    }
+    writeln!(
+        out,
+        "{:<6} {:>6} {:>6} {:>6} {:>6}  query",
+        "id", "nDCG", "MRR", "P@5", "R@k"
+    )?;
+    for q in &report.per_query {
+        writeln!(
+            out,
+            "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  {}",
+            q.id, q.ndcg, q.mrr, q.p5, q.recall, q.query
+        )?;
+    }
+    writeln!(
+        out,
+        "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  mean of {} queries (k = {})",
+        "all", report.ndcg, report.mrr, report.p5, report.recall, report.queries, report.k
+    )?;
+    if let Some(a) = &report.analysis {
+        writeln!(
+            out,
+            "question analysis on {} labelled queries: focus {:.3} (exact {:.3}), type {:.3} (first type {:.3})",
+            a.labelled, a.focus, a.focus_exact, a.types, a.first_type
+        )?;
     }
     Ok(())
 }
