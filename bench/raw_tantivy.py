@@ -17,6 +17,8 @@ import time
 
 import tantivy
 
+from stock_pipeline import build_schema  # the same schema as the stock pipeline
+
 
 def main():
     if len(sys.argv) < 2:
@@ -24,12 +26,7 @@ def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         passages = [json.loads(line) for line in f if line.strip()]
     index_dir = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="raw-tantivy-")
-    sb = tantivy.SchemaBuilder()
-    sb.add_text_field("title", stored=True, tokenizer_name="en_stem")
-    sb.add_text_field("headings", stored=True, tokenizer_name="en_stem")
-    sb.add_text_field("body", stored=True, tokenizer_name="en_stem")
-    sb.add_text_field("path", stored=True, tokenizer_name="raw")
-    schema = sb.build()
+    schema = build_schema()
     started = time.perf_counter()
     index = tantivy.Index(schema, path=index_dir)
     writer = index.writer()

@@ -91,7 +91,7 @@ fn sentence_end(seen: &str, limit: usize) -> Option<usize> {
 }
 
 /// The largest character boundary of `text` at or before `at`.
-fn floor_char_boundary(text: &str, at: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, at: usize) -> usize {
     let mut at = at.min(text.len());
     while !text.is_char_boundary(at) {
         at -= 1;

@@ -57,7 +57,7 @@ fn drug_lines() -> &'static [(u32, u32)] {
         let mut lines = Vec::with_capacity(50_000);
         let base = header_len();
         let mut start = base;
-        for newline in memchr_newlines(&DRUGS.as_bytes()[base..]) {
+        for (newline, _) in DRUGS[base..].match_indices('\n') {
             let end = base + newline;
             lines.push((start as u32, end as u32));
             start = end + 1;
@@ -78,15 +78,6 @@ fn drug_line(&(start, end): &(u32, u32)) -> &'static str {
 fn drug_key(line: &(u32, u32)) -> &'static str {
     let line = drug_line(line);
     line.split_once('\t').map_or(line, |(key, _)| key)
-}
-
-/// Offsets of the newlines in `bytes`.
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'\n')
-        .map(|(i, _)| i)
 }
 
 /// Bytes of comment lines at the start of [`DRUGS`].

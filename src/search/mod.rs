@@ -10,6 +10,8 @@ pub mod question;
 pub mod ranking;
 pub mod semantic;
 pub mod snippet;
+
+pub use snippet::html_escape;
 pub mod typo;
 
 use std::collections::{HashMap, HashSet};
@@ -663,22 +665,6 @@ fn corrected_query(query: &str, corrections: &[(String, String)], hits: &[Hit]) 
             })
             .map_or_else(|| term.clone(), str::to_lowercase);
         out = out.replacen(typed.as_str(), &spelled, 1);
-    }
-    out
-}
-
-/// Escapes text for HTML.
-pub fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
     }
     out
 }

@@ -14,6 +14,7 @@ use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 use super::ranking::QueryTerm;
 use crate::analyze;
+use crate::passage::cap::floor_char_boundary;
 
 /// Longest fragment, in bytes.
 pub const SNIPPET_CHARS: usize = 240;
@@ -93,7 +94,7 @@ impl Snippets {
                 Snippet {
                     text: head.to_string(),
                     highlights: Vec::new(),
-                    html: super::html_escape(head),
+                    html: html_escape(head),
                 }
             }
         }
@@ -220,21 +221,30 @@ fn marked_html(fragment: &str, highlights: &[[usize; 2]]) -> String {
     let mut html = String::with_capacity(fragment.len() + 16 * highlights.len());
     let mut at = 0;
     for &[start, end] in highlights {
-        html.push_str(&super::html_escape(&fragment[at..start]));
+        html.push_str(&html_escape(&fragment[at..start]));
         html.push_str("<mark>");
-        html.push_str(&super::html_escape(&fragment[start..end]));
+        html.push_str(&html_escape(&fragment[start..end]));
         html.push_str("</mark>");
         at = end;
     }
-    html.push_str(&super::html_escape(&fragment[at..]));
+    html.push_str(&html_escape(&fragment[at..]));
     html
 }
 
-fn floor_char_boundary(text: &str, mut i: usize) -> usize {
-    while !text.is_char_boundary(i) {
-        i -= 1;
+/// Escapes text for HTML.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
     }
-    i
+    out
 }
 
 /// The first `n` characters of `text`.

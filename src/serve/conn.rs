@@ -135,8 +135,10 @@ impl Registry {
     /// Makes room for one more connection: closes the longest-waiting one unless
     /// some are closing already, then waits until one is gone (or `patience` passes).
     async fn make_room(&self, patience: Duration) {
-        if self.closing.load(Ordering::Acquire) == 0 && !self.evict_one() {
-            // All busy: a request ends within the request timeout.
+        // When every connection is busy, nothing is evicted: a request ends within
+        // the request timeout.
+        if self.closing.load(Ordering::Acquire) == 0 {
+            self.evict_one();
         }
         let _ = tokio::time::timeout(patience, self.freed.notified()).await;
     }
