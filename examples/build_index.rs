@@ -56,10 +56,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     for hit in response.hits.iter().take(3) {
         println!(
             "{}:{}-{} › {}",
-            hit.path,
-            hit.line_start,
-            hit.line_end,
-            hit.headings.join(" › ")
+            hit.passage.path,
+            hit.passage.line_start,
+            hit.passage.line_end,
+            hit.passage.headings.join(" › ")
         );
     }
     Ok(())

@@ -53,17 +53,11 @@ fn run(index: &std::path::Path, query: &str) -> Result<(), Box<dyn std::error::E
     let corpus = &searcher.manifest().corpus;
     for hit in &response.hits {
         // The citation: corpus/file.txt:12-30 › Heading › Sub
-        let cite = citation(
-            corpus,
-            &hit.path,
-            hit.line_start,
-            hit.line_end,
-            &hit.headings,
-        );
+        let cite = citation(corpus, &hit.passage);
         writeln!(
             out,
             "\n{}. {} [{:.2}]\n   {cite}",
-            hit.rank, hit.title, hit.score
+            hit.rank, hit.passage.title, hit.score
         )?;
         let snippet = hit.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
         writeln!(out, "   {snippet}")?;

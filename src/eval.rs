@@ -203,15 +203,16 @@ fn contains_words(outer: &str, inner: &str) -> bool {
 }
 
 fn key_matches(key: &Key, hit: &Hit) -> bool {
+    let p = &hit.passage;
     let file_ok = match &key.path {
-        Some(path) => hit.path == *path || hit.path.ends_with(&format!("/{path}")),
-        None => hit.path == key.file || hit.path.ends_with(&format!("/{}", key.file)),
+        Some(path) => p.path == *path || p.path.ends_with(&format!("/{path}")),
+        None => p.path == key.file || p.path.ends_with(&format!("/{}", key.file)),
     };
     file_ok
         && key
             .lines
             .iter()
-            .any(|l| (hit.line_start..=hit.line_end).contains(l))
+            .any(|l| (p.line_start..=p.line_end).contains(l))
 }
 
 /// Scores one query's hits against its keys.
@@ -283,7 +284,7 @@ mod tests {
         serde_json::from_value(serde_json::json!({
             "rank": 1, "score": 1.0, "id": "0", "path": path, "title": "", "headings": [],
             "kind": "section", "category": "overview", "line_start": start,
-            "line_end": end, "snippet": "", "snippet_html": "", "highlights": [], "text": ""
+            "line_end": end, "byte_start": 0, "byte_end": 0, "snippet": "", "snippet_html": "", "highlights": [], "text": ""
         }))
         .expect("a hit")
     }

@@ -38,8 +38,9 @@
 //! let searcher = Searcher::open(index_dir.path())?;
 //! let response = searcher.search(&SearchRequest::new("warfarin interaction"))?;
 //! let hit = &response.hits[0];
-//! assert_eq!((hit.path.as_str(), hit.line_start, hit.line_end), ("k2.md", 3, 4));
-//! assert_eq!(hit.headings, ["Drug Interactions"]);
+//! let cited = &hit.passage;
+//! assert_eq!((cited.path.as_str(), cited.line_start, cited.line_end), ("k2.md", 3, 4));
+//! assert_eq!(cited.headings, ["Drug Interactions"]);
 //! # Ok(())
 //! # }
 //! ```

@@ -212,10 +212,10 @@ fn warfarin_interaction_cites_002_drug_interactions() {
         .hits
         .iter()
         .take(5)
-        .find(|h| h.path == "002_efd43bb0ead33ead.txt" && h.headings == ["Drug Interactions"])
+        .find(|h| h.passage.path == "002_efd43bb0ead33ead.txt" && h.passage.headings == ["Drug Interactions"])
         .expect("002 Drug Interactions in the top five");
-    assert_eq!(hit.line_start, 127);
-    assert!(hit.line_end >= 129);
+    assert_eq!(hit.passage.line_start, 127);
+    assert!(hit.passage.line_end >= 129);
     assert!(hit.snippet_html.contains("<mark>"));
     assert!(response.total_hits >= response.hits.len());
 
@@ -266,7 +266,7 @@ fn punctuation_never_fails_and_phrases_are_honoured() {
     assert!(phrase
         .hits
         .iter()
-        .all(|h| h.text.to_lowercase().contains("calcium paradox")));
+        .all(|h| h.passage.text.to_lowercase().contains("calcium paradox")));
     assert!(!phrase.hits.is_empty());
     for q in ["AND OR NOT", "((((", "\"", "+-*~2", "title:", "a:b:c"] {
         let out = repo.run(&["query", "--json", q]);
@@ -299,7 +299,7 @@ fn default_index_is_built_on_first_query_and_refreshed() {
     let out = repo.run(&["query", "--json", "zebrafood"]);
     assert!(stderr(&out).contains("building it first"));
     let response: SearchResponse = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(response.hits[0].path, "new.md");
+    assert_eq!(response.hits[0].passage.path, "new.md");
 }
 
 #[test]

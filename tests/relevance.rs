@@ -67,7 +67,7 @@ fn parsed<T: serde::de::DeserializeOwned>(out: &Output) -> T {
 fn rank_of(r: &SearchResponse, file: &str, heading: &str) -> Option<usize> {
     r.hits
         .iter()
-        .find(|h| h.path.starts_with(file) && h.headings.last().is_some_and(|x| x == heading))
+        .find(|h| h.passage.path.starts_with(file) && h.passage.headings.last().is_some_and(|x| x == heading))
         .map(|h| h.rank)
 }
 
@@ -76,7 +76,7 @@ fn brand_name_finds_the_warfarin_passages_of_all_five_articles() {
     let r = query("Coumadin", &["--limit", "20"]);
     for file in ["000_", "001_", "002_", "003_", "004_"] {
         assert!(
-            r.hits.iter().any(|h| h.path.starts_with(file)),
+            r.hits.iter().any(|h| h.passage.path.starts_with(file)),
             "no {file} hit"
         );
     }
@@ -90,7 +90,7 @@ fn misspelling_is_corrected_and_reported() {
         .hits
         .iter()
         .take(5)
-        .any(|h| h.text.to_lowercase().contains("warfarin")));
+        .any(|h| h.passage.text.to_lowercase().contains("warfarin")));
     let out = run(&["query", "warfrin"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("showing results for warfarin"));
 }
@@ -129,9 +129,9 @@ fn pasted_patient_message_returns_interactions_first() {
     assert!(message.split_whitespace().count() >= 100);
     let r = query(message, &["--limit", "3"]);
     assert!(
-        r.hits[0].category == k2search::Category::Interactions,
+        r.hits[0].passage.category == k2search::Category::Interactions,
         "first hit is an interaction passage: {:?}",
-        r.hits[0].headings
+        r.hits[0].passage.headings
     );
 }
 
@@ -142,9 +142,9 @@ fn section_filter_and_per_file_cap() {
     assert!(r
         .hits
         .iter()
-        .all(|h| h.category == k2search::Category::Dosage));
+        .all(|h| h.passage.category == k2search::Category::Dosage));
     let r = query("vitamin k2", &["--per-file", "1", "--limit", "20"]);
-    let mut paths: Vec<&str> = r.hits.iter().map(|h| h.path.as_str()).collect();
+    let mut paths: Vec<&str> = r.hits.iter().map(|h| h.passage.path.as_str()).collect();
     let n = paths.len();
     paths.dedup();
     assert_eq!(paths.len(), n, "one hit per file");
@@ -153,7 +153,7 @@ fn section_filter_and_per_file_cap() {
 #[test]
 fn same_text_is_never_shown_twice() {
     let r = query("recommended dosage vitamin k2-7", &["--limit", "30"]);
-    let mut texts: Vec<&str> = r.hits.iter().map(|h| h.text.as_str()).collect();
+    let mut texts: Vec<&str> = r.hits.iter().map(|h| h.passage.text.as_str()).collect();
     texts.sort();
     let n = texts.len();
     texts.dedup();
@@ -189,7 +189,7 @@ fn user_lexicon_replaces_the_bundled_one() {
     assert!(r
         .hits
         .iter()
-        .any(|h| h.text.contains("natto") || h.text.contains("Natto")));
+        .any(|h| h.passage.text.contains("natto") || h.passage.text.contains("Natto")));
     std::fs::write(&lexicon, "natto, a1\nb1, natto\n").unwrap();
     let out = run(&["query", "--synonyms", lexicon.to_str().unwrap(), "x"]);
     assert_eq!(out.status.code(), Some(2));
@@ -293,9 +293,9 @@ mod medquad {
             assert!(
                 r.hits
                     .iter()
-                    .any(|h| h.text.to_lowercase().contains(generic)),
+                    .any(|h| h.passage.text.to_lowercase().contains(generic)),
                 "{q}: no {generic} in the top 3: {:?}",
-                r.hits.iter().map(|h| &h.title).collect::<Vec<_>>()
+                r.hits.iter().map(|h| &h.passage.title).collect::<Vec<_>>()
             );
         }
     }
@@ -323,8 +323,8 @@ mod medquad {
         let Some(index) = index() else { return };
         let r = ask(index, "my mother has shingles how is it treated", &[]);
         let top = &r.hits[0];
-        assert_eq!(top.title, "Shingles", "{:?}", top.headings);
-        assert_eq!(top.category, Category::Treatment, "{:?}", top.headings);
+        assert_eq!(top.passage.title, "Shingles", "{:?}", top.passage.headings);
+        assert_eq!(top.passage.category, Category::Treatment, "{:?}", top.passage.headings);
         let analysis = r.analysis.unwrap();
         assert_eq!(analysis.foci[0].text, "shingles");
         assert_eq!(analysis.types[0], Category::Treatment);

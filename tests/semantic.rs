@@ -124,7 +124,7 @@ fn index_with_model_ranks_hybrid_and_lexical_on_request() {
     assert_eq!(hybrid.mode, Mode::Hybrid);
     let top = &hybrid.hits[0];
     assert!(
-        top.headings.iter().any(|h| h.contains("Interaction")),
+        top.passage.headings.iter().any(|h| h.contains("Interaction")),
         "{top:?}"
     );
     let share = top.semantic.expect("explain gives the semantic share");
@@ -142,9 +142,9 @@ fn index_with_model_ranks_hybrid_and_lexical_on_request() {
     assert!(lexical.hits.is_empty(), "{:?}", lexical.hits[0]);
     assert!(!hybrid.hits.is_empty());
     assert!(
-        hybrid.hits[..3].iter().any(|h| h.text.contains("warfarin")),
+        hybrid.hits[..3].iter().any(|h| h.passage.text.contains("warfarin")),
         "{:?}",
-        hybrid.hits.iter().map(|h| &h.headings).collect::<Vec<_>>()
+        hybrid.hits.iter().map(|h| &h.passage.headings).collect::<Vec<_>>()
     );
 }
 
@@ -166,7 +166,7 @@ fn an_update_embeds_only_new_or_changed_passages() {
     let update = ws.ok(&["index", "--index", "index"]);
     assert_eq!(embedded(&update), 1, "{update}");
     let hits = ws.query(&["where to keep capsules"]).hits;
-    assert!(hits[0].text.contains("cool, dry place"), "{:?}", hits[0]);
+    assert!(hits[0].passage.text.contains("cool, dry place"), "{:?}", hits[0]);
 }
 
 #[test]
@@ -249,7 +249,7 @@ fn i8_vectors_rank_like_f32() {
         let top = |index: &str| -> Vec<String> {
             let out = ws.ok(&["query", "--index", index, "--json", "-n", "3", q]);
             let response: SearchResponse = serde_json::from_str(&out).unwrap();
-            response.hits.into_iter().map(|h| h.id).collect()
+            response.hits.into_iter().map(|h| h.passage.id).collect()
         };
         assert_eq!(top("f32")[0], top("i8")[0], "{q}");
     }

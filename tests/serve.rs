@@ -264,9 +264,9 @@ fn get_search_returns_cited_hits() {
     assert_eq!(response.hits.len(), 3);
     for (i, hit) in response.hits.iter().enumerate() {
         assert_eq!(hit.rank, i + 1);
-        assert!(hit.path.ends_with(".txt"), "{}", hit.path);
-        assert!(hit.line_start >= 1 && hit.line_end >= hit.line_start);
-        assert!(hit.text.to_lowercase().contains("warfarin"), "{}", hit.text);
+        assert!(hit.passage.path.ends_with(".txt"), "{}", hit.passage.path);
+        assert!(hit.passage.line_start >= 1 && hit.passage.line_end >= hit.passage.line_start);
+        assert!(hit.passage.text.to_lowercase().contains("warfarin"), "{}", hit.passage.text);
     }
     assert!(response.hits[0].snippet_html.contains("<mark>"));
 }
@@ -298,7 +298,7 @@ fn post_search_takes_a_json_body() {
     assert!(posted
         .hits
         .iter()
-        .all(|h| h.category.as_str() == "interactions"));
+        .all(|h| h.passage.category.as_str() == "interactions"));
 }
 
 #[test]
@@ -308,7 +308,7 @@ fn pagination_continues_where_the_last_page_ended() {
     let all = server.search("q=vitamin&limit=6");
     let first = server.search("q=vitamin&limit=3");
     let second = server.search("q=vitamin&limit=3&offset=3");
-    let ids = |r: &SearchResponse| r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>();
+    let ids = |r: &SearchResponse| r.hits.iter().map(|h| h.passage.id.clone()).collect::<Vec<_>>();
     assert_eq!([ids(&first), ids(&second)].concat(), ids(&all));
     assert_eq!(second.hits[0].rank, 4);
     assert_eq!(second.total_hits, all.total_hits);
@@ -319,7 +319,7 @@ fn per_file_caps_hits_from_one_file() {
     let fixture = Fixture::new();
     let server = fixture.serve(&[]);
     let response = server.search("q=vitamin&limit=20&per_file=1");
-    let mut paths: Vec<&str> = response.hits.iter().map(|h| h.path.as_str()).collect();
+    let mut paths: Vec<&str> = response.hits.iter().map(|h| h.passage.path.as_str()).collect();
     let n = paths.len();
     paths.sort();
     paths.dedup();
@@ -331,15 +331,15 @@ fn passage_route_returns_the_passage_and_its_citation() {
     let fixture = Fixture::new();
     let server = fixture.serve(&[]);
     let hit = server.search("q=warfarin&limit=1").hits.remove(0);
-    let answer = server.get(&format!("/passages/{}", hit.id));
+    let answer = server.get(&format!("/passages/{}", hit.passage.id));
     assert_eq!(answer.status, 200, "{}", answer.body);
     let passage: Passage = serde_json::from_str(&answer.body).unwrap();
-    assert_eq!(passage.id, hit.id);
-    assert_eq!(passage.text, hit.text);
+    assert_eq!(passage.id, hit.passage.id);
+    assert_eq!(passage.text, hit.passage.text);
     let citation = answer.json()["citation"].as_str().unwrap().to_string();
-    let lines = format!("{}:{}-{}", hit.path, hit.line_start, hit.line_end);
+    let lines = format!("{}:{}-{}", hit.passage.path, hit.passage.line_start, hit.passage.line_end);
     assert!(citation.contains(&lines), "{citation}");
-    assert!(citation.ends_with(hit.headings.last().unwrap().as_str()));
+    assert!(citation.ends_with(hit.passage.headings.last().unwrap().as_str()));
 }
 
 #[test]
@@ -588,7 +588,7 @@ fn no_request_fails_while_the_index_is_rebuilt() {
                         "no hits for {q} during the rebuild"
                     );
                     if n % 4 == 0 {
-                        let passage = server.get(&format!("/passages/{}", response.hits[0].id));
+                        let passage = server.get(&format!("/passages/{}", response.hits[0].passage.id));
                         // A passage can vanish between the search and this call only
                         // if its file changed; a rebuild keeps ids stable.
                         assert_eq!(passage.status, 200, "{}", passage.body);
@@ -650,8 +650,8 @@ fn a_running_server_sees_new_passages_after_index() {
         std::thread::sleep(Duration::from_millis(50));
     };
     eprintln!("new passage visible after {:?}", started.elapsed());
-    assert_eq!(hit.path, "new-article.md");
-    assert_eq!(hit.headings, ["Dosage"]);
+    assert_eq!(hit.passage.path, "new-article.md");
+    assert_eq!(hit.passage.headings, ["Dosage"]);
     let stats = server.get("/stats").json();
     assert_eq!(stats["files"], 6);
     assert!(stats["passages"].as_u64().unwrap() > passages_before);

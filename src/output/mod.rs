@@ -78,23 +78,15 @@ pub fn print_analysis(
     )
 }
 
-/// The citation of a hit: `corpus/file.txt:127-130 › Heading › Sub`.
-pub fn citation(
-    corpus: &str,
-    path: &str,
-    line_start: usize,
-    line_end: usize,
-    headings: &[String],
-) -> String {
+/// The citation of a passage: `corpus/file.txt:127-130 › Heading › Sub`.
+pub fn citation(corpus: &str, passage: &Passage) -> String {
+    let (path, start, end) = (&passage.path, passage.line_start, passage.line_end);
     let mut s = if corpus.is_empty() {
-        format!("{path}:{line_start}-{line_end}")
+        format!("{path}:{start}-{end}")
     } else {
-        format!(
-            "{}/{path}:{line_start}-{line_end}",
-            corpus.trim_end_matches('/')
-        )
+        format!("{}/{path}:{start}-{end}", corpus.trim_end_matches('/'))
     };
-    for h in headings {
+    for h in &passage.headings {
         s.push_str(" › ");
         s.push_str(h);
     }
@@ -102,13 +94,7 @@ pub fn citation(
 }
 
 fn print_hit(out: &mut dyn Write, hit: &Hit, corpus: &str, color: bool) -> io::Result<()> {
-    let cite = citation(
-        corpus,
-        &hit.path,
-        hit.line_start,
-        hit.line_end,
-        &hit.headings,
-    );
+    let cite = citation(corpus, &hit.passage);
     let (b, c, d, r) = if color {
         (BOLD, CYAN, DIM, RESET)
     } else {
@@ -122,9 +108,9 @@ fn print_hit(out: &mut dyn Write, hit: &Hit, corpus: &str, color: bool) -> io::R
     writeln!(
         out,
         "   {b}{}{r} {d}({}, {}){r}",
-        hit.title,
-        hit.kind.as_str(),
-        hit.category
+        hit.passage.title,
+        hit.passage.kind.as_str(),
+        hit.passage.category
     )?;
     writeln!(
         out,
@@ -202,7 +188,7 @@ pub fn print_passages(
                 } else {
                     ("", "", "")
                 };
-                let cite = citation(corpus, &p.path, p.line_start, p.line_end, &p.headings);
+                let cite = citation(corpus, p);
                 writeln!(
                     out,
                     "{c}{cite}{r} {d}[{} {}] {}{r}",
@@ -313,11 +299,17 @@ mod tests {
 
     #[test]
     fn citation_format() {
-        let h = vec!["Drug Interactions".to_string()];
+        let passage: Passage = serde_json::from_value(serde_json::json!({
+            "id": "0", "path": "002.txt", "title": "", "headings": ["Drug Interactions"],
+            "kind": "section", "category": "interactions", "line_start": 127,
+            "line_end": 130, "byte_start": 0, "byte_end": 0, "text": ""
+        }))
+        .expect("a passage");
         assert_eq!(
-            citation("corpus", "002.txt", 127, 130, &h),
+            citation("corpus", &passage),
             "corpus/002.txt:127-130 › Drug Interactions"
         );
+        assert_eq!(citation("", &passage), "002.txt:127-130 › Drug Interactions");
     }
 
     #[test]

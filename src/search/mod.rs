@@ -35,7 +35,7 @@ use semantic::{QueryVectors, Semantic};
 
 use crate::error::{Error, Result};
 use crate::index::{self, Fields, Manifest, OpenIndex};
-use crate::passage::{Category, Kind, Passage};
+use crate::passage::{Category, Passage};
 
 /// Largest `limit` a request may ask for.
 pub const MAX_LIMIT: usize = 1000;
@@ -121,38 +121,37 @@ impl SearchRequest {
     }
 }
 
-/// One ranked passage with its citation. This is the JSON contract of `query --json`
-/// and of the HTTP API: see the README's "JSON output" section.
+/// One ranked passage with its citation: the [`Passage`] as indexed (its fields inline
+/// in JSON, the same names and meanings as `passages --json`), its rank and score, and
+/// a snippet around the matched words. This is the JSON contract of `query --json` and
+/// of the HTTP API:
+///
+/// | field | JSON type | meaning |
+/// |---|---|---|
+/// | `rank` | integer | 1-based rank, counting from the request's offset |
+/// | `score` | number | relevance score, comparable within one response only |
+/// | `id` … `metadata` | | every field of [`Passage`], inline |
+/// | `snippet` | string | a window of the passage around the matched words |
+/// | `snippet_html` | string | the snippet HTML-escaped, matched words in `<mark>` |
+/// | `highlights` | array of [start, end] | byte ranges of matched words in `snippet` |
+/// | `matched` | array of objects | with `explain` only: [`Match`] |
+/// | `lifted` | array of strings | with `explain` only: why it was lifted |
+/// | `semantic` | number | with `explain` in hybrid ranking only: the vector share |
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     /// 1-based rank (counting from the request's offset).
     pub rank: usize,
     /// Relevance score (higher is better; comparable within one response only).
     pub score: f32,
-    /// Passage id.
-    pub id: String,
-    /// Source path relative to the corpus root.
-    pub path: String,
-    /// Document title.
-    pub title: String,
-    /// Heading path.
-    pub headings: Vec<String>,
-    /// `section`, `faq` or `intro`.
-    pub kind: Kind,
-    /// Clinical category.
-    pub category: Category,
-    /// First line of the passage in the source file (1-based).
-    pub line_start: usize,
-    /// Last line (inclusive).
-    pub line_end: usize,
+    /// The passage, with its citation (`path`, `headings`, `line_start`, `line_end`).
+    #[serde(flatten)]
+    pub passage: Passage,
     /// A window of the passage around the matched terms, plain text.
     pub snippet: String,
     /// The snippet HTML-escaped, with matched terms in `<mark>`.
     pub snippet_html: String,
     /// Byte ranges of matched terms within `snippet`.
     pub highlights: Vec<[usize; 2]>,
-    /// The whole passage text.
-    pub text: String,
     /// With `explain`: the query terms this passage matched.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub matched: Vec<Match>,
@@ -535,7 +534,7 @@ impl Searcher {
                     &ranked.built.terms,
                     &fields,
                     &FIELD_NAMES,
-                    &hit.text,
+                    &hit.passage.text,
                 );
                 hit.lifted = explain::lifted(&lifts, analysis);
                 if response.mode == Mode::Hybrid {
@@ -619,23 +618,15 @@ impl Searcher {
     }
 }
 
-fn make_hit(rank: usize, score: f32, p: Passage, snippets: &snippet::Snippets) -> Hit {
-    let snippet = snippets.make(&p.text);
+fn make_hit(rank: usize, score: f32, passage: Passage, snippets: &snippet::Snippets) -> Hit {
+    let snippet = snippets.make(&passage.text);
     Hit {
         rank,
         score,
-        id: p.id,
-        path: p.path,
-        title: p.title,
-        headings: p.headings,
-        kind: p.kind,
-        category: p.category,
-        line_start: p.line_start,
-        line_end: p.line_end,
+        passage,
         snippet: snippet.text,
         snippet_html: snippet.html,
         highlights: snippet.highlights,
-        text: p.text,
         matched: Vec::new(),
         lifted: Vec::new(),
         semantic: None,
@@ -652,7 +643,7 @@ fn corrected_query(query: &str, corrections: &[(String, String)], hits: &[Hit]) 
         let initial = term.chars().next();
         let spelled = hits
             .iter()
-            .flat_map(|h| h.text.split(|c: char| !c.is_alphanumeric()))
+            .flat_map(|h| h.passage.text.split(|c: char| !c.is_alphanumeric()))
             .filter(|w| {
                 w.chars()
                     .next()

@@ -292,13 +292,7 @@ pub(super) async fn passage(
         .blocking(move || {
             let passage = searcher.passage(&wanted)?;
             Ok(passage.map(|p| {
-                let citation = output::citation(
-                    &searcher.manifest().corpus,
-                    &p.path,
-                    p.line_start,
-                    p.line_end,
-                    &p.headings,
-                );
+                let citation = output::citation(&searcher.manifest().corpus, &p);
                 PassageView {
                     passage: p,
                     citation,
