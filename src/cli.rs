@@ -137,8 +137,9 @@ struct QueryArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     offset: usize,
     /// Only passages of this category (dosage, side_effects, interactions, ...).
-    #[arg(long, value_name = "CATEGORY", value_parser = parse_category)]
-    section: Option<Category>,
+    /// `--section` is the older name.
+    #[arg(long, alias = "section", value_name = "CATEGORY", value_parser = Category::parse_or_list)]
+    category: Option<Category>,
     /// At most N hits from one file.
     #[arg(long, value_name = "N")]
     per_file: Option<usize>,
@@ -217,13 +218,6 @@ fn parse_export_format(s: &str) -> Result<ExportFormat, String> {
 
 fn parse_vector_format(s: &str) -> Result<VectorFormat, String> {
     VectorFormat::parse(s).ok_or_else(|| format!("unknown vector format '{s}'; use f32 or i8"))
-}
-
-fn parse_category(s: &str) -> Result<Category, String> {
-    Category::parse_lenient(s).ok_or_else(|| {
-        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
-        format!("unknown category '{s}'; use one of {}", names.join(", "))
-    })
 }
 
 /// Why a run failed.
@@ -387,7 +381,7 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         query: args.query.join(" "),
         limit: args.limit,
         offset: args.offset,
-        section: args.section,
+        category: args.category,
         per_file: args.per_file,
         explain: args.explain,
         mode: if args.lexical {

@@ -212,7 +212,10 @@ fn warfarin_interaction_cites_002_drug_interactions() {
         .hits
         .iter()
         .take(5)
-        .find(|h| h.passage.path == "002_efd43bb0ead33ead.txt" && h.passage.headings == ["Drug Interactions"])
+        .find(|h| {
+            h.passage.path == "002_efd43bb0ead33ead.txt"
+                && h.passage.headings == ["Drug Interactions"]
+        })
         .expect("002 Drug Interactions in the top five");
     assert_eq!(hit.passage.line_start, 127);
     assert!(hit.passage.line_end >= 129);

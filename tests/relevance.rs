@@ -67,7 +67,10 @@ fn parsed<T: serde::de::DeserializeOwned>(out: &Output) -> T {
 fn rank_of(r: &SearchResponse, file: &str, heading: &str) -> Option<usize> {
     r.hits
         .iter()
-        .find(|h| h.passage.path.starts_with(file) && h.passage.headings.last().is_some_and(|x| x == heading))
+        .find(|h| {
+            h.passage.path.starts_with(file)
+                && h.passage.headings.last().is_some_and(|x| x == heading)
+        })
         .map(|h| h.rank)
 }
 
@@ -136,13 +139,16 @@ fn pasted_patient_message_returns_interactions_first() {
 }
 
 #[test]
-fn section_filter_and_per_file_cap() {
-    let r = query("vitamin k2", &["--section", "dosage", "--limit", "20"]);
+fn category_filter_and_per_file_cap() {
+    let r = query("vitamin k2", &["--category", "dosage", "--limit", "20"]);
     assert!(!r.hits.is_empty());
     assert!(r
         .hits
         .iter()
         .all(|h| h.passage.category == k2search::Category::Dosage));
+    // `--section` is the older name of `--category`.
+    let older = query("vitamin k2", &["--section", "dosage", "--limit", "20"]);
+    assert_eq!(older.hits, r.hits);
     let r = query("vitamin k2", &["--per-file", "1", "--limit", "20"]);
     let mut paths: Vec<&str> = r.hits.iter().map(|h| h.passage.path.as_str()).collect();
     let n = paths.len();
@@ -324,7 +330,12 @@ mod medquad {
         let r = ask(index, "my mother has shingles how is it treated", &[]);
         let top = &r.hits[0];
         assert_eq!(top.passage.title, "Shingles", "{:?}", top.passage.headings);
-        assert_eq!(top.passage.category, Category::Treatment, "{:?}", top.passage.headings);
+        assert_eq!(
+            top.passage.category,
+            Category::Treatment,
+            "{:?}",
+            top.passage.headings
+        );
         let analysis = r.analysis.unwrap();
         assert_eq!(analysis.foci[0].text, "shingles");
         assert_eq!(analysis.types[0], Category::Treatment);

@@ -124,7 +124,10 @@ fn index_with_model_ranks_hybrid_and_lexical_on_request() {
     assert_eq!(hybrid.mode, Mode::Hybrid);
     let top = &hybrid.hits[0];
     assert!(
-        top.passage.headings.iter().any(|h| h.contains("Interaction")),
+        top.passage
+            .headings
+            .iter()
+            .any(|h| h.contains("Interaction")),
         "{top:?}"
     );
     let share = top.semantic.expect("explain gives the semantic share");
@@ -142,9 +145,15 @@ fn index_with_model_ranks_hybrid_and_lexical_on_request() {
     assert!(lexical.hits.is_empty(), "{:?}", lexical.hits[0]);
     assert!(!hybrid.hits.is_empty());
     assert!(
-        hybrid.hits[..3].iter().any(|h| h.passage.text.contains("warfarin")),
+        hybrid.hits[..3]
+            .iter()
+            .any(|h| h.passage.text.contains("warfarin")),
         "{:?}",
-        hybrid.hits.iter().map(|h| &h.passage.headings).collect::<Vec<_>>()
+        hybrid
+            .hits
+            .iter()
+            .map(|h| &h.passage.headings)
+            .collect::<Vec<_>>()
     );
 }
 
@@ -166,7 +175,11 @@ fn an_update_embeds_only_new_or_changed_passages() {
     let update = ws.ok(&["index", "--index", "index"]);
     assert_eq!(embedded(&update), 1, "{update}");
     let hits = ws.query(&["where to keep capsules"]).hits;
-    assert!(hits[0].passage.text.contains("cool, dry place"), "{:?}", hits[0]);
+    assert!(
+        hits[0].passage.text.contains("cool, dry place"),
+        "{:?}",
+        hits[0]
+    );
 }
 
 #[test]

@@ -266,7 +266,11 @@ fn get_search_returns_cited_hits() {
         assert_eq!(hit.rank, i + 1);
         assert!(hit.passage.path.ends_with(".txt"), "{}", hit.passage.path);
         assert!(hit.passage.line_start >= 1 && hit.passage.line_end >= hit.passage.line_start);
-        assert!(hit.passage.text.to_lowercase().contains("warfarin"), "{}", hit.passage.text);
+        assert!(
+            hit.passage.text.to_lowercase().contains("warfarin"),
+            "{}",
+            hit.passage.text
+        );
     }
     assert!(response.hits[0].snippet_html.contains("<mark>"));
 }
@@ -288,12 +292,15 @@ fn post_search_takes_a_json_body() {
     let fixture = Fixture::new();
     let server = fixture.serve(&[]);
     let body =
-        r#"{"q": "warfarin", "limit": 2, "offset": 1, "section": "interactions", "per_file": 5}"#;
+        r#"{"q": "warfarin", "limit": 2, "offset": 1, "category": "interactions", "per_file": 5}"#;
     let posted = server.post("/search", body);
     assert_eq!(posted.status, 200, "{}", posted.body);
     let posted: SearchResponse = serde_json::from_str(&posted.body).unwrap();
-    let got = server.search("q=warfarin&limit=2&offset=1&section=interactions&per_file=5");
+    let got = server.search("q=warfarin&limit=2&offset=1&category=interactions&per_file=5");
     assert_eq!(posted.hits, got.hits);
+    // `section` is the older name of `category`.
+    let older = server.search("q=warfarin&limit=2&offset=1&section=interactions&per_file=5");
+    assert_eq!(older.hits, got.hits);
     assert!(!posted.hits.is_empty());
     assert!(posted
         .hits
@@ -308,7 +315,12 @@ fn pagination_continues_where_the_last_page_ended() {
     let all = server.search("q=vitamin&limit=6");
     let first = server.search("q=vitamin&limit=3");
     let second = server.search("q=vitamin&limit=3&offset=3");
-    let ids = |r: &SearchResponse| r.hits.iter().map(|h| h.passage.id.clone()).collect::<Vec<_>>();
+    let ids = |r: &SearchResponse| {
+        r.hits
+            .iter()
+            .map(|h| h.passage.id.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!([ids(&first), ids(&second)].concat(), ids(&all));
     assert_eq!(second.hits[0].rank, 4);
     assert_eq!(second.total_hits, all.total_hits);
@@ -319,7 +331,11 @@ fn per_file_caps_hits_from_one_file() {
     let fixture = Fixture::new();
     let server = fixture.serve(&[]);
     let response = server.search("q=vitamin&limit=20&per_file=1");
-    let mut paths: Vec<&str> = response.hits.iter().map(|h| h.passage.path.as_str()).collect();
+    let mut paths: Vec<&str> = response
+        .hits
+        .iter()
+        .map(|h| h.passage.path.as_str())
+        .collect();
     let n = paths.len();
     paths.sort();
     paths.dedup();
@@ -337,7 +353,10 @@ fn passage_route_returns_the_passage_and_its_citation() {
     assert_eq!(passage.id, hit.passage.id);
     assert_eq!(passage.text, hit.passage.text);
     let citation = answer.json()["citation"].as_str().unwrap().to_string();
-    let lines = format!("{}:{}-{}", hit.passage.path, hit.passage.line_start, hit.passage.line_end);
+    let lines = format!(
+        "{}:{}-{}",
+        hit.passage.path, hit.passage.line_start, hit.passage.line_end
+    );
     assert!(citation.contains(&lines), "{citation}");
     assert!(citation.ends_with(hit.passage.headings.last().unwrap().as_str()));
 }
@@ -402,7 +421,7 @@ fn bad_search_parameters_are_400_with_a_message() {
         ("/search?q=x&offset=abc", "offset"),
         ("/search?q=x&offset=99999999", "offset"),
         ("/search?q=x&per_file=0", "per_file"),
-        ("/search?q=x&section=bogus", "unknown section"),
+        ("/search?q=x&category=bogus", "unknown category"),
     ];
     for (path, expected) in cases {
         let message = server.get(path).error(400);
@@ -588,7 +607,8 @@ fn no_request_fails_while_the_index_is_rebuilt() {
                         "no hits for {q} during the rebuild"
                     );
                     if n % 4 == 0 {
-                        let passage = server.get(&format!("/passages/{}", response.hits[0].passage.id));
+                        let passage =
+                            server.get(&format!("/passages/{}", response.hits[0].passage.id));
                         // A passage can vanish between the search and this call only
                         // if its file changed; a rebuild keeps ids stable.
                         assert_eq!(passage.status, 200, "{}", passage.body);

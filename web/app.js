@@ -1,7 +1,7 @@
 /* k2search web UI: plain JavaScript, no dependencies, no build step.
  *
  * Talks to the same-origin JSON API:
- *   GET /search?q=&limit=&offset=&section=   GET /passages/{id}   GET /stats
+ *   GET /search?q=&limit=&offset=&category=   GET /passages/{id}   GET /stats
  * Everything that comes from the server is inserted as text, except
  * `snippet_html` (server-escaped, with <mark> tags), which is parsed inertly
  * and rebuilt from text and <mark> elements only.
@@ -18,10 +18,10 @@
 
   var $ = function (id) { return document.getElementById(id); };
   var el = {
-    form: $('search-form'), q: $('q'), section: $('section'), sectionWrap: $('section-filter'),
+    form: $('search-form'), q: $('q'), category: $('category'), categoryWrap: $('category-filter'),
     summary: $('summary'), corrected: $('corrected'),
     empty: $('state-empty'), none: $('state-none'), noneText: $('none-text'),
-    noneAll: $('none-all-sections'), error: $('state-error'), errorText: $('error-text'),
+    noneAll: $('none-all-categories'), error: $('state-error'), errorText: $('error-text'),
     retry: $('retry'), resultsSection: $('results-section'), results: $('results'),
     more: $('more'), loadMore: $('load-more'), moreError: $('more-error'),
     indexInfo: $('index-info'),
@@ -34,7 +34,7 @@
 
   // Current search state. `seq` increases with every request so that a late
   // response to an older query can never overwrite a newer one.
-  var state = { q: '', section: '', hits: [], total: 0, tookMs: null, seq: 0, controller: null, words: [] };
+  var state = { q: '', category: '', hits: [], total: 0, tookMs: null, seq: 0, controller: null, words: [] };
   var debounceTimer = 0;
   var panelSeq = 0;
   var panelReturnFocus = null;
@@ -123,7 +123,7 @@
     var u = new URL(window.location.href);
     var params = new URLSearchParams();
     if (state.q) params.set('q', state.q);
-    if (state.section) params.set('section', state.section);
+    if (state.category) params.set('category', state.category);
     if (panelHit && el.panel.open) params.set('p', panelHit.id);
     var qs = params.toString();
     var next = u.pathname + (qs ? '?' + qs : '') + u.hash;
@@ -135,7 +135,7 @@
   function hitHref(id) {
     var params = new URLSearchParams();
     if (state.q) params.set('q', state.q);
-    if (state.section) params.set('section', state.section);
+    if (state.category) params.set('category', state.category);
     params.set('p', id);
     return '?' + params.toString();
   }
@@ -203,7 +203,7 @@
   function renderSummary() {
     var n = state.total;
     var parts = [n.toLocaleString('en-US') + ' ' + plural(n, 'result', 'results')];
-    if (state.section) parts[0] += ' in ' + categoryLabel(state.section);
+    if (state.category) parts[0] += ' in ' + categoryLabel(state.category);
     var t = formatMs(state.tookMs);
     if (t) parts.push(t);
     el.summary.textContent = parts.join(' \u00b7 ');
@@ -313,9 +313,9 @@
     b.textContent = state.q;
     el.noneText.appendChild(b);
     el.noneText.appendChild(document.createTextNode(
-      '\u201d' + (state.section ? ' in ' + categoryLabel(state.section) : '') +
+      '\u201d' + (state.category ? ' in ' + categoryLabel(state.category) : '') +
       '. Try fewer or different words, or check the spelling.'));
-    el.noneAll.hidden = !state.section;
+    el.noneAll.hidden = !state.category;
   }
 
   function showError(err) {
@@ -346,7 +346,7 @@
     p.set('q', state.q);
     p.set('limit', String(PAGE_SIZE));
     p.set('offset', String(offset));
-    if (state.section) p.set('section', state.section);
+    if (state.category) p.set('category', state.category);
     return '/search?' + p.toString();
   }
 
@@ -354,7 +354,7 @@
   function search() {
     clearTimeout(debounceTimer);
     state.q = el.q.value.trim();
-    state.section = el.section.value;
+    state.category = el.category.value;
     syncUrl();
     cancelInFlight();
     var seq = ++state.seq;
@@ -690,11 +690,11 @@
     if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) el.q.blur();
   });
   el.q.addEventListener('input', scheduleSearch);
-  el.section.addEventListener('change', function () { search(); });
+  el.category.addEventListener('change', function () { search(); });
   el.retry.addEventListener('click', function () { search(); });
   el.loadMore.addEventListener('click', loadMore);
   el.noneAll.addEventListener('click', function () {
-    el.section.value = '';
+    el.category.value = '';
     search();
     el.q.focus();
   });
@@ -708,22 +708,22 @@
 
   // ---------------------------------------------------------- stats/filter
 
-  function ensureSectionOption(value) {
+  function ensureCategoryOption(value) {
     if (!value) return;
-    var exists = Array.prototype.some.call(el.section.options, function (o) { return o.value === value; });
-    if (!exists) el.section.appendChild(new Option(categoryLabel(value), value));
+    var exists = Array.prototype.some.call(el.category.options, function (o) { return o.value === value; });
+    if (!exists) el.category.appendChild(new Option(categoryLabel(value), value));
   }
 
   function loadStats() {
     getJSON('/stats').then(function (s) {
       if (s.category_labels && typeof s.category_labels === 'object') CATEGORY_LABELS = s.category_labels;
       var cats = Array.isArray(s.categories) ? s.categories.filter(function (c) { return typeof c === 'string' && c; }) : [];
-      var selected = el.section.value;
-      while (el.section.options.length > 1) el.section.remove(1);
-      cats.forEach(function (c) { el.section.appendChild(new Option(categoryLabel(c), c)); });
-      ensureSectionOption(selected);
-      el.section.value = selected;
-      el.sectionWrap.hidden = el.section.options.length <= 1;
+      var selected = el.category.value;
+      while (el.category.options.length > 1) el.category.remove(1);
+      cats.forEach(function (c) { el.category.appendChild(new Option(categoryLabel(c), c)); });
+      ensureCategoryOption(selected);
+      el.category.value = selected;
+      el.categoryWrap.hidden = el.category.options.length <= 1;
 
       var info = [];
       if (typeof s.files === 'number') info.push(s.files.toLocaleString('en-US') + ' ' + plural(s.files, 'article', 'articles'));
@@ -735,7 +735,7 @@
       if (s.version) info.push('v' + s.version);
       el.indexInfo.textContent = info.join(' \u00b7 ');
     }, function () {
-      el.sectionWrap.hidden = el.section.options.length <= 1;
+      el.categoryWrap.hidden = el.category.options.length <= 1;
     });
   }
 
@@ -744,11 +744,12 @@
   function init() {
     var params = new URLSearchParams(window.location.search);
     var q = params.get('q') || '';
-    var section = params.get('section') || '';
+    // `section` is the older name of `category` (links made before the rename).
+    var category = params.get('category') || params.get('section') || '';
     var p = params.get('p') || '';
-    el.sectionWrap.hidden = true;
-    ensureSectionOption(section);
-    if (section) { el.section.value = section; el.sectionWrap.hidden = false; }
+    el.categoryWrap.hidden = true;
+    ensureCategoryOption(category);
+    if (category) { el.category.value = category; el.categoryWrap.hidden = false; }
     loadStats();
     el.q.value = q;
     if (q) {

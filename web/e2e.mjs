@@ -232,35 +232,32 @@ async function run() {
   await waitFor('close button closes the panel', (t) => panel.waitFor({ state: 'hidden', timeout: t }));
   ok('close button closes the panel');
 
-  // Section filter, if the page offers one.
-  const select = page.getByRole('combobox', { name: /section/i });
-  const filterShown = (await select.count()) === 1 && (await select.isVisible());
-  const options = filterShown ? await select.locator('option').evaluateAll((os) => os.map((o) => ({ v: o.value, t: o.textContent }))) : [];
-  if (filterShown && options.length > 1) {
-    check(options[0].v === '' && /all sections/i.test(options[0].t), 'section filter starts with "All sections"', JSON.stringify(options[0]));
-    check(options.slice(1).every((o) => o.t && !/_/.test(o.t)), 'section names are human readable', options.map((o) => o.t).join(', '));
-    const labels = (await page.evaluate(() => fetch('/stats').then((r) => r.json()))).category_labels || {};
-    check(options.slice(1).every((o) => o.t === labels[o.v]), 'section labels are the server\'s (/stats category_labels)', options.map((o) => `${o.v}=${o.t}`).join(', '));
-    const firstCategory = await hits.nth(0).locator('.badge').getAttribute('data-category');
-    const want = options.find((o) => o.v === firstCategory) ? firstCategory : options[1].v;
-    const searchReq = page.waitForRequest((r) => r.url().includes('/search?') && new URL(r.url()).searchParams.get('section') === want, { timeout: TIMEOUT });
-    await select.selectOption(want);
-    await searchReq.catch(() => { throw new CheckFailed(`choosing a section sends section=${want}`); });
-    ok(`choosing a section sends section=${want}`);
-    const view = await settledView(page, ['results', 'none']);
-    if (view === 'results') {
-      const cats = await page.locator('#results a.hit .badge').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-category')));
-      check(cats.every((c) => c === want), `filtered results are all in "${want}"`, JSON.stringify(cats));
-    } else {
-      check(await page.locator('#state-none').isVisible(), 'an empty filtered search shows the no-results state');
-    }
-    check(new URL(page.url()).searchParams.get('section') === want, 'section is reflected in the URL');
-    await select.selectOption('');
-    await settledView(page, ['results']);
-    ok('back to all sections');
+  // Category filter: the seed corpus has categories, so the page must offer one.
+  const select = page.getByRole('combobox', { name: /category/i });
+  check((await select.count()) === 1 && (await select.isVisible()), 'the page offers a category filter');
+  const options = await select.locator('option').evaluateAll((os) => os.map((o) => ({ v: o.value, t: o.textContent })));
+  check(options.length > 1, 'the category filter lists the index\'s categories', JSON.stringify(options));
+  check(options[0].v === '' && /all categories/i.test(options[0].t), 'category filter starts with "All categories"', JSON.stringify(options[0]));
+  check(options.slice(1).every((o) => o.t && !/_/.test(o.t)), 'category names are human readable', options.map((o) => o.t).join(', '));
+  const labels = (await page.evaluate(() => fetch('/stats').then((r) => r.json()))).category_labels || {};
+  check(options.slice(1).every((o) => o.t === labels[o.v]), 'category labels are the server\'s (/stats category_labels)', options.map((o) => `${o.v}=${o.t}`).join(', '));
+  const firstCategory = await hits.nth(0).locator('.badge').getAttribute('data-category');
+  const want = options.find((o) => o.v === firstCategory) ? firstCategory : options[1].v;
+  const searchReq = page.waitForRequest((r) => r.url().includes('/search?') && new URL(r.url()).searchParams.get('category') === want, { timeout: TIMEOUT });
+  await select.selectOption(want);
+  await searchReq.catch(() => { throw new CheckFailed(`choosing a category sends category=${want}`); });
+  ok(`choosing a category sends category=${want}`);
+  const view = await settledView(page, ['results', 'none']);
+  if (view === 'results') {
+    const cats = await page.locator('#results a.hit .badge').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-category')));
+    check(cats.every((c) => c === want), `filtered results are all in "${want}"`, JSON.stringify(cats));
   } else {
-    note('no section filter offered (no categories from /stats): filter checks skipped');
+    check(await page.locator('#state-none').isVisible(), 'an empty filtered search shows the no-results state');
   }
+  check(new URL(page.url()).searchParams.get('category') === want, 'category is reflected in the URL');
+  await select.selectOption('');
+  await settledView(page, ['results']);
+  ok('back to all categories');
 
   // Load more, where the engine has more than one page for a broad query.
   await searchFor(page, box, 'vitamin', ['results', 'none']);
@@ -327,6 +324,12 @@ async function run() {
   await page.goto(`${base}/?q=warfarin`);
   await waitFor('loading /?q=warfarin shows results', (t) => page.locator('#results a.hit').first().waitFor({ state: 'visible', timeout: t }));
   check((await box.inputValue()) === 'warfarin', 'loading /?q=warfarin fills the box and shows results');
+
+  // A link made before the rename, with the older `section=`, still filters.
+  const older = page.waitForRequest((r) => r.url().includes('/search?') && new URL(r.url()).searchParams.get('category') === want, { timeout: TIMEOUT });
+  await page.goto(`${base}/?q=warfarin&section=${want}`);
+  await older.catch(() => { throw new CheckFailed(`loading ?section=${want} searches category=${want}`); });
+  check((await select.inputValue()) === want, `loading ?section=${want} selects that category`);
 
   // Deep link to a passage.
   await page.goto(`${base}/?q=warfarin&p=${encodeURIComponent(firstId)}`);

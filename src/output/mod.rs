@@ -309,7 +309,10 @@ mod tests {
             citation("corpus", &passage),
             "corpus/002.txt:127-130 › Drug Interactions"
         );
-        assert_eq!(citation("", &passage), "002.txt:127-130 › Drug Interactions");
+        assert_eq!(
+            citation("", &passage),
+            "002.txt:127-130 › Drug Interactions"
+        );
     }
 
     #[test]

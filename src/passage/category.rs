@@ -294,7 +294,7 @@ impl Category {
         Category::Overview,
     ];
 
-    /// The name used in JSON, the index and `--section`.
+    /// The name used in JSON, the index and `--category`.
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Treatment => "treatment",
@@ -381,6 +381,15 @@ impl Category {
             "indication" | "uses" => Some(Category::Usage),
             "information" | "general" => Some(Category::Overview),
             _ => None,
+        })
+    }
+
+    /// [`Category::parse_lenient`], or an error that lists the names there are (for the
+    /// CLI's `--category` and the HTTP API's `category`).
+    pub fn parse_or_list(s: &str) -> Result<Category, String> {
+        Category::parse_lenient(s).ok_or_else(|| {
+            let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+            format!("unknown category {s:?}; use one of {}", names.join(", "))
         })
     }
 

@@ -60,8 +60,9 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Hits to skip (for pagination).
     pub offset: usize,
-    /// Only passages of this category.
-    pub section: Option<Category>,
+    /// Only passages of this category (`section` in older JSON).
+    #[serde(alias = "section")]
+    pub category: Option<Category>,
     /// At most this many hits from one file.
     pub per_file: Option<usize>,
     /// Explain each hit: which query words matched, how, and where.
@@ -77,7 +78,7 @@ impl Default for SearchRequest {
             query: String::new(),
             limit: 10,
             offset: 0,
-            section: None,
+            category: None,
             per_file: None,
             explain: false,
             mode: Mode::Hybrid,
@@ -467,7 +468,7 @@ impl Searcher {
             &inner.lexicon,
             &inner.ranking,
             &inner.params,
-            request.section,
+            request.category,
         );
         let (mut top, mut total) = searcher
             .search(
@@ -476,7 +477,7 @@ impl Searcher {
             )
             .map_err(|e| Error::tantivy(self.dir(), e))?;
         let similarity = vectors.map(|v| {
-            add_nearest(searcher, v, &inner.params, request.section, &mut top);
+            add_nearest(searcher, v, &inner.params, request.category, &mut top);
             total = total.max(top.len());
             move |address| v.set.similarity(&v.sims, address)
         });

@@ -144,7 +144,8 @@ struct SearchBody {
     q: Option<String>,
     limit: Option<usize>,
     offset: Option<usize>,
-    section: Option<String>,
+    #[serde(alias = "section")]
+    category: Option<String>,
     per_file: Option<usize>,
     explain: Option<bool>,
     mode: Option<String>,
@@ -157,15 +158,15 @@ impl SearchBody {
             .q
             .ok_or_else(|| ApiError::bad_request("missing q: give the query as q=..."))?;
         let defaults = SearchRequest::default();
-        let section = match self.section.as_deref().map(str::trim) {
+        let category = match self.category.as_deref().map(str::trim) {
             None | Some("") => None,
-            Some(name) => Some(parse_section(name)?),
+            Some(name) => Some(Category::parse_or_list(name).map_err(ApiError::bad_request)?),
         };
         Ok(SearchRequest {
             query,
             limit: self.limit.unwrap_or(defaults.limit),
             offset: self.offset.unwrap_or(defaults.offset),
-            section,
+            category,
             per_file: self.per_file,
             explain: self.explain.unwrap_or(false),
             mode: match self.mode.as_deref().map(str::trim) {
@@ -176,16 +177,6 @@ impl SearchBody {
             },
         })
     }
-}
-
-fn parse_section(name: &str) -> Result<Category, ApiError> {
-    Category::parse_lenient(name).ok_or_else(|| {
-        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
-        ApiError::bad_request(format!(
-            "unknown section {name:?}; use one of {}",
-            names.join(", ")
-        ))
-    })
 }
 
 /// Parses a whole-number parameter, naming it in the error.
@@ -207,7 +198,8 @@ fn parse_flag(name: &str, value: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// `GET /search?q=...&limit=...&offset=...&section=...&per_file=...&mode=...&explain=...`; unknown
+/// `GET /search?q=...&limit=...&offset=...&category=...&per_file=...&mode=...&explain=...`
+/// (`section=` is the older name of `category=`); unknown
 /// parameters are ignored (cache busters), repeated ones: the last wins.
 pub(super) async fn search_get(
     State(app): State<AppState>,
@@ -229,7 +221,7 @@ pub(super) async fn search_get(
             "limit" => body.limit = Some(parse_count("limit", &value)?),
             "offset" => body.offset = Some(parse_count("offset", &value)?),
             "per_file" => body.per_file = Some(parse_count("per_file", &value)?),
-            "section" => body.section = Some(value),
+            "category" | "section" => body.category = Some(value),
             "mode" => body.mode = Some(value),
             "explain" => body.explain = Some(parse_flag("explain", &value)?),
             _ => {}
@@ -432,18 +424,35 @@ mod tests {
     }
 
     #[test]
-    fn body_defaults_and_section() {
+    fn body_defaults_and_category() {
         let body: SearchBody =
-            serde_json::from_str(r#"{"query": "warfarin", "section": "interactions"}"#).unwrap();
+            serde_json::from_str(r#"{"query": "warfarin", "category": "interactions"}"#).unwrap();
         let request = body.into_request().unwrap();
         assert_eq!(request.limit, SearchRequest::default().limit);
-        assert_eq!(request.section, Some(Category::Interactions));
+        assert_eq!(request.category, Some(Category::Interactions));
     }
 
     #[test]
-    fn unknown_section_and_fields_are_refused() {
-        let body: SearchBody = serde_json::from_str(r#"{"q": "x", "section": "nope"}"#).unwrap();
-        assert!(body.into_request().is_err());
+    fn section_is_the_older_name_of_category() {
+        let body: SearchBody =
+            serde_json::from_str(r#"{"q": "warfarin", "section": "precautions"}"#).unwrap();
+        let request = body.into_request().unwrap();
+        assert_eq!(request.category, Some(Category::Contraindications));
+        let request: SearchRequest =
+            serde_json::from_str(r#"{"query": "warfarin", "section": "dosage"}"#).unwrap();
+        assert_eq!(request.category, Some(Category::Dosage));
+    }
+
+    #[test]
+    fn unknown_category_and_fields_are_refused() {
+        let body: SearchBody = serde_json::from_str(r#"{"q": "x", "category": "nope"}"#).unwrap();
+        let err = body.into_request().unwrap_err();
+        assert!(
+            err.message
+                .contains("unknown category \"nope\"; use one of"),
+            "{}",
+            err.message
+        );
         assert!(serde_json::from_str::<SearchBody>(r#"{"q": "x", "limt": 3}"#).is_err());
         assert!(serde_json::from_str::<SearchBody>(r#"{"q": "x", "limit": -3}"#).is_err());
     }

@@ -6,7 +6,7 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /search?q=&limit=&offset=&section=&per_file=` | a [`crate::search::SearchResponse`] |
+//! | `GET /search?q=&limit=&offset=&category=&per_file=` | a [`crate::search::SearchResponse`] |
 //! | `POST /search` with a JSON body of the same fields | the same |
 //! | `GET /passages/{id}` | a [`crate::passage::Passage`] plus its `citation` |
 //! | `GET /health` | `{"status": "ok", "passages": N}` |
