@@ -254,6 +254,19 @@ impl Sink {
         false
     }
 
+    /// Puts a new node, or text, where `put` says. Text joins `neighbour` when that is
+    /// a text node just before the place (html5ever sends text in pieces).
+    fn place(&self, new: NodeOrText<NodeId>, neighbour: Option<NodeId>, put: impl Fn(NodeId)) {
+        match new {
+            NodeOrText::AppendNode(node) => put(node),
+            NodeOrText::AppendText(text) => {
+                if !self.merge_text(neighbour, &text) {
+                    put(self.text_node(text));
+                }
+            }
+        }
+    }
+
     fn text_node(&self, text: StrTendril) -> NodeId {
         let visible = self.visible_lines(&text);
         let id = self.add(Data::Text(text));
@@ -308,16 +321,8 @@ impl TreeSink for Sink {
     }
 
     fn append(&self, parent: &NodeId, child: NodeOrText<NodeId>) {
-        match child {
-            NodeOrText::AppendNode(node) => self.append_node(*parent, node),
-            NodeOrText::AppendText(text) => {
-                let last = self.nodes.borrow()[*parent].last_child;
-                if !self.merge_text(last, &text) {
-                    let node = self.text_node(text);
-                    self.append_node(*parent, node);
-                }
-            }
-        }
+        let last = self.nodes.borrow()[*parent].last_child;
+        self.place(child, last, |node| self.append_node(*parent, node));
     }
 
     fn append_based_on_parent_node(
@@ -352,16 +357,8 @@ impl TreeSink for Sink {
     fn set_quirks_mode(&self, _mode: QuirksMode) {}
 
     fn append_before_sibling(&self, sibling: &NodeId, new_node: NodeOrText<NodeId>) {
-        match new_node {
-            NodeOrText::AppendNode(node) => self.insert_before(*sibling, node),
-            NodeOrText::AppendText(text) => {
-                let prev = self.nodes.borrow()[*sibling].prev;
-                if !self.merge_text(prev, &text) {
-                    let node = self.text_node(text);
-                    self.insert_before(*sibling, node);
-                }
-            }
-        }
+        let prev = self.nodes.borrow()[*sibling].prev;
+        self.place(new_node, prev, |node| self.insert_before(*sibling, node));
     }
 
     fn add_attrs_if_missing(&self, target: &NodeId, new: Vec<Attribute>) {
