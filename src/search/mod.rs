@@ -461,15 +461,15 @@ impl Searcher {
             &inner.ranking,
             &inner.params,
         );
-        let built = ranking::build(
+        let inputs = ranking::QueryInputs {
             plan,
-            &question,
-            self.fields(),
-            &inner.lexicon,
-            &inner.ranking,
-            &inner.params,
-            request.category,
-        );
+            question: &question,
+            fields: self.fields(),
+            lexicon: &inner.lexicon,
+            ranking: &inner.ranking,
+            params: &inner.params,
+        };
+        let built = ranking::build(&inputs, request.category);
         let (mut top, mut total) = searcher
             .search(
                 &built.query,

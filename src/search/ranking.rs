@@ -454,78 +454,129 @@ pub fn weighted_fields(fields: &Fields, ranking: &Ranking, params: &Params) -> [
 /// Most proximity pairs a query gets: each is a phrase query, the costliest clause.
 const MAX_PROXIMITY_PAIRS: usize = 8;
 
-/// Builds the text query for `plan` as `question` weighs its words.
-pub fn build(
-    plan: &QueryPlan,
-    question: &Question,
-    fields: &Fields,
-    lexicon: &Lexicon,
-    ranking: &Ranking,
-    params: &Params,
-    category: Option<Category>,
-) -> Built {
+/// Everything a text query is built from.
+pub struct QueryInputs<'a> {
+    /// The parsed query.
+    pub plan: &'a QueryPlan,
+    /// Its analysis: weighted words, foci, types.
+    pub question: &'a Question,
+    /// The index's fields.
+    pub fields: &'a Fields,
+    /// Synonyms and drug names.
+    pub lexicon: &'a Lexicon,
+    /// Which techniques are on.
+    pub ranking: &'a Ranking,
+    /// The learned weights.
+    pub params: &'a Params,
+}
+
+/// The text query: one clause per weighted word, merged with its synonyms and drug
+/// names; proximity phrases; quoted phrases as musts; and the category filter.
+pub fn build(inputs: &QueryInputs, category: Option<Category>) -> Built {
+    let QueryInputs {
+        plan,
+        question,
+        fields,
+        ranking,
+        params,
+        ..
+    } = *inputs;
     let weighted = weighted_fields(fields, ranking, params);
     let mut terms = Vec::new();
-    let mut word_clauses = word_clauses(plan, question, &weighted, params, &mut terms);
+    let mut words = word_clauses(plan, question, &weighted, params, &mut terms);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if ranking.synonyms || ranking.drugs {
-        let weight_of = |i: usize| question.words.get(i).map_or(1.0, |w| w.weight);
-        for expansion in lexicon.expand_with(&plan.words, ranking.synonyms, ranking.drugs) {
-            let own_weight = expansion.span.clone().map(weight_of).fold(0.0, f32::max);
-            if own_weight <= 0.0 {
-                continue;
-            }
-            let Some(alternatives) = synonym_query(&expansion, &weighted, &mut terms, params)
-            else {
-                continue;
-            };
-            let weight = if expansion.drug {
-                params.drug
-            } else {
-                params.synonym
-            };
-            let alternatives = boost(alternatives, weight * own_weight);
-            // A one-word concept and its synonyms count as one match: the best of them.
-            let own = (expansion.span.len() == 1).then_some(expansion.span.start);
-            match own.and_then(|i| word_clauses.iter_mut().find(|(w, _)| *w == i)) {
-                Some((_, clause)) => {
-                    let original = std::mem::replace(clause, Box::new(tantivy::query::EmptyQuery));
-                    *clause = Box::new(DisjunctionMaxQuery::new(vec![original, alternatives]));
-                }
-                None => clauses.push((Occur::Should, alternatives)),
-            }
-        }
+        clauses.extend(synonym_clauses(inputs, &weighted, &mut words, &mut terms));
     }
-    clauses.extend(word_clauses.into_iter().map(|(_, q)| (Occur::Should, q)));
+    clauses.extend(words.into_iter().map(|(_, q)| (Occur::Should, q)));
     if ranking.proximity {
         clauses.extend(proximity_clauses(plan, question, fields, params));
     }
+    clauses.extend(phrase_clauses(plan, &weighted, &mut terms));
+    let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+    Built {
+        query: match category {
+            Some(category) => only_category(query, fields, category),
+            None => query,
+        },
+        terms,
+    }
+}
+
+/// The synonyms and drug names of the query's words and phrases, weighted as the words
+/// they stand for. A one-word concept's alternatives join its word clause (the best of
+/// them counts, once); the others are clauses of their own, returned.
+fn synonym_clauses(
+    inputs: &QueryInputs,
+    weighted: &[WeightedField; 4],
+    words: &mut [(usize, Box<dyn Query>)],
+    terms: &mut Vec<QueryTerm>,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let (question, params, ranking) = (inputs.question, inputs.params, inputs.ranking);
+    let weight_of = |i: usize| question.words.get(i).map_or(1.0, |w| w.weight);
+    let mut clauses = Vec::new();
+    let expansions =
+        inputs
+            .lexicon
+            .expand_with(&inputs.plan.words, ranking.synonyms, ranking.drugs);
+    for expansion in expansions {
+        let own_weight = expansion.span.clone().map(weight_of).fold(0.0, f32::max);
+        if own_weight <= 0.0 {
+            continue;
+        }
+        let Some(alternatives) = synonym_query(&expansion, weighted, terms, params) else {
+            continue;
+        };
+        let weight = if expansion.drug {
+            params.drug
+        } else {
+            params.synonym
+        };
+        let alternatives = boost(alternatives, weight * own_weight);
+        let own = (expansion.span.len() == 1).then_some(expansion.span.start);
+        match own.and_then(|i| words.iter_mut().find(|(w, _)| *w == i)) {
+            Some((_, clause)) => {
+                let original = std::mem::replace(clause, Box::new(tantivy::query::EmptyQuery));
+                *clause = Box::new(DisjunctionMaxQuery::new(vec![original, alternatives]));
+            }
+            None => clauses.push((Occur::Should, alternatives)),
+        }
+    }
+    clauses
+}
+
+/// Each quoted phrase must match, in some field; its words are noted as searched.
+fn phrase_clauses(
+    plan: &QueryPlan,
+    weighted: &[WeightedField; 4],
+    terms: &mut Vec<QueryTerm>,
+) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut clauses = Vec::new();
     for phrase in &plan.phrases {
         let per_field = weighted
             .iter()
             .map(|&wf| phrase_query(wf, phrase, 0))
             .collect();
         clauses.push((Occur::Must, any_of(per_field)));
-        for term in phrase {
-            terms.push(QueryTerm {
-                word: term.clone(),
-                term: term.clone(),
-                matched: term.clone(),
-                via: Via::Exact,
-                weight: 1.0,
-            });
-        }
+        terms.extend(phrase.iter().map(|term| QueryTerm {
+            word: term.clone(),
+            term: term.clone(),
+            matched: term.clone(),
+            via: Via::Exact,
+            weight: 1.0,
+        }));
     }
-    let mut query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
-    if let Some(category) = category {
-        let term = Term::from_field_text(fields.category, category.as_str());
-        let filter = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-        query = Box::new(BooleanQuery::new(vec![
-            (Occur::Must, query),
-            (Occur::Must, Box::new(BoostQuery::new(filter, 0.0))),
-        ]));
-    }
-    Built { query, terms }
+    clauses
+}
+
+/// `query`, restricted to passages of one category (the filter adds no score).
+fn only_category(query: Box<dyn Query>, fields: &Fields, category: Category) -> Box<dyn Query> {
+    let term = Term::from_field_text(fields.category, category.as_str());
+    let filter = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, query),
+        (Occur::Must, Box::new(BoostQuery::new(filter, 0.0))),
+    ]))
 }
 
 /// One clause per weighted query word (keyed by its place in the plan), noting the
