@@ -478,7 +478,7 @@ fn headings_of(passages: &[Passage], file_prefix: &str) -> Vec<String> {
 #[test]
 fn plain_text_implicit_headings() {
     let passages = seed_passages();
-    let h003 = headings_of(&passages, "003_");
+    let h003 = headings_of(passages, "003_");
     for expected in [
         "How Vitamin K2 Supports Bone Density",
         "Determining the Optimal Daily K2 Dosage",
@@ -490,7 +490,7 @@ fn plain_text_implicit_headings() {
             "003 lacks heading {expected:?}: {h003:?}"
         );
     }
-    let h004 = headings_of(&passages, "004_");
+    let h004 = headings_of(passages, "004_");
     for expected in [
         "Key Takeaways",
         "Chemical Structure of Vitamin K2",

@@ -214,12 +214,15 @@ fn bad_bodies_are_400_and_big_ones_413() {
     // The server answers 413 from the Content-Length alone and may close the
     // connection before a client has written the whole body, so announce a big body,
     // send none of it, and read the answer.
-    let answer = server.raw(&format!(
-        "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        200_000
-    ));
-    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(answer.contains("bytes"), "{answer}");
+    let answer = server.raw(
+        &format!(
+            "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            200_000
+        ),
+        Duration::from_secs(10),
+    );
+    assert_eq!(answer.status(), Some("413"), "{}", answer.text);
+    assert!(answer.text.contains("bytes"), "{}", answer.text);
 }
 
 #[test]
@@ -559,7 +562,17 @@ fn half_sent_requests_cannot_lock_out_a_real_client() {
     use std::io::Write;
     assert!(allow_open_files(1200), "this test needs 1,200 open files");
     let ws = indexed_seeds();
-    let server = ws.serve_with_open_files(256, &["--quiet", "--header-timeout", "2"]);
+    // A client locked out would wait for the header timeout to free a slot: its
+    // deadline is shorter than that, and both are long beside a query's time.
+    let (header_timeout, deadline) = (Duration::from_secs(4), Duration::from_secs(3));
+    let server = ws.serve_with_open_files(
+        256,
+        &[
+            "--quiet",
+            "--header-timeout",
+            &header_timeout.as_secs().to_string(),
+        ],
+    );
     let baseline = server.open_files();
     let mut half_open = Vec::new();
     for _ in 0..1000 {
@@ -571,26 +584,31 @@ fn half_sent_requests_cannot_lock_out_a_real_client() {
     }
     // With 256 files the server cannot hold them all; a real query still gets in.
     let started = Instant::now();
-    let answer = impatient(Duration::from_secs(1))
+    let answer = impatient(deadline)
         .get(server.url("/search?q=warfarin"))
         .call()
         .map(answer)
-        .expect("a normal query must answer within 1 s beside 1,000 half-open requests");
+        .expect("a normal query must answer before the header timeout frees any slot");
     assert_eq!(answer.status, 200);
     let took = started.elapsed();
-    // Within the header timeout (2 s, plus a second of slack) all are closed.
-    std::thread::sleep(Duration::from_secs(3));
-    let still_open = half_open
-        .iter_mut()
-        .map(closed_by_server)
-        .filter(|closed| !closed)
-        .count();
-    assert_eq!(
-        still_open, 0,
-        "half-open connections held past the header timeout"
-    );
+    // After the header timeout all are closed (the slack is for a loaded machine).
+    loop {
+        let still_open = half_open
+            .iter_mut()
+            .map(closed_by_server)
+            .filter(|closed| !closed)
+            .count();
+        if still_open == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < header_timeout + Duration::from_secs(10),
+            "{still_open} half-open connections held past the header timeout"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert!(
-        server.settles_to(baseline, Duration::from_secs(2)),
+        server.settles_to(baseline, Duration::from_secs(10)),
         "{} files open, {baseline} at start",
         server.open_files()
     );
@@ -606,7 +624,9 @@ fn a_client_that_reads_a_byte_a_second_holds_nothing_for_long() {
     let mut slow = std::net::TcpStream::connect(server.addr()).unwrap();
     slow.write_all(b"GET /search?q=vitamin&limit=100 HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    let quick = impatient(Duration::from_secs(1));
+    // Others are not kept waiting on the slow reader, which holds its connection for
+    // the whole loop: far longer than this deadline.
+    let quick = impatient(Duration::from_secs(5));
     let mut head = Vec::new();
     for _ in 0..4 {
         let mut byte = [0u8; 1];
@@ -619,9 +639,9 @@ fn a_client_that_reads_a_byte_a_second_holds_nothing_for_long() {
     }
     assert_eq!(head, b"HTTP");
     // The response was handed over at once; the server does not wait on the reader
-    // past the idle timeout.
+    // past the idle timeout (2 s; the slack is for a loaded machine).
     assert!(
-        server.settles_to(baseline, Duration::from_secs(2)),
+        server.settles_to(baseline, Duration::from_secs(10)),
         "{} files open, {baseline} at start",
         server.open_files()
     );
@@ -680,7 +700,7 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 #[test]
 fn malformed_http_gets_4xx_or_a_close_and_never_breaks_the_server() {
     let ws = indexed_seeds();
-    let server = ws.serve(&["--quiet", "--header-timeout", "1"]);
+    let server = ws.serve(&["--quiet", "--header-timeout", "1", "--request-timeout", "2"]);
     let huge_header = format!(
         "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
         "a".repeat(100_000)
@@ -695,21 +715,32 @@ fn malformed_http_gets_4xx_or_a_close_and_never_breaks_the_server() {
         "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}".into(),
         "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}".into(),
         "POST /search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n".into(),
-        "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"q\":".into(),
         "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".into(),
         "\x16\x03\x01\x02\x00\x01\x00\x01\x7f\x03\x03".into(),
-        huge_header,
+        huge_header.clone(),
     ];
+    // Silence is not an answer: the server must send a 4xx or close the connection
+    // (the quiet period is far over the header timeout).
+    let quiet = Duration::from_secs(5);
     for case in &cases {
-        let answer = server.raw(case);
-        let status = answer.get(9..12).unwrap_or("");
+        let answer = server.raw(case, quiet);
+        let status = answer.status().unwrap_or("");
         assert!(
-            answer.is_empty() || status.starts_with('4'),
-            "{:?} got {:?}",
+            status.starts_with('4') || (answer.text.is_empty() && answer.closed),
+            "{:?} got {:?} (closed: {})",
             &case[..case.len().min(60)],
-            &answer[..answer.len().min(200)]
+            &answer.text[..answer.text.len().min(200)],
+            answer.closed
         );
         assert_eq!(server.get("/health").status, 200, "after {case:?}");
     }
-    assert!(server.raw(&cases[12]).starts_with("HTTP/1.1 431"));
+    assert_eq!(server.raw(&huge_header, quiet).status(), Some("431"));
+    // A body that never comes in full is a slow client: 503 at the request timeout
+    // (docs/http-api.md), then the connection is closed.
+    let stalled = server.raw(
+        "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"q\":",
+        quiet,
+    );
+    assert_eq!(stalled.status(), Some("503"), "{}", stalled.text);
+    assert_eq!(server.get("/health").status, 200);
 }

@@ -569,6 +569,23 @@ impl Answer {
     }
 }
 
+/// What a server answered to raw bytes ([`Server::raw`]).
+pub struct Raw {
+    pub text: String,
+    /// The server closed the connection (end of file or a reset), rather than going
+    /// quiet.
+    pub closed: bool,
+}
+
+impl Raw {
+    /// The status code of the first response, if there is one.
+    pub fn status(&self) -> Option<&str> {
+        self.text
+            .strip_prefix("HTTP/1.1 ")
+            .and_then(|rest| rest.get(..3))
+    }
+}
+
 /// Reads a ureq response into an [`Answer`].
 pub fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
     let headers = response
@@ -634,18 +651,33 @@ impl Server {
         serde_json::from_str(&answer.body).expect("a SearchResponse")
     }
 
-    /// Sends raw request bytes and returns what the server answers until it closes
-    /// the connection or goes quiet for a second.
-    pub fn raw(&self, request: &str) -> String {
+    /// Sends raw request bytes and reads what the server answers until it closes the
+    /// connection or goes quiet for `quiet`.
+    pub fn raw(&self, request: &str, quiet: Duration) -> Raw {
         use std::io::Write;
         let mut stream = std::net::TcpStream::connect(self.addr()).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(1)))
-            .expect("timeout");
-        stream.write_all(request.as_bytes()).expect("send");
+        stream.set_read_timeout(Some(quiet)).expect("timeout");
+        // A server may close the connection before the request is all sent.
+        let _ = stream.write_all(request.as_bytes());
         let mut answer = Vec::new();
-        let _ = stream.read_to_end(&mut answer); // a timeout ends the answer too
-        String::from_utf8_lossy(&answer).into_owned()
+        let mut buf = [0u8; 4096];
+        let closed = loop {
+            match stream.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    break !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    )
+                }
+            }
+        };
+        Raw {
+            text: String::from_utf8_lossy(&answer).into_owned(),
+            closed,
+        }
     }
 
     /// What the server logged on stderr so far.
