@@ -108,6 +108,29 @@ impl Workspace {
         output_within(self.command_on(args), HANG_GUARD)
     }
 
+    /// Runs `args` as [`Self::run`] does, but with the file permission checks root
+    /// skips: under `setpriv`, without the capabilities that override them. `None`
+    /// when `setpriv` cannot drop them here.
+    pub fn run_without_dac_override(&self, args: &[&str]) -> Option<Output> {
+        let drop_caps = "--bounding-set=-dac_override,-dac_read_search";
+        let usable = Command::new("setpriv")
+            .args([drop_caps, "true"])
+            .output()
+            .is_ok_and(|out| out.status.success());
+        if !usable {
+            return None;
+        }
+        let plain = self.command_on(args);
+        let mut cmd = Command::new("setpriv");
+        cmd.current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env_remove("K2SEARCH_MODEL")
+            .args([drop_caps, "--"])
+            .arg(plain.get_program())
+            .args(plain.get_args());
+        Some(output_within(cmd, HANG_GUARD))
+    }
+
     /// Runs `args` as a user types them in the workspace folder: the default corpus
     /// (`corpus/`) and index (`index/`) unless the args name others.
     pub fn run_as_typed(&self, args: &[&str]) -> Output {
