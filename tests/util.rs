@@ -62,10 +62,13 @@ impl Workspace {
         self.dir.path()
     }
 
+    /// The corpus folder: `corpus/` of the workspace, or the one read in place.
     pub fn corpus(&self) -> &Path {
         &self.corpus
     }
 
+    /// The index folder, `index/` of the workspace (the default index of a command
+    /// run as typed there).
     pub fn index_dir(&self) -> PathBuf {
         self.path().join("index")
     }
@@ -373,7 +376,7 @@ pub fn last_commit(index: &Path) -> u64 {
 }
 
 /// Runs a command, killing it (and failing the test) if it outlives `limit`.
-pub fn output_within(mut cmd: Command, limit: Duration) -> Output {
+fn output_within(mut cmd: Command, limit: Duration) -> Output {
     let child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -416,10 +419,12 @@ pub fn wait_within(mut child: Child, limit: Duration) -> Output {
     }
 }
 
+/// What a run printed on stdout, as text.
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// What a run printed on stderr, as text.
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -445,6 +450,7 @@ pub fn ndjson<T: DeserializeOwned>(out: &Output) -> Vec<T> {
         .collect()
 }
 
+/// Exit code 0, or a failure that shows what the run printed.
 #[track_caller]
 pub fn assert_success(out: &Output) {
     assert!(
@@ -471,6 +477,7 @@ pub fn assert_error(out: &Output, needle: &str) {
     assert_no_panic(out);
 }
 
+/// Nothing on stderr says the binary panicked.
 #[track_caller]
 pub fn assert_no_panic(out: &Output) {
     let err = stderr(out);
@@ -530,7 +537,7 @@ pub fn model() -> Option<PathBuf> {
 }
 
 /// An HTTP client that takes error statuses as answers and gives up after `timeout`.
-pub fn agent(timeout: Duration) -> ureq::Agent {
+fn agent(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(timeout))
@@ -557,6 +564,7 @@ impl Drop for Server {
 /// An HTTP response: status, headers, body.
 pub struct Answer {
     pub status: u16,
+    /// The `content-type` header, or "".
     pub content_type: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
@@ -569,6 +577,7 @@ impl Answer {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
 
+    /// The value of header `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -631,6 +640,7 @@ pub fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
 }
 
 impl Server {
+    /// The URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -640,15 +650,18 @@ impl Server {
         self.base.trim_start_matches("http://").to_string()
     }
 
+    /// `GET path`, whatever the status.
     pub fn get(&self, path: &str) -> Answer {
         answer(self.agent.get(self.url(path)).call().expect("GET"))
     }
 
+    /// `GET path` with one more header.
     pub fn get_with(&self, path: &str, header: (&str, &str)) -> Answer {
         let request = self.agent.get(self.url(path)).header(header.0, header.1);
         answer(request.call().expect("GET"))
     }
 
+    /// `POST path` with a JSON body, whatever the status.
     pub fn post(&self, path: &str, body: &str) -> Answer {
         let request = self
             .agent
@@ -657,6 +670,7 @@ impl Server {
         answer(request.send(body).expect("POST"))
     }
 
+    /// A request of any method without a body.
     pub fn method(&self, method: &str, path: &str) -> Answer {
         let request = ureq::http::Request::builder()
             .method(method)
