@@ -44,7 +44,7 @@ fn warfarin_interaction_cites_002_drug_interactions() {
 }
 
 #[test]
-fn json_contract_fields() {
+fn query_json_has_every_contract_field() {
     let ws = Workspace::seeds();
     // Raw JSON on purpose: the field names are the contract.
     let value: serde_json::Value =

@@ -476,7 +476,7 @@ fn headings_of(passages: &[Passage], file_prefix: &str) -> Vec<String> {
 }
 
 #[test]
-fn plain_text_implicit_headings() {
+fn plain_text_lines_that_look_like_headings_start_sections() {
     let passages = seed_passages();
     let h003 = headings_of(passages, "003_");
     for expected in [

@@ -773,7 +773,7 @@ afterword here
 }
 
 #[test]
-fn ten_thousand_nested_block_quotes_and_lists() {
+fn ten_thousand_nested_block_quotes_and_lists_are_indexed() {
     let ws = Workspace::empty();
     ws.write(
         "quotes.md",
@@ -832,7 +832,7 @@ fn a_file_of_headings_only_warns() {
 
 #[cfg(unix)]
 #[test]
-fn file_names_that_are_not_utf8() {
+fn file_names_that_are_not_utf8_are_indexed_with_a_warning() {
     use std::os::unix::ffi::OsStrExt;
     let ws = Workspace::empty();
     let name = |b: &[u8]| PathBuf::from(std::ffi::OsStr::from_bytes(b));
