@@ -13,7 +13,7 @@ use crate::util::{shared, stderr, stdout, Workspace, ROOT};
 fn seeds() -> &'static Workspace {
     static SEEDS: OnceLock<Workspace> = OnceLock::new();
     SEEDS.get_or_init(|| {
-        let ws = Workspace::reading(Path::new(ROOT).join("corpus"));
+        let ws = Workspace::reading(Path::new(ROOT).join("corpus")).removed_at_exit();
         ws.index(&["--quiet"]);
         ws
     })
@@ -198,7 +198,7 @@ mod medquad {
         static MEDQUAD: OnceLock<Option<Workspace>> = OnceLock::new();
         MEDQUAD
             .get_or_init(|| {
-                let ws = Workspace::reading(shared("corpora/medquad")?);
+                let ws = Workspace::reading(shared("corpora/medquad")?).removed_at_exit();
                 ws.index(&["--quiet"]);
                 Some(ws)
             })

@@ -57,6 +57,22 @@ impl Workspace {
         }
     }
 
+    /// Marks a workspace a `static` holds (an index several tests share, built once)
+    /// to be removed when the test binary exits: statics are never dropped.
+    pub fn removed_at_exit(self) -> Workspace {
+        static REGISTERED: std::sync::Once = std::sync::Once::new();
+        #[cfg(unix)]
+        // SAFETY: atexit only stores the pointer of a function that takes nothing.
+        REGISTERED.call_once(|| unsafe {
+            libc::atexit(remove_static_workspaces);
+        });
+        STATIC_WORKSPACES
+            .lock()
+            .expect("workspace list")
+            .push(self.path().to_path_buf());
+        self
+    }
+
     /// The workspace folder, where commands run.
     pub fn path(&self) -> &Path {
         self.dir.path()
@@ -271,6 +287,18 @@ impl Workspace {
             base,
             log,
             agent: agent(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// The folders of the workspaces [`Workspace::removed_at_exit`] marked.
+static STATIC_WORKSPACES: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+#[cfg(unix)]
+extern "C" fn remove_static_workspaces() {
+    if let Ok(folders) = STATIC_WORKSPACES.lock() {
+        for folder in folders.iter() {
+            let _ = fs::remove_dir_all(folder);
         }
     }
 }
