@@ -2,17 +2,18 @@
 //! front matter, so `aliases` and `metadata` are filled) and checks that the exported
 //! fields and JSON types agree with the shipped Quickwit and OpenSearch mappings, in
 //! both directions: every exported field is mapped with a fitting type, and every
-//! mapped field is exported.
+//! mapped field is exported. This is the mapping check of `deploy/README.md`:
+//! `cargo test --test tests export::`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
+use std::sync::OnceLock;
 
-use assert_cmd::Command;
 use k2search::passage::Passage;
 use serde_json::Value;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use crate::util::{Workspace, ROOT};
 
 /// The JSON shape of a value, as a mapping sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,51 +34,45 @@ fn shape_of(value: &Value) -> Option<Shape> {
     }
 }
 
-/// Field name -> shape of every exported passage (asserting one shape per field).
-fn exported_shapes() -> (BTreeMap<String, Shape>, Vec<Passage>) {
-    let work = tempfile::tempdir().unwrap();
-    let corpus = work.path().join("corpus");
-    fs::create_dir(&corpus).unwrap();
-    for entry in fs::read_dir(Path::new(ROOT).join("corpus")).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
-    }
-    fs::copy(
-        Path::new(ROOT).join("tests/fixtures/export/metformin.md"),
-        corpus.join("metformin.md"),
-    )
-    .unwrap();
-    let index = work.path().join("index");
-    let k2 = || Command::cargo_bin("k2search").unwrap();
-    k2().args(["index", "--quiet", "--corpus"])
-        .arg(&corpus)
-        .arg("--index")
-        .arg(&index)
-        .assert()
-        .success();
-    let out = k2()
-        .args(["export", "--format", "ndjson", "--index"])
-        .arg(&index)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut shapes = BTreeMap::new();
-    let mut records = Vec::new();
-    for line in text.lines() {
-        let object: BTreeMap<String, Value> = serde_json::from_str(line).unwrap();
-        for (name, value) in &object {
-            let shape = shape_of(value).unwrap_or_else(|| panic!("{name}: {value}"));
-            let first = *shapes.entry(name.clone()).or_insert(shape);
-            assert_eq!(first, shape, "field {name} changes type: {line}");
+/// What the export of the seeds and the fixture holds, made once for this module.
+struct Export {
+    /// Field name -> JSON shape (one per field: a field that changes type fails).
+    shapes: BTreeMap<String, Shape>,
+    /// Each line as the raw JSON object it is (the contract is field presence and type).
+    objects: Vec<BTreeMap<String, Value>>,
+    /// Each line as the library reads it back.
+    passages: Vec<Passage>,
+}
+
+fn export() -> &'static Export {
+    static EXPORT: OnceLock<Export> = OnceLock::new();
+    EXPORT.get_or_init(|| {
+        let ws = Workspace::seeds();
+        ws.write(
+            "metformin.md",
+            fs::read(Path::new(ROOT).join("tests/fixtures/export/metformin.md")).unwrap(),
+        );
+        ws.index(&["--quiet"]);
+        let text = ws.ok(&["export", "--format", "ndjson"]);
+        let mut shapes = BTreeMap::new();
+        let mut objects = Vec::new();
+        let mut passages = Vec::new();
+        for line in text.lines() {
+            let object: BTreeMap<String, Value> = serde_json::from_str(line).unwrap();
+            for (name, value) in &object {
+                let shape = shape_of(value).unwrap_or_else(|| panic!("{name}: {value}"));
+                let first = *shapes.entry(name.clone()).or_insert(shape);
+                assert_eq!(first, shape, "field {name} changes type: {line}");
+            }
+            objects.push(object);
+            passages.push(serde_json::from_str::<Passage>(line).unwrap());
         }
-        records.push(serde_json::from_str::<Passage>(line).unwrap());
-    }
-    (shapes, records)
+        Export {
+            shapes,
+            objects,
+            passages,
+        }
+    })
 }
 
 /// Quickwit field type -> the JSON shape it accepts.
@@ -103,7 +98,11 @@ fn opensearch_shapes(ty: &str) -> Vec<Shape> {
 
 #[test]
 fn export_writes_every_citation_field() {
-    let (shapes, records) = exported_shapes();
+    let Export {
+        shapes,
+        objects,
+        passages: records,
+    } = export();
     let names: BTreeSet<&str> = shapes.keys().map(String::as_str).collect();
     let expected: BTreeSet<&str> = [
         "id",
@@ -123,6 +122,13 @@ fn export_writes_every_citation_field() {
     .into_iter()
     .collect();
     assert_eq!(names, expected);
+    for object in objects {
+        let fields: BTreeSet<&str> = object.keys().map(String::as_str).collect();
+        assert_eq!(
+            fields, expected,
+            "every passage has every field: {object:?}"
+        );
+    }
     let metformin: Vec<_> = records
         .iter()
         .filter(|r| r.path == "metformin.md")
@@ -141,13 +147,14 @@ fn export_writes_every_citation_field() {
 
 #[test]
 fn quickwit_mapping_fits_export() {
-    let (shapes, _) = exported_shapes();
+    let shapes = &export().shapes;
     let yaml =
         fs::read_to_string(Path::new(ROOT).join("deploy/quickwit/k2search-index.yaml")).unwrap();
     let config: serde_yaml_ng::Value = serde_yaml_ng::from_str(&yaml).unwrap();
     let mapping = &config["doc_mapping"];
     assert_eq!(mapping["mode"].as_str(), Some("strict"));
     let mut mapped = BTreeMap::new();
+    let mut indexed = BTreeMap::new();
     for field in mapping["field_mappings"].as_sequence().unwrap() {
         let name = field["name"].as_str().unwrap().to_string();
         let ty = field["type"].as_str().unwrap();
@@ -156,9 +163,11 @@ fn quickwit_mapping_fits_export() {
             assert_eq!(field["record"].as_str(), Some("position"), "{name}");
             assert_eq!(field["fieldnorms"].as_bool(), Some(true), "{name}");
         }
+        // Quickwit indexes a field unless told not to.
+        indexed.insert(name.clone(), field["indexed"].as_bool() != Some(false));
         mapped.insert(name, shape);
     }
-    assert_eq!(mapped, shapes, "Quickwit mapping vs export (name -> type)");
+    assert_eq!(&mapped, shapes, "Quickwit mapping vs export (name -> type)");
     let defaults = config["search_settings"]["default_search_fields"]
         .as_sequence()
         .unwrap();
@@ -169,12 +178,13 @@ fn quickwit_mapping_fits_export() {
             matches!(mapped.get(name), Some(Shape::String | Shape::StringArray)),
             "default search field {name} is not a mapped text field"
         );
+        assert!(indexed[name], "default search field {name} is not indexed");
     }
 }
 
 #[test]
 fn opensearch_mapping_fits_export() {
-    let (shapes, _) = exported_shapes();
+    let shapes = &export().shapes;
     let json = fs::read_to_string(Path::new(ROOT).join("deploy/opensearch/k2search-mapping.json"))
         .unwrap();
     let config: Value = serde_json::from_str(&json).unwrap();
@@ -184,11 +194,74 @@ fn opensearch_mapping_fits_export() {
     let mapped: BTreeSet<&str> = properties.keys().map(String::as_str).collect();
     let exported: BTreeSet<&str> = shapes.keys().map(String::as_str).collect();
     assert_eq!(mapped, exported, "OpenSearch mapping vs export (names)");
-    for (name, shape) in &shapes {
+    for (name, shape) in shapes {
         let ty = properties[name]["type"].as_str().unwrap();
         assert!(
             opensearch_shapes(ty).contains(shape),
             "{name}: exported as {shape:?}, mapped as {ty}"
         );
+    }
+
+    // `metadata` holds strings only: its declared keys must take strings, and if it
+    // is strict, every key the export writes must be declared.
+    let metadata = &properties["metadata"];
+    let declared = metadata["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for (key, spec) in &declared {
+        let ty = spec["type"].as_str().unwrap_or("object");
+        assert!(
+            opensearch_shapes(ty).contains(&Shape::String),
+            "metadata.{key} is mapped as {ty}, but the export writes strings"
+        );
+    }
+    if metadata["dynamic"].as_str() == Some("strict") {
+        for object in &export().objects {
+            for key in object["metadata"].as_object().unwrap().keys() {
+                assert!(declared.contains_key(key), "metadata.{key} is not mapped");
+            }
+        }
+    }
+
+    // Every analyzer a field names is defined in the settings, or built in.
+    let defined = config["settings"]["analysis"]["analyzer"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let builtin = [
+        "standard",
+        "simple",
+        "whitespace",
+        "stop",
+        "keyword",
+        "pattern",
+        "fingerprint",
+        "english",
+    ];
+    let mut named = Vec::new();
+    collect_analyzers(mappings, &mut named);
+    assert!(!named.is_empty(), "no field names an analyzer");
+    for analyzer in named {
+        assert!(
+            defined.contains_key(analyzer) || builtin.contains(&analyzer),
+            "analyzer {analyzer} is used but not defined"
+        );
+    }
+}
+
+/// The analyzers named anywhere under `value` (fields, sub-fields, dynamic templates).
+fn collect_analyzers<'a>(value: &'a Value, named: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("analyzer" | "search_analyzer", Value::String(name)) => named.push(name),
+                    _ => collect_analyzers(value, named),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_analyzers(v, named)),
+        _ => {}
     }
 }

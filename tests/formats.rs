@@ -1,13 +1,16 @@
-//! Health articles as they really come: every heading and FAQ variant, titles, HTML
-//! pages. Runs the real binary on `tests/fixtures/formats/` (read in place) and checks
-//! each expected passage: kind, heading path, line range, a word of its text, title.
+//! How health articles split into passages, as they really come: every heading and
+//! FAQ variant, titles, HTML pages (`tests/fixtures/formats/`, read in place), and the
+//! bundled seed articles. Each expected passage is checked: kind, heading path, line
+//! range, a word of its text, title.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Output;
+use std::sync::OnceLock;
 
-use assert_cmd::Command;
-use k2search::passage::Passage;
+use k2search::passage::{Kind, Passage};
+
+use crate::util::{stderr, stdout, Workspace, ROOT};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats");
 
@@ -314,33 +317,13 @@ const EXPECTED: &[Expected] = &[
     ),
 ];
 
-fn run(args: &[&str]) -> Output {
-    Command::cargo_bin("k2search")
-        .unwrap()
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 /// Indexes the fixtures into a temporary folder; returns the index run's output and
 /// the passages by file.
 fn index_fixtures(extra: &[&str]) -> (Output, BTreeMap<String, Vec<Passage>>) {
-    let index = tempfile::tempdir().unwrap();
-    let dir = index.path().to_str().unwrap();
-    let mut args = vec!["index", "--corpus", FIXTURES, "--index", dir];
-    args.extend(extra);
-    let out = run(&args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let listed = run(&["passages", "--json", "--index", dir]);
-    assert!(listed.status.success());
+    let ws = Workspace::reading(FIXTURES);
+    let out = ws.index(extra);
     let mut by_file: BTreeMap<String, Vec<Passage>> = BTreeMap::new();
-    for line in String::from_utf8(listed.stdout).unwrap().lines() {
-        let p: Passage = serde_json::from_str(line).unwrap();
+    for p in ws.passages() {
         by_file.entry(p.path.clone()).or_default().push(p);
     }
     (out, by_file)
@@ -457,17 +440,171 @@ fn html_citations_point_at_the_source_lines() {
 #[test]
 fn unsupported_files_are_counted_and_named_with_verbose() {
     let (out, _) = index_fixtures(&[]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary = stdout(&out);
     assert!(
-        stdout.contains("skipped 1 file of unsupported type: .rst"),
-        "{stdout}"
+        summary.contains("skipped 1 file of unsupported type: .rst"),
+        "{summary}"
     );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("notes.rst"), "{stderr}");
+    let warnings = stderr(&out);
+    assert!(!warnings.contains("notes.rst"), "{warnings}");
     let (out, _) = index_fixtures(&["--verbose"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let warnings = stderr(&out);
     assert!(
-        stderr.contains("skipped notes.rst (unsupported type .rst)"),
-        "{stderr}"
+        warnings.contains("skipped notes.rst (unsupported type .rst)"),
+        "{warnings}"
     );
+}
+
+// ------------------------------------------------------------ the seed articles
+
+/// The passages of the bundled seed articles, indexed once for this module.
+fn seed_passages() -> &'static [Passage] {
+    static PASSAGES: OnceLock<Vec<Passage>> = OnceLock::new();
+    PASSAGES.get_or_init(|| {
+        let ws = Workspace::reading(Path::new(ROOT).join("corpus"));
+        ws.index(&["--quiet"]);
+        ws.passages()
+    })
+}
+
+fn headings_of(passages: &[Passage], file_prefix: &str) -> Vec<String> {
+    passages
+        .iter()
+        .filter(|p| p.path.starts_with(file_prefix))
+        .filter_map(|p| p.headings.last().cloned())
+        .collect()
+}
+
+#[test]
+fn plain_text_lines_that_look_like_headings_start_sections() {
+    let passages = seed_passages();
+    let h003 = headings_of(passages, "003_");
+    for expected in [
+        "How Vitamin K2 Supports Bone Density",
+        "Determining the Optimal Daily K2 Dosage",
+        "Navigating K2 Forms and Dietary Sources",
+        "Safety Profile and Medication Interactions",
+    ] {
+        assert!(
+            h003.iter().any(|h| h == expected),
+            "003 lacks heading {expected:?}: {h003:?}"
+        );
+    }
+    let h004 = headings_of(passages, "004_");
+    for expected in [
+        "Key Takeaways",
+        "Chemical Structure of Vitamin K2",
+        "Aids in Blood Clotting",
+        "Vitamin K2 MK7 vs MK4: Which is More Effective?",
+        "Vitamin K2 and Anticoagulants: Important Considerations",
+        "Foods High in Vitamin K2",
+        "Recommended Dosages for Different Conditions",
+        "Conclusion",
+    ] {
+        assert!(
+            h004.iter().any(|h| h == expected),
+            "004 lacks heading {expected:?}"
+        );
+    }
+    assert!(!h004.iter().any(|h| h.starts_with("Clotting depends")));
+    for file in ["003_", "004_"] {
+        let intro = passages.iter().find(|p| p.path.starts_with(file)).unwrap();
+        assert_eq!((intro.kind, intro.line_start), (Kind::Intro, 1));
+    }
+}
+
+#[test]
+fn markdown_headings_are_cleaned_with_paths() {
+    let passages = seed_passages();
+    let adults = passages
+        .iter()
+        .find(|p| {
+            p.path.starts_with("002_") && p.headings.last().map(String::as_str) == Some("Adults:")
+        })
+        .expect("002 has an Adults: section");
+    assert_eq!(adults.headings, ["Dosage", "Standard Dosage", "Adults:"]);
+    assert_eq!(adults.line_start, 89);
+    assert!(adults.text.contains("100-375 mcg"));
+    assert!(passages
+        .iter()
+        .all(|p| p.headings.iter().all(|h| !h.contains("**"))));
+    let usage = passages
+        .iter()
+        .find(|p| p.path.starts_with("002_") && p.headings == ["Usage"]);
+    assert!(usage.is_some(), "## **Usage** is cleaned to Usage");
+    assert!(passages
+        .iter()
+        .filter(|p| p.path.starts_with("002_"))
+        .all(|p| p.title == "Vitamin K2-7"));
+    assert!(passages
+        .iter()
+        .filter(|p| p.path.starts_with("000_"))
+        .all(|p| p.title == "Menaquinone (Vitamin K2)"));
+}
+
+#[test]
+fn faq_counts_per_format() {
+    let passages = seed_passages();
+    let count = |prefix: &str| {
+        passages
+            .iter()
+            .filter(|p| p.path.starts_with(prefix) && p.kind == Kind::Faq)
+            .count()
+    };
+    assert_eq!(count("000_"), 4);
+    assert_eq!(count("001_"), 5);
+    // 002 has the same nine questions in front matter and body: indexed once, citing the body.
+    assert_eq!(count("002_"), 9);
+    let faqs_002: Vec<&Passage> = passages
+        .iter()
+        .filter(|p| p.path.starts_with("002_") && p.kind == Kind::Faq)
+        .collect();
+    assert!(
+        faqs_002.iter().all(|p| p.line_start > 53),
+        "cites the body, not the front matter"
+    );
+    let first = faqs_002[0];
+    assert_eq!(
+        first.headings.last().unwrap(),
+        "What is the recommended dosage for Vitamin K2-7?"
+    );
+    assert_eq!(
+        first.text,
+        "100-375 mcg daily for adults, 45 mcg daily for children under 12."
+    );
+    let bullet = passages
+        .iter()
+        .find(|p| p.path.starts_with("000_") && p.kind == Kind::Faq)
+        .unwrap();
+    assert_eq!(
+        bullet.headings,
+        [
+            "FAQs",
+            "Can I take Menaquinone without a doctor's prescription?"
+        ]
+    );
+    assert!(bullet
+        .text
+        .starts_with("While many Menaquinone supplements"));
+}
+
+#[test]
+fn line_start_is_the_heading_line() {
+    let passages = seed_passages();
+    for p in passages.iter().filter(|p| p.kind == Kind::Section) {
+        let text = std::fs::read_to_string(Path::new(ROOT).join("corpus").join(&p.path)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            p.line_start <= p.line_end && p.line_end <= lines.len(),
+            "{p:?}"
+        );
+        let line = lines[p.line_start - 1];
+        let heading = p.headings.last().unwrap();
+        assert!(
+            line.contains(heading.as_str()),
+            "{}:{} is {line:?}, not {heading:?}",
+            p.path,
+            p.line_start
+        );
+    }
 }

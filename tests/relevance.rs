@@ -2,66 +2,27 @@
 //! explain), and the relevance floors of the judged sets: a ranking regression fails
 //! the build. They run the real binary.
 
-use std::process::Output;
+use std::path::Path;
+use std::sync::OnceLock;
 
-mod common;
-
-use assert_cmd::Command;
-use k2search::eval::EvalReport;
 use k2search::search::SearchResponse;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use crate::util::{shared, stderr, stdout, Workspace, ROOT};
 
-fn run(args: &[&str]) -> Output {
-    let index = std::env::temp_dir().join(format!("k2search-relevance-{}", std::process::id()));
-    let index = index.to_str().unwrap().to_string();
-    static BUILD: std::sync::Once = std::sync::Once::new();
-    BUILD.call_once(|| {
-        let out = k2(&[
-            "index",
-            "--corpus",
-            &format!("{ROOT}/corpus"),
-            "--index",
-            &index,
-            "--quiet",
-        ]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    });
-    let mut full = vec![args[0], "--index", index.as_str()];
-    full.extend_from_slice(&args[1..]);
-    k2(&full)
+/// The index of the bundled seed articles all tests of this module share, built once.
+fn seeds() -> &'static Workspace {
+    static SEEDS: OnceLock<Workspace> = OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let ws = Workspace::reading(Path::new(ROOT).join("corpus")).removed_at_exit();
+        ws.index(&["--quiet"]);
+        ws
+    })
 }
 
-fn k2(args: &[&str]) -> Output {
-    Command::cargo_bin("k2search")
-        .unwrap()
-        .current_dir(ROOT)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
+/// `query --json EXTRA… Q` on the seeds' index.
+#[track_caller]
 fn query(q: &str, extra: &[&str]) -> SearchResponse {
-    let mut args = vec!["query", "--json"];
-    args.extend_from_slice(extra);
-    args.push(q);
-    let out = run(&args);
-    parsed(&out)
-}
-
-/// The JSON a successful run printed.
-fn parsed<T: serde::de::DeserializeOwned>(out: &Output) -> T {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    seeds().query(&[extra, &[q]].concat())
 }
 
 fn rank_of(r: &SearchResponse, file: &str, heading: &str) -> Option<usize> {
@@ -94,8 +55,8 @@ fn misspelling_is_corrected_and_reported() {
         .iter()
         .take(5)
         .any(|h| h.passage.text.to_lowercase().contains("warfarin")));
-    let out = run(&["query", "warfrin"]);
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("showing results for warfarin"));
+    let out = seeds().run(&["query", "warfrin"]);
+    assert!(stdout(&out).starts_with("showing results for warfarin"));
 }
 
 #[test]
@@ -197,34 +158,29 @@ fn user_lexicon_replaces_the_bundled_one() {
         .iter()
         .any(|h| h.passage.text.contains("natto") || h.passage.text.contains("Natto")));
     std::fs::write(&lexicon, "natto, a1\nb1, natto\n").unwrap();
-    let out = run(&["query", "--synonyms", lexicon.to_str().unwrap(), "x"]);
+    let out = seeds().run(&["query", "--synonyms", lexicon.to_str().unwrap(), "x"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("syn.txt:2:"));
-}
-
-fn eval_report(args: &[&str]) -> EvalReport {
-    let out = run(args);
-    parsed(&out)
+    assert!(stderr(&out).contains("syn.txt:2:"));
 }
 
 #[test]
 fn seed_dev_set_floors() {
-    let Some(qrels) = common::shared("eval/seed-queries.jsonl") else {
+    let Some(qrels) = shared("eval/seed-queries.jsonl") else {
         return;
     };
-    let report = eval_report(&["eval", "--json", qrels.to_str().unwrap()]);
+    let report = seeds().eval(&[qrels.to_str().unwrap()]);
     assert!(report.ndcg >= 0.90, "nDCG@10 {}", report.ndcg);
     assert!(report.mrr >= 0.95, "MRR@10 {}", report.mrr);
 }
 
 #[test]
 fn medquad_judged_set_floors() {
-    let Some(index) = medquad::index() else {
+    let Some(medquad) = medquad::workspace() else {
         return;
     };
     let qrels = format!("{ROOT}/eval/medquad-queries.jsonl");
-    let full = eval_report_at(index, &["eval", "--json", &qrels]);
-    let stock = eval_report_at(index, &["eval", "--json", "--disable", "all", &qrels]);
+    let full = medquad.eval(&[&qrels]);
+    let stock = medquad.eval(&["--disable", "all", &qrels]);
     assert!(full.ndcg >= 0.58, "MedQuAD nDCG@10 {}", full.ndcg);
     assert!(full.mrr >= 0.62, "MedQuAD MRR@10 {}", full.mrr);
     assert!(
@@ -235,13 +191,6 @@ fn medquad_judged_set_floors() {
     );
 }
 
-fn eval_report_at(index: &str, args: &[&str]) -> EvalReport {
-    let mut full = vec![args[0], "--index", index];
-    full.extend_from_slice(&args[1..]);
-    let out = k2(&full);
-    parsed(&out)
-}
-
 /// Consumer questions over MedQuAD: question analysis, categories for conditions,
 /// drug names, robust queries. One index of MedQuAD per test run.
 mod medquad {
@@ -249,53 +198,33 @@ mod medquad {
     use k2search::passage::Passage;
     use k2search::Category;
 
-    /// The MedQuAD index all tests of this binary share, built once.
-    pub(super) fn index() -> Option<&'static str> {
-        static INDEX: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-        INDEX
+    /// The index of the shared MedQuAD folder all tests of this module share, built
+    /// once; `None` when the shared data is absent (outside CI).
+    pub(super) fn workspace() -> Option<&'static Workspace> {
+        static MEDQUAD: OnceLock<Option<Workspace>> = OnceLock::new();
+        MEDQUAD
             .get_or_init(|| {
-                let medquad = common::shared("corpora/medquad")?;
-                let dir = tempfile::tempdir().unwrap().keep();
-                let dir = dir.to_str().unwrap().to_string();
-                let out = k2(&[
-                    "index",
-                    "--quiet",
-                    "--corpus",
-                    medquad.to_str().unwrap(),
-                    "--index",
-                    &dir,
-                ]);
-                assert!(
-                    out.status.success(),
-                    "{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                Some(dir)
+                let ws = Workspace::reading(shared("corpora/medquad")?).removed_at_exit();
+                ws.index(&["--quiet"]);
+                Some(ws)
             })
-            .as_deref()
+            .as_ref()
     }
 
-    fn ask(index: &str, q: &str, extra: &[&str]) -> SearchResponse {
-        let mut args = vec!["query", "--index", index, "--json"];
-        args.extend_from_slice(extra);
-        args.push(q);
-        let out = k2(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+    /// `query --json EXTRA… Q` on the MedQuAD index.
+    #[track_caller]
+    fn ask(medquad: &Workspace, q: &str, extra: &[&str]) -> SearchResponse {
+        medquad.query(&[extra, &[q]].concat())
     }
 
     #[test]
     fn brand_names_reach_generic_names() {
-        let Some(index) = index() else { return };
+        let Some(medquad) = workspace() else { return };
         for (q, generic) in [
             ("zoloft side effects", "sertraline"),
             ("advil and kidney problems", "ibuprofen"),
         ] {
-            let r = ask(index, q, &["--limit", "3"]);
+            let r = ask(medquad, q, &["--limit", "3"]);
             assert!(
                 r.hits
                     .iter()
@@ -308,8 +237,8 @@ mod medquad {
 
     #[test]
     fn side_efects_is_not_corrected_to_defects() {
-        let Some(index) = index() else { return };
-        let r = ask(index, "side efects of metformin", &[]);
+        let Some(medquad) = workspace() else { return };
+        let r = ask(medquad, "side efects of metformin", &[]);
         let corrected = r.corrected.unwrap_or_default();
         assert!(!corrected.contains("defect"), "{corrected}");
         assert!(corrected.contains("effect"), "{corrected}");
@@ -317,17 +246,17 @@ mod medquad {
 
     #[test]
     fn unbalanced_quote_falls_back_to_the_words() {
-        let Some(index) = index() else { return };
-        let r = ask(index, r#"can I take "tylenol with warfarin"#, &[]);
+        let Some(medquad) = workspace() else { return };
+        let r = ask(medquad, r#"can I take "tylenol with warfarin"#, &[]);
         assert!(!r.hits.is_empty());
-        let r = ask(index, r#""warfarin zebra-unicorn" bleeding"#, &[]);
+        let r = ask(medquad, r#""warfarin zebra-unicorn" bleeding"#, &[]);
         assert!(!r.hits.is_empty(), "a phrase that matches nothing");
     }
 
     #[test]
     fn shingles_treatment_question_finds_the_shingles_treatment_section() {
-        let Some(index) = index() else { return };
-        let r = ask(index, "my mother has shingles how is it treated", &[]);
+        let Some(medquad) = workspace() else { return };
+        let r = ask(medquad, "my mother has shingles how is it treated", &[]);
         let top = &r.hits[0];
         assert_eq!(top.passage.title, "Shingles", "{:?}", top.passage.headings);
         assert_eq!(
@@ -343,17 +272,9 @@ mod medquad {
 
     #[test]
     fn text_explain_prints_the_analysis_and_why_each_hit_matched() {
-        let Some(index) = index() else { return };
-        let out = k2(&[
-            "query",
-            "--index",
-            index,
-            "--explain",
-            "--limit",
-            "2",
-            "zoloft side efects",
-        ]);
-        let text = String::from_utf8_lossy(&out.stdout);
+        let Some(medquad) = workspace() else { return };
+        let out = medquad.run(&["query", "--explain", "--limit", "2", "zoloft side efects"]);
+        let text = stdout(&out);
         assert!(text.contains("analysis: focus:"), "{text}");
         assert!(text.contains("asks: side_effects"), "{text}");
         assert!(text.contains("efects→effect"), "{text}");
@@ -362,13 +283,8 @@ mod medquad {
 
     #[test]
     fn conditions_get_categories_of_their_own() {
-        let Some(index) = index() else { return };
-        let out = k2(&["passages", "--index", index, "--json"]);
-        assert!(out.status.success());
-        let passages: Vec<Passage> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+        let Some(medquad) = workspace() else { return };
+        let passages: Vec<Passage> = medquad.passages();
         let overview = passages
             .iter()
             .filter(|p| p.category == Category::Overview)
@@ -405,11 +321,11 @@ mod medquad {
 
     #[test]
     fn liveqa_dev_set_floor_and_question_analysis() {
-        let Some(index) = index() else { return };
-        let Some(qrels) = common::shared("eval/liveqa-train.jsonl") else {
+        let Some(medquad) = workspace() else { return };
+        let Some(qrels) = shared("eval/liveqa-train.jsonl") else {
             return;
         };
-        let report = eval_report_at(index, &["eval", "--json", qrels.to_str().unwrap()]);
+        let report = medquad.eval(&[qrels.to_str().unwrap()]);
         assert!(report.ndcg >= 0.43, "liveqa-train nDCG@10 {}", report.ndcg);
         let analysis = report
             .analysis

@@ -3,13 +3,12 @@
 //! model (`scripts/fetch-model.sh`; `K2SEARCH_TEST_MODEL`), which CI fetches.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Output;
-
-mod common;
+use std::path::Path;
 
 use k2search::embed::Model;
 use k2search::search::{Mode, SearchResponse};
+
+use crate::util::{assert_success, model, parsed, stderr, Workspace};
 
 const REFERENCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -39,7 +38,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 /// (`scripts/reference-vectors.py`), batched together as an index run batches them.
 #[test]
 fn embedder_matches_the_reference_implementation() {
-    let Some(dir) = common::model() else { return };
+    let Some(dir) = model() else { return };
     let reference: Reference =
         serde_json::from_str(&fs::read_to_string(REFERENCE).unwrap()).unwrap();
     let model = Model::load(&dir).unwrap();
@@ -57,48 +56,9 @@ fn embedder_matches_the_reference_implementation() {
     assert!(1.0 - cosine(&alone, &vectors[1]) < 1e-5);
 }
 
-/// A copy of the bundled corpus and an index folder, in a temporary folder.
-struct Workspace {
-    dir: tempfile::TempDir,
-    model: PathBuf,
-}
-
-impl Workspace {
-    fn new(model: PathBuf) -> Workspace {
-        Workspace {
-            dir: common::seed_workspace(),
-            model,
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        common::run_in(self.path(), args)
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn index_with_model(&self) -> String {
-        let model = self.model.to_str().unwrap().to_string();
-        self.ok(&["index", "--index", "index", "--model", &model])
-    }
-
-    fn query(&self, args: &[&str]) -> SearchResponse {
-        let mut all = vec!["query", "--index", "index", "--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
+/// `index --model MODEL` on the workspace; returns the run's summary.
+fn index_with_model(ws: &Workspace, model: &Path) -> String {
+    ws.ok(&["index", "--model", model.to_str().unwrap()])
 }
 
 fn embedded(summary: &str) -> usize {
@@ -108,9 +68,9 @@ fn embedded(summary: &str) -> usize {
 
 #[test]
 fn index_with_model_ranks_hybrid_and_lexical_on_request() {
-    let Some(model) = common::model() else { return };
-    let ws = Workspace::new(model);
-    let summary = ws.index_with_model();
+    let Some(model) = model() else { return };
+    let ws = Workspace::seeds();
+    let summary = index_with_model(&ws, &model);
     let passages: usize = summary
         .split(" passages")
         .next()
@@ -159,20 +119,20 @@ fn index_with_model_ranks_hybrid_and_lexical_on_request() {
 
 #[test]
 fn an_update_embeds_only_new_or_changed_passages() {
-    let Some(model) = common::model() else { return };
-    let ws = Workspace::new(model);
-    ws.index_with_model();
+    let Some(model) = model() else { return };
+    let ws = Workspace::seeds();
+    index_with_model(&ws, &model);
     // Unchanged files: nothing embedded, and the model recorded is used again.
-    let again = ws.ok(&["index", "--index", "index"]);
+    let again = ws.ok(&["index"]);
     assert!(again.contains("nothing changed"), "{again}");
 
     // One passage added to a file: only that one is embedded, though the file's
     // other passages are re-indexed.
-    let file = ws.path().join("corpus/001_02ca2a2748473d43.txt");
+    let file = ws.corpus().join("001_02ca2a2748473d43.txt");
     let mut text = fs::read_to_string(&file).unwrap();
     text.push_str("\n\nStorage\n\nKeep the capsules in a cool, dry place.\n");
     fs::write(&file, text).unwrap();
-    let update = ws.ok(&["index", "--index", "index"]);
+    let update = ws.ok(&["index"]);
     assert_eq!(embedded(&update), 1, "{update}");
     let hits = ws.query(&["where to keep capsules"]).hits;
     assert!(
@@ -184,9 +144,9 @@ fn an_update_embeds_only_new_or_changed_passages() {
 
 #[test]
 fn another_or_missing_model_is_a_clear_error() {
-    let Some(model) = common::model() else { return };
-    let ws = Workspace::new(model.clone());
-    ws.index_with_model();
+    let Some(model) = model() else { return };
+    let ws = Workspace::seeds();
+    index_with_model(&ws, &model);
 
     // A different model: same files but for its config.
     let other = ws.path().join("other-model");
@@ -204,34 +164,20 @@ fn another_or_missing_model_is_a_clear_error() {
         config.replace("\"model_type\"", "\"note\": \"another\", \"model_type\""),
     )
     .unwrap();
-    let out = ws.run(&[
-        "query",
-        "--index",
-        "index",
-        "--model",
-        other.to_str().unwrap(),
-        "warfarin",
-    ]);
+    let out = ws.run(&["query", "--model", other.to_str().unwrap(), "warfarin"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("holds another model"), "{err}");
     assert!(err.contains("--lexical"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     // Lexical search needs no model.
-    ws.ok(&["query", "--index", "index", "--lexical", "warfarin"]);
+    ws.ok(&["query", "--lexical", "warfarin"]);
 
     // Not a model folder at all: a one-line error, and the index is untouched.
     let before = ws.query(&["--lexical", "warfarin"]).hits.len();
-    let out = ws.run(&[
-        "index",
-        "--index",
-        "index",
-        "--rebuild",
-        "--model",
-        "corpus",
-    ]);
+    let out = ws.run(&["index", "--rebuild", "--model", "corpus"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("model folder corpus has no config.json"),
         "{err}"
@@ -241,27 +187,31 @@ fn another_or_missing_model_is_a_clear_error() {
 
 #[test]
 fn i8_vectors_rank_like_f32() {
-    let Some(model) = common::model() else { return };
-    let ws = Workspace::new(model.clone());
-    let model = model.to_str().unwrap().to_string();
-    ws.ok(&["index", "--index", "f32", "--model", &model]);
-    ws.ok(&[
-        "index",
-        "--index",
-        "i8",
-        "--model",
-        &model,
-        "--vectors",
-        "i8",
-    ]);
+    let Some(model) = model() else { return };
+    let ws = Workspace::seeds();
+    let model = model.to_str().unwrap();
+    for args in [
+        &["index", "--index", "f32", "--model", model][..],
+        &[
+            "index",
+            "--index",
+            "i8",
+            "--model",
+            model,
+            "--vectors",
+            "i8",
+        ],
+    ] {
+        assert_success(&ws.run_as_typed(args));
+    }
     for q in [
         "warfarin interaction",
         "how much K2 should I take a day",
         "bone health",
     ] {
         let top = |index: &str| -> Vec<String> {
-            let out = ws.ok(&["query", "--index", index, "--json", "-n", "3", q]);
-            let response: SearchResponse = serde_json::from_str(&out).unwrap();
+            let out = ws.run_as_typed(&["query", "--index", index, "--json", "-n", "3", q]);
+            let response: SearchResponse = parsed(&out);
             response.hits.into_iter().map(|h| h.passage.id).collect()
         };
         assert_eq!(top("f32")[0], top("i8")[0], "{q}");

@@ -2,261 +2,31 @@
 //! loopback port (`--addr 127.0.0.1:0`; the server prints its URL on stdout) over an
 //! index of a temporary copy of the bundled corpus, and talks HTTP to it.
 
-use std::fs::{self, File};
-use std::io::{BufRead, BufReader};
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use k2search::passage::Passage;
 use k2search::search::SearchResponse;
-use serde_json::Value;
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
-const BIN: &str = env!("CARGO_BIN_EXE_k2search");
+use crate::util::{answer, stderr, Workspace};
 
-/// A temporary corpus (a copy of the seeds) and its index.
-struct Fixture {
-    dir: tempfile::TempDir,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let dir = tempfile::tempdir().unwrap();
-        let corpus = dir.path().join("corpus");
-        fs::create_dir(&corpus).unwrap();
-        for entry in fs::read_dir(CORPUS).unwrap() {
-            let entry = entry.unwrap();
-            fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
-        }
-        let fixture = Fixture { dir };
-        fixture.index(&[]);
-        fixture
-    }
-
-    fn corpus(&self) -> PathBuf {
-        self.dir.path().join("corpus")
-    }
-
-    fn index_dir(&self) -> PathBuf {
-        self.dir.path().join("index")
-    }
-
-    /// Runs `k2search index` on the fixture; panics with its stderr on failure.
-    fn index(&self, extra: &[&str]) -> Output {
-        let out = self.k2search(&["index", "--quiet"], extra);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn k2search(&self, args: &[&str], extra: &[&str]) -> Output {
-        Command::new(BIN)
-            .args(args)
-            .arg("--corpus")
-            .arg(self.corpus())
-            .arg("--index")
-            .arg(self.index_dir())
-            .args(extra)
-            .output()
-            .unwrap()
-    }
-
-    fn serve(&self, extra: &[&str]) -> Server {
-        self.serve_by(Command::new(BIN), extra)
-    }
-
-    /// Serves with the process's open-file limit at `files` (soft and hard).
-    fn serve_with_open_files(&self, files: u32, extra: &[&str]) -> Server {
-        let mut shell = Command::new("sh");
-        shell
-            .arg("-c")
-            .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
-            .arg(BIN);
-        self.serve_by(shell, extra)
-    }
-
-    fn serve_by(&self, mut command: Command, extra: &[&str]) -> Server {
-        static SERVERS: AtomicUsize = AtomicUsize::new(0);
-        let n = SERVERS.fetch_add(1, Ordering::Relaxed);
-        let log = self.dir.path().join(format!("serve-{n}.log"));
-        let mut child = command
-            .args(["serve", "--addr", "127.0.0.1:0", "--index"])
-            .arg(self.index_dir())
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        let stdout = child.stdout.take().unwrap();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let base = match line.find("http://") {
-            Some(at) => line[at..].trim().trim_end_matches('/').to_string(),
-            None => {
-                let _ = child.kill();
-                panic!(
-                    "no URL on stdout: {line:?}; stderr: {}",
-                    fs::read_to_string(&log).unwrap_or_default()
-                );
-            }
-        };
-        Server {
-            child,
-            base,
-            log,
-            agent: agent(),
-        }
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-/// A running server; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-    agent: ureq::Agent,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A response: status, headers of interest, body.
-struct Answer {
-    status: u16,
-    content_type: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Asserts a JSON error with `status` and returns its message.
-    fn error(&self, status: u16) -> String {
-        assert_eq!(self.status, status, "body: {}", self.body);
-        assert!(
-            self.content_type.starts_with("application/json"),
-            "{}",
-            self.content_type
-        );
-        match self.json().get("error") {
-            Some(Value::String(message)) if !message.is_empty() => message.clone(),
-            other => panic!("no error message: {other:?} in {}", self.body),
-        }
-    }
-}
-
-fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or("").to_string()))
-        .collect();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    Answer {
-        status: response.status().as_u16(),
-        content_type,
-        headers,
-        body: response.body_mut().read_to_string().unwrap_or_default(),
-    }
-}
-
-impl Server {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn get(&self, path: &str) -> Answer {
-        answer(self.agent.get(self.url(path)).call().unwrap())
-    }
-
-    fn get_with(&self, path: &str, header: (&str, &str)) -> Answer {
-        let request = self.agent.get(self.url(path)).header(header.0, header.1);
-        answer(request.call().unwrap())
-    }
-
-    fn post(&self, path: &str, body: &str) -> Answer {
-        let request = self
-            .agent
-            .post(self.url(path))
-            .header("content-type", "application/json");
-        answer(request.send(body).unwrap())
-    }
-
-    /// Sends raw request bytes and returns what the server answers until it closes
-    /// the connection or goes quiet for a second.
-    fn raw(&self, request: &str) -> String {
-        use std::io::{Read, Write};
-        let addr = self.base.trim_start_matches("http://");
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(1)))
-            .unwrap();
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut answer = Vec::new();
-        let _ = stream.read_to_end(&mut answer); // a timeout ends the answer too
-        String::from_utf8_lossy(&answer).into_owned()
-    }
-
-    fn method(&self, method: &str, path: &str) -> Answer {
-        let request = ureq::http::Request::builder()
-            .method(method)
-            .uri(self.url(path))
-            .body(())
-            .unwrap();
-        answer(self.agent.run(request).unwrap())
-    }
-
-    fn search(&self, query_string: &str) -> SearchResponse {
-        let answer = self.get(&format!("/search?{query_string}"));
-        assert_eq!(answer.status, 200, "{}", answer.body);
-        serde_json::from_str(&answer.body).unwrap()
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
+/// A copy of the seed articles, indexed.
+fn indexed_seeds() -> Workspace {
+    let ws = Workspace::seeds();
+    ws.index(&["--quiet"]);
+    ws
 }
 
 // ---------------------------------------------------------------------- routes
 
 #[test]
 fn get_search_returns_cited_hits() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let response = server.search("q=warfarin&limit=3");
     assert_eq!(response.query, "warfarin");
     assert_eq!((response.limit, response.offset), (3, 0));
@@ -277,20 +47,18 @@ fn get_search_returns_cited_hits() {
 
 #[test]
 fn search_json_is_the_same_as_query_json() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let over_http = server.search("q=vitamin+k2+dose&limit=5");
-    let out = fixture.k2search(&["query", "--json", "-n", "5", "vitamin k2 dose"], &[]);
-    assert!(out.status.success());
-    let from_cli: SearchResponse = serde_json::from_slice(&out.stdout).unwrap();
+    let from_cli = ws.query(&["-n", "5", "vitamin k2 dose"]);
     assert_eq!(over_http.hits, from_cli.hits);
     assert_eq!(over_http.total_hits, from_cli.total_hits);
 }
 
 #[test]
 fn post_search_takes_a_json_body() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let body =
         r#"{"q": "warfarin", "limit": 2, "offset": 1, "category": "interactions", "per_file": 5}"#;
     let posted = server.post("/search", body);
@@ -310,8 +78,8 @@ fn post_search_takes_a_json_body() {
 
 #[test]
 fn pagination_continues_where_the_last_page_ended() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let all = server.search("q=vitamin&limit=6");
     let first = server.search("q=vitamin&limit=3");
     let second = server.search("q=vitamin&limit=3&offset=3");
@@ -328,8 +96,8 @@ fn pagination_continues_where_the_last_page_ended() {
 
 #[test]
 fn per_file_caps_hits_from_one_file() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let response = server.search("q=vitamin&limit=20&per_file=1");
     let mut paths: Vec<&str> = response
         .hits
@@ -344,8 +112,8 @@ fn per_file_caps_hits_from_one_file() {
 
 #[test]
 fn passage_route_returns_the_passage_and_its_citation() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let hit = server.search("q=warfarin&limit=1").hits.remove(0);
     let answer = server.get(&format!("/passages/{}", hit.passage.id));
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -363,8 +131,8 @@ fn passage_route_returns_the_passage_and_its_citation() {
 
 #[test]
 fn health_and_stats() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let health = server.get("/health").json();
     assert_eq!(health["status"], "ok");
     let passages = health["passages"].as_u64().unwrap();
@@ -387,8 +155,8 @@ fn health_and_stats() {
 
 #[test]
 fn the_page_and_its_assets_are_served() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     for (path, kind, needle) in [
         ("/", "text/html", "<html"),
         ("/app.css", "text/css", "{"),
@@ -409,8 +177,8 @@ fn the_page_and_its_assets_are_served() {
 
 #[test]
 fn bad_search_parameters_are_400_with_a_message() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let cases = [
         ("/search", "missing q"),
         ("/search?limit=3", "missing q"),
@@ -431,8 +199,8 @@ fn bad_search_parameters_are_400_with_a_message() {
 
 #[test]
 fn over_long_queries_are_refused() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     // Over the query cap but a modest URL: 400 from validation.
     let long = "a".repeat(k2search::search::MAX_QUERY_BYTES + 1);
     let message = server.get(&format!("/search?q={long}")).error(400);
@@ -446,8 +214,8 @@ fn over_long_queries_are_refused() {
 
 #[test]
 fn bad_bodies_are_400_and_big_ones_413() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let message = server.post("/search", r#"{"q": "warfarin""#).error(400);
     assert!(message.contains("JSON"), "{message}");
     server
@@ -465,18 +233,21 @@ fn bad_bodies_are_400_and_big_ones_413() {
     // The server answers 413 from the Content-Length alone and may close the
     // connection before a client has written the whole body, so announce a big body,
     // send none of it, and read the answer.
-    let answer = server.raw(&format!(
-        "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        200_000
-    ));
-    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
-    assert!(answer.contains("bytes"), "{answer}");
+    let answer = server.raw(
+        &format!(
+            "POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            200_000
+        ),
+        Duration::from_secs(10),
+    );
+    assert_eq!(answer.status(), Some("413"), "{}", answer.text);
+    assert!(answer.text.contains("bytes"), "{}", answer.text);
 }
 
 #[test]
 fn unknown_routes_passages_and_methods() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     let message = server.get("/nope").error(404);
     assert!(message.contains("/nope"), "{message}");
     server.get("/search/extra").error(404);
@@ -491,8 +262,8 @@ fn unknown_routes_passages_and_methods() {
 
 #[test]
 fn odd_input_never_breaks_the_server() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     for q in [
         "%22",
         "%22%22%22",
@@ -519,14 +290,14 @@ fn odd_input_never_breaks_the_server() {
 
 #[test]
 fn cors_is_off_by_default_and_on_for_the_given_origin() {
-    let fixture = Fixture::new();
+    let ws = indexed_seeds();
     let origin = ("origin", "https://health.example");
-    let closed = fixture.serve(&[]);
+    let closed = ws.serve(&[]);
     let answer = closed.get_with("/search?q=warfarin", origin);
     assert_eq!(answer.status, 200);
     assert_eq!(answer.header("access-control-allow-origin"), None);
 
-    let open = fixture.serve(&["--cors", "https://health.example"]);
+    let open = ws.serve(&["--cors", "https://health.example"]);
     let answer = open.get_with("/search?q=warfarin", origin);
     assert_eq!(
         answer.header("access-control-allow-origin"),
@@ -539,16 +310,16 @@ fn cors_is_off_by_default_and_on_for_the_given_origin() {
 
 #[test]
 fn a_bad_cors_origin_is_a_usage_error() {
-    let fixture = Fixture::new();
-    let out = fixture.k2search(&["serve", "--cors", "not an origin"], &[]);
+    let ws = indexed_seeds();
+    let out = ws.run(&["serve", "--cors", "not an origin"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--cors"));
+    assert!(stderr(&out).contains("--cors"));
 }
 
 #[test]
 fn one_log_line_per_request_unless_quiet() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&[]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&[]);
     server.get("/health");
     server.get("/search?q=secret+condition");
     server.get("/nope");
@@ -571,7 +342,7 @@ fn one_log_line_per_request_unless_quiet() {
     );
     assert!(!log.contains("secret"), "queries must not be logged: {log}");
 
-    let quiet = fixture.serve(&["--quiet"]);
+    let quiet = ws.serve(&["--quiet"]);
     quiet.get("/health");
     quiet.get("/nope");
     assert_eq!(quiet.log(), "");
@@ -579,12 +350,27 @@ fn one_log_line_per_request_unless_quiet() {
 
 // ------------------------------------------------------------------ live index
 
+/// Each rebuild is stopped part-way (after it has taken the writer lock, before its
+/// commit) until every client has been answered while it waits; then it goes on and
+/// commits under the same load, and the server swaps to the new index.
+#[cfg(target_os = "linux")]
 #[test]
 fn no_request_fails_while_the_index_is_rebuilt() {
-    let fixture = Fixture::new();
-    let server = Arc::new(fixture.serve(&["--quiet"]));
+    let ws = Workspace::seeds();
+    // Filler articles (words no query below uses), so that a rebuild lasts long
+    // enough to be stopped part-way.
+    for n in 0..1000 {
+        ws.write(
+            format!("filler/{n:04}.md"),
+            format!("# Filler {n}\n\n## Storage\n\nKeep box {n} dry.\n"),
+        );
+    }
+    ws.index(&["--quiet"]);
+    let server = Arc::new(ws.serve(&["--quiet"]));
     let done = Arc::new(AtomicBool::new(false));
-    let served = Arc::new(AtomicUsize::new(0));
+    let clients = 8;
+    // Requests answered, per client.
+    let served: Arc<Vec<AtomicUsize>> = Arc::new((0..clients).map(|_| 0.into()).collect());
     let queries = [
         "warfarin",
         "vitamin k2 dose",
@@ -592,16 +378,14 @@ fn no_request_fails_while_the_index_is_rebuilt() {
         "pregnancy",
         "mk-7",
     ];
-    let clients: Vec<_> = (0..8)
+    let threads: Vec<_> = (0..clients)
         .map(|i| {
             let (server, done, served) = (server.clone(), done.clone(), served.clone());
             std::thread::spawn(move || {
                 let mut n = 0;
-                while !done.load(Ordering::Relaxed) || n < 5 {
+                while !done.load(Ordering::Relaxed) {
                     let q = queries[(i + n) % queries.len()].replace(' ', "+");
-                    let answer = server.get(&format!("/search?q={q}&limit=5"));
-                    assert_eq!(answer.status, 200, "{}", answer.body);
-                    let response: SearchResponse = serde_json::from_str(&answer.body).unwrap();
+                    let response = server.search(&format!("q={q}&limit=5"));
                     assert!(
                         !response.hits.is_empty(),
                         "no hits for {q} during the rebuild"
@@ -615,24 +399,41 @@ fn no_request_fails_while_the_index_is_rebuilt() {
                         assert_eq!(server.get("/stats").status, 200);
                     }
                     n += 1;
-                    served.fetch_add(1, Ordering::Relaxed);
+                    served[i].fetch_add(1, Ordering::Relaxed);
                 }
             })
         })
         .collect();
+    let answered = || -> Vec<usize> { served.iter().map(|n| n.load(Ordering::Relaxed)).collect() };
     // Two rebuilds to warm up (readers, caches), then the memory must stay flat:
     // old segments and readers are let go.
     let mut rss = Vec::new();
-    for _ in 0..8 {
-        fixture.index(&["--rebuild"]);
+    for rebuild in 0..8 {
+        let run = ws.freeze_index_run(&["--quiet", "--rebuild"]);
+        let before = answered();
+        let started = Instant::now();
+        while answered()
+            .iter()
+            .zip(&before)
+            .any(|(now, then)| now == then)
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "rebuild {rebuild}: a client got no answer in 60 s while an index run \
+                 held the writer lock ({:?} before, {:?} after)",
+                before,
+                answered()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        crate::util::assert_success(&run.finish());
         std::thread::sleep(Duration::from_millis(600)); // the reader's reload
         rss.push(server.rss_kib());
     }
     done.store(true, Ordering::Relaxed);
-    for client in clients {
-        client.join().expect("a client saw a failed request");
+    for thread in threads {
+        thread.join().expect("a client saw a failed request");
     }
-    assert!(served.load(Ordering::Relaxed) >= 40);
     let (warm, last) = (rss[1], *rss.last().unwrap());
     assert!(
         last <= warm + 16 * 1024,
@@ -642,18 +443,18 @@ fn no_request_fails_while_the_index_is_rebuilt() {
 
 #[test]
 fn a_running_server_sees_new_passages_after_index() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&["--quiet"]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&["--quiet"]);
     let word = "zymotrexafol";
     assert_eq!(server.search(&format!("q={word}")).total_hits, 0);
     let passages_before = server.get("/stats").json()["passages"].as_u64().unwrap();
 
     fs::write(
-        fixture.corpus().join("new-article.md"),
+        ws.corpus().join("new-article.md"),
         format!("# Zymotrexafol\n\n## Dosage\nTake {word} once a day with food.\n"),
     )
     .unwrap();
-    fixture.index(&[]);
+    ws.index(&["--quiet"]);
 
     // The reader polls the index for new commits (about every half second); a generous
     // deadline keeps this from being a timing test. The time taken is printed.
@@ -677,8 +478,8 @@ fn a_running_server_sees_new_passages_after_index() {
     assert!(stats["passages"].as_u64().unwrap() > passages_before);
 
     // And a removed file's passages go away.
-    fs::remove_file(fixture.corpus().join("new-article.md")).unwrap();
-    fixture.index(&[]);
+    fs::remove_file(ws.corpus().join("new-article.md")).unwrap();
+    ws.index(&["--quiet"]);
     let started = Instant::now();
     while server.search(&format!("q={word}")).total_hits > 0 {
         assert!(
@@ -708,11 +509,11 @@ fn the_search_page_works_in_a_headless_browser() {
         eprintln!("skipped: {why}");
         return;
     }
-    let fixture = Fixture::new();
-    let server = fixture.serve(&["--quiet"]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&["--quiet"]);
     let shot = std::env::var("K2SEARCH_SCREENSHOT")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| fixture.dir.path().join("page.png"));
+        .unwrap_or_else(|_| ws.path().join("page.png"));
     let out = Command::new("node")
         .arg(web.join("e2e.mjs"))
         .arg(&server.base)
@@ -731,38 +532,6 @@ fn the_search_page_works_in_a_headless_browser() {
 }
 
 // ------------------------------------------------------------- hostile clients
-
-impl Server {
-    fn addr(&self) -> String {
-        self.base.trim_start_matches("http://").to_string()
-    }
-
-    /// The server's open file descriptors (its sockets among them).
-    fn open_files(&self) -> usize {
-        fs::read_dir(format!("/proc/{}/fd", self.child.id()))
-            .map(|dir| dir.count())
-            .unwrap_or(0)
-    }
-
-    /// The server's resident memory in KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
-    }
-
-    /// Waits up to `within` for the server's open files to come back to `files`.
-    fn settles_to(&self, files: usize, within: Duration) -> bool {
-        let until = Instant::now() + within;
-        while Instant::now() < until {
-            if self.open_files() <= files {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
-    }
-}
 
 /// An agent that gives up after `timeout` and keeps no connection for later.
 fn impatient(timeout: Duration) -> ureq::Agent {
@@ -812,8 +581,18 @@ fn closed_by_server(stream: &mut std::net::TcpStream) -> bool {
 fn half_sent_requests_cannot_lock_out_a_real_client() {
     use std::io::Write;
     assert!(allow_open_files(1200), "this test needs 1,200 open files");
-    let fixture = Fixture::new();
-    let server = fixture.serve_with_open_files(256, &["--quiet", "--header-timeout", "2"]);
+    let ws = indexed_seeds();
+    // A client locked out would wait for the header timeout to free a slot: its
+    // deadline is shorter than that, and both are long beside a query's time.
+    let (header_timeout, deadline) = (Duration::from_secs(4), Duration::from_secs(3));
+    let server = ws.serve_with_open_files(
+        256,
+        &[
+            "--quiet",
+            "--header-timeout",
+            &header_timeout.as_secs().to_string(),
+        ],
+    );
     let baseline = server.open_files();
     let mut half_open = Vec::new();
     for _ in 0..1000 {
@@ -825,26 +604,31 @@ fn half_sent_requests_cannot_lock_out_a_real_client() {
     }
     // With 256 files the server cannot hold them all; a real query still gets in.
     let started = Instant::now();
-    let answer = impatient(Duration::from_secs(1))
+    let answer = impatient(deadline)
         .get(server.url("/search?q=warfarin"))
         .call()
         .map(answer)
-        .expect("a normal query must answer within 1 s beside 1,000 half-open requests");
+        .expect("a normal query must answer before the header timeout frees any slot");
     assert_eq!(answer.status, 200);
     let took = started.elapsed();
-    // Within the header timeout (2 s, plus a second of slack) all are closed.
-    std::thread::sleep(Duration::from_secs(3));
-    let still_open = half_open
-        .iter_mut()
-        .map(closed_by_server)
-        .filter(|closed| !closed)
-        .count();
-    assert_eq!(
-        still_open, 0,
-        "half-open connections held past the header timeout"
-    );
+    // After the header timeout all are closed (the slack is for a loaded machine).
+    loop {
+        let still_open = half_open
+            .iter_mut()
+            .map(closed_by_server)
+            .filter(|closed| !closed)
+            .count();
+        if still_open == 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < header_timeout + Duration::from_secs(10),
+            "{still_open} half-open connections held past the header timeout"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert!(
-        server.settles_to(baseline, Duration::from_secs(2)),
+        server.settles_to(baseline, Duration::from_secs(10)),
         "{} files open, {baseline} at start",
         server.open_files()
     );
@@ -854,13 +638,15 @@ fn half_sent_requests_cannot_lock_out_a_real_client() {
 #[test]
 fn a_client_that_reads_a_byte_a_second_holds_nothing_for_long() {
     use std::io::{Read, Write};
-    let fixture = Fixture::new();
-    let server = fixture.serve(&["--quiet", "--idle-timeout", "2"]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&["--quiet", "--idle-timeout", "2"]);
     let baseline = server.open_files();
     let mut slow = std::net::TcpStream::connect(server.addr()).unwrap();
     slow.write_all(b"GET /search?q=vitamin&limit=100 HTTP/1.1\r\nHost: x\r\n\r\n")
         .unwrap();
-    let quick = impatient(Duration::from_secs(1));
+    // Others are not kept waiting on the slow reader, which holds its connection for
+    // the whole loop: far longer than this deadline.
+    let quick = impatient(Duration::from_secs(5));
     let mut head = Vec::new();
     for _ in 0..4 {
         let mut byte = [0u8; 1];
@@ -873,9 +659,9 @@ fn a_client_that_reads_a_byte_a_second_holds_nothing_for_long() {
     }
     assert_eq!(head, b"HTTP");
     // The response was handed over at once; the server does not wait on the reader
-    // past the idle timeout.
+    // past the idle timeout (2 s; the slack is for a loaded machine).
     assert!(
-        server.settles_to(baseline, Duration::from_secs(2)),
+        server.settles_to(baseline, Duration::from_secs(10)),
         "{} files open, {baseline} at start",
         server.open_files()
     );
@@ -884,8 +670,8 @@ fn a_client_that_reads_a_byte_a_second_holds_nothing_for_long() {
 #[test]
 fn a_burst_of_ten_thousand_requests_is_answered_in_full() {
     use std::io::{Read, Write};
-    let fixture = Fixture::new();
-    let server = fixture.serve(&["--quiet"]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&["--quiet"]);
     let (connections, per_connection) = (250, 40);
     // Every request is on the wire before any answer is read: HTTP/1.1 pipelining.
     let mut streams: Vec<_> = (0..connections)
@@ -933,8 +719,8 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 
 #[test]
 fn malformed_http_gets_4xx_or_a_close_and_never_breaks_the_server() {
-    let fixture = Fixture::new();
-    let server = fixture.serve(&["--quiet", "--header-timeout", "1"]);
+    let ws = indexed_seeds();
+    let server = ws.serve(&["--quiet", "--header-timeout", "1", "--request-timeout", "2"]);
     let huge_header = format!(
         "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
         "a".repeat(100_000)
@@ -949,21 +735,32 @@ fn malformed_http_gets_4xx_or_a_close_and_never_breaks_the_server() {
         "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}".into(),
         "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}".into(),
         "POST /search HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n".into(),
-        "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"q\":".into(),
         "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".into(),
         "\x16\x03\x01\x02\x00\x01\x00\x01\x7f\x03\x03".into(),
-        huge_header,
+        huge_header.clone(),
     ];
+    // Silence is not an answer: the server must send a 4xx or close the connection
+    // (the quiet period is far over the header timeout).
+    let quiet = Duration::from_secs(5);
     for case in &cases {
-        let answer = server.raw(case);
-        let status = answer.get(9..12).unwrap_or("");
+        let answer = server.raw(case, quiet);
+        let status = answer.status().unwrap_or("");
         assert!(
-            answer.is_empty() || status.starts_with('4'),
-            "{:?} got {:?}",
+            status.starts_with('4') || (answer.text.is_empty() && answer.closed),
+            "{:?} got {:?} (closed: {})",
             &case[..case.len().min(60)],
-            &answer[..answer.len().min(200)]
+            &answer.text[..answer.text.len().min(200)],
+            answer.closed
         );
         assert_eq!(server.get("/health").status, 200, "after {case:?}");
     }
-    assert!(server.raw(&cases[12]).starts_with("HTTP/1.1 431"));
+    assert_eq!(server.raw(&huge_header, quiet).status(), Some("431"));
+    // A body that never comes in full is a slow client: 503 at the request timeout
+    // (docs/http-api.md), then the connection is closed.
+    let stalled = server.raw(
+        "POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"q\":",
+        quiet,
+    );
+    assert_eq!(stalled.status(), Some("503"), "{}", stalled.text);
+    assert_eq!(server.get("/health").status, 200);
 }
