@@ -16,6 +16,7 @@ use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{ReloadPolicy, Term};
 use tokio::sync::Semaphore;
+use tower_http::timeout::TimeoutError;
 
 use crate::error::Error;
 use crate::index;
@@ -235,10 +236,25 @@ pub(super) async fn search_post(
     State(app): State<AppState>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(|e| ApiError::new(e.status(), e.body_text()))?;
+    let body = body.map_err(body_rejection)?;
     let body: SearchBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("bad JSON body: {e}")))?;
     run_search(app, body.into_request()?).await
+}
+
+/// 408 for a body that stopped coming (`layers::body_timeout`), else axum's answer.
+fn body_rejection(rejection: BytesRejection) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
+    while let Some(error) = cause {
+        if error.is::<TimeoutError>() {
+            return ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body stopped coming before it was complete; send it whole",
+            );
+        }
+        cause = error.source();
+    }
+    ApiError::new(rejection.status(), rejection.body_text())
 }
 
 /// Searches on a blocking thread and answers with the same JSON as `query --json`.

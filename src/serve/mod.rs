@@ -56,7 +56,8 @@ pub struct ServeConfig {
     pub cors: Option<HeaderValue>,
     /// Log nothing (by default one line per request goes to stderr).
     pub quiet: bool,
-    /// Longest time a request may take, body included, before it is answered with 503.
+    /// Longest time a request may take, body included, before it is answered with 503
+    /// (a body that stalls for `header_timeout` is answered 408 before that).
     pub timeout: Duration,
     /// Requests handled at once; more wait for a free slot (within the timeout).
     pub max_in_flight: usize,
@@ -66,7 +67,8 @@ pub struct ServeConfig {
     /// number of cores, since a search keeps a core busy from start to end.
     pub max_searches: usize,
     /// Time a client has to send a whole request head, from connecting or from the
-    /// first byte of a request on a kept-alive connection; then it is closed.
+    /// first byte of a request on a kept-alive connection; then it is closed. Also the
+    /// longest wait for the next piece of a request body (408 after).
     pub header_timeout: Duration,
     /// A connection with no request in progress and no byte read or written for this
     /// long is closed: a keep-alive wait, or a client that stopped reading.
@@ -131,6 +133,10 @@ pub fn router(searcher: Searcher, config: ServeConfig) -> Router {
         .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         .layer(GlobalConcurrencyLimitLayer::new(
             config.max_in_flight.max(1),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            config.header_timeout,
+            layers::body_timeout,
         ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
