@@ -26,7 +26,7 @@ command -v wrk >/dev/null || { echo "load.sh: wrk is missing (apt-get install -y
 
 if [ -z "${K2SEARCH_BIN:-}" ]; then
   cargo build --release --quiet
-  K2SEARCH_BIN=target/release/k2search
+  K2SEARCH_BIN="${CARGO_TARGET_DIR:-target}/release/k2search"
 fi
 work=/tmp/k2search-bench
 mkdir -p "$work"

@@ -13,8 +13,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-core}
 work=${K2_BENCH_WORK:-/tmp/k2search-bench}
 cargo build --release --quiet --bin k2search --example latency
-k2=target/release/k2search
-lat=target/release/examples/latency
+k2=${CARGO_TARGET_DIR:-target}/release/k2search
+lat=${CARGO_TARGET_DIR:-target}/release/examples/latency
 case "$mode" in
   core)
     corpus=${2:-../shared/corpora/medquad}

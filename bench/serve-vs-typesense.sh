@@ -35,7 +35,7 @@ if [ -z "${K2_VS_PHASE:-}" ]; then
   done
   if [ -z "${K2SEARCH_BIN:-}" ]; then
     cargo build --release --quiet
-    K2SEARCH_BIN=target/release/k2search
+    K2SEARCH_BIN="${CARGO_TARGET_DIR:-target}/release/k2search"
   fi
   mkdir -p "$work"
   "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$work/index" >&2

@@ -51,7 +51,7 @@ if [ -z "$export_file" ]; then
   [ -d "$medquad" ] || { echo "typesense.sh: MedQuAD not found; set MEDQUAD=DIR" >&2; exit 2; }
   if [ -z "${K2SEARCH_BIN:-}" ]; then
     cargo build --release --quiet
-    K2SEARCH_BIN=target/release/k2search
+    K2SEARCH_BIN="${CARGO_TARGET_DIR:-target}/release/k2search"
   fi
   "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$work/index" >&2
   export_file="$work/export.ndjson"
