@@ -79,30 +79,22 @@ fn pipeline(c: &mut Criterion) {
     if files.is_empty() {
         return;
     }
-    let bytes: usize = files.iter().map(|f| f.text.len()).sum();
 
     let mut group = c.benchmark_group("stages");
     group.sample_size(10);
-    group.throughput(Throughput::Bytes(bytes as u64));
-    group.bench_function("split", |b| {
-        b.iter(|| {
-            files
-                .iter()
-                .map(|f| passage::split(f).0.passages.len())
-                .sum::<usize>()
-        })
-    });
     let pages: Vec<SourceFile> = files.iter().map(html_page).collect();
-    let page_bytes: usize = pages.iter().map(|f| f.text.len()).sum();
-    group.throughput(Throughput::Bytes(page_bytes as u64));
-    group.bench_function("split_html", |b| {
-        b.iter(|| {
-            pages
-                .iter()
-                .map(|f| passage::split(f).0.passages.len())
-                .sum::<usize>()
-        })
-    });
+    for (name, sources) in [("split", &files), ("split_html", &pages)] {
+        let bytes: usize = sources.iter().map(|f| f.text.len()).sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                sources
+                    .iter()
+                    .map(|f| passage::split(f).0.passages.len())
+                    .sum::<usize>()
+            })
+        });
+    }
     let texts: Vec<String> = files
         .iter()
         .flat_map(|f| passage::split(f).0.passages)

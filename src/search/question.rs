@@ -496,21 +496,20 @@ pub fn analyze(
     ranking: &Ranking,
     params: &Params,
 ) -> Question {
-    let subject = subject_groups(text);
-    let corrections = if ranking.typos {
-        corrections(plan, vocabulary)
-    } else {
-        HashMap::new()
+    let reading = Reading {
+        subject: subject_groups(text),
+        corrections: if ranking.typos {
+            corrections(plan, vocabulary)
+        } else {
+            HashMap::new()
+        },
+        vocabulary,
+        lexicon,
+        ranking,
+        params,
     };
     let foci = if ranking.focus {
-        find_foci(
-            &plan.sequence,
-            &corrections,
-            &subject,
-            vocabulary,
-            lexicon,
-            ranking,
-        )
+        find_foci(&plan.sequence, &reading)
     } else {
         Vec::new()
     };
@@ -519,16 +518,20 @@ pub fn analyze(
     } else {
         Vec::new()
     };
-    let words = weigh_words(
-        plan,
-        &foci,
-        &corrections,
-        &subject,
-        vocabulary,
-        ranking,
-        params,
-    );
+    let words = weigh_words(plan, &foci, &reading);
     Question { foci, types, words }
+}
+
+/// What a question's words are read with: the index's vocabulary and the corrections
+/// of misspelled words found in it, the subject line's words, the lexicon, and which
+/// techniques are on with their weights.
+struct Reading<'a> {
+    subject: Vec<TermGroup>,
+    corrections: HashMap<String, String>,
+    vocabulary: &'a dyn Vocabulary,
+    lexicon: &'a Lexicon,
+    ranking: &'a Ranking,
+    params: &'a Params,
 }
 
 /// The words of the subject line: the first sentence of a message of several (people
@@ -561,14 +564,15 @@ fn corrections(plan: &QueryPlan, vocabulary: &dyn Vocabulary) -> HashMap<String,
 }
 
 /// The foci: longest runs of words that name a document, left to right.
-fn find_foci(
-    words: &[Word],
-    corrections: &HashMap<String, String>,
-    subject: &[TermGroup],
-    vocabulary: &dyn Vocabulary,
-    lexicon: &Lexicon,
-    ranking: &Ranking,
-) -> Vec<Focus> {
+fn find_foci(words: &[Word], reading: &Reading) -> Vec<Focus> {
+    let Reading {
+        corrections,
+        subject,
+        vocabulary,
+        lexicon,
+        ranking,
+        ..
+    } = reading;
     let terms: Vec<String> = words
         .iter()
         .map(|w| {
@@ -576,13 +580,13 @@ fn find_foci(
             corrections.get(t).cloned().unwrap_or_else(|| t.to_string())
         })
         .collect();
-    let synonyms = lexicon_topics(words, lexicon, vocabulary, ranking);
+    let synonyms = lexicon_topics(words, lexicon, *vocabulary, ranking);
     let mut foci: Vec<Focus> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let found = (1..=MAX_FOCUS_WORDS.min(words.len() - i))
             .rev()
-            .find_map(|n| focus_at(&words[i..i + n], &terms[i..i + n], vocabulary, &synonyms));
+            .find_map(|n| focus_at(&words[i..i + n], &terms[i..i + n], *vocabulary, &synonyms));
         match found {
             Some((n, mut focus)) => {
                 focus.subject = words[i..i + n].iter().all(|w| subject.contains(&w.group));
@@ -799,15 +803,15 @@ pub fn is_story(word: &str) -> bool {
 
 /// The query words with roles and weights; a long message keeps its `max_words` most
 /// telling words (weight times rarity).
-fn weigh_words(
-    plan: &QueryPlan,
-    foci: &[Focus],
-    corrections: &HashMap<String, String>,
-    subject: &[TermGroup],
-    vocabulary: &dyn Vocabulary,
-    ranking: &Ranking,
-    params: &Params,
-) -> Vec<WeightedWord> {
+fn weigh_words(plan: &QueryPlan, foci: &[Focus], reading: &Reading) -> Vec<WeightedWord> {
+    let Reading {
+        corrections,
+        subject,
+        vocabulary,
+        ranking,
+        params,
+        ..
+    } = reading;
     let has_content = plan.words.iter().any(|w| !is_stop(&w.surface));
     // Words of a whole title or alias, and drug names, are what the question is
     // about; a part of a title ("kidney problems") may as well be what it asks.
@@ -857,7 +861,7 @@ fn weigh_words(
             }
         })
         .collect();
-    keep_most_telling(&mut words, vocabulary, params.max_words);
+    keep_most_telling(&mut words, *vocabulary, params.max_words);
     words
 }
 
