@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use k2search::passage::Passage;
 use serde_json::Value;
 
-use crate::util::{Workspace, ROOT};
+use crate::util::{Workspace, PASSAGE_FIELDS, ROOT};
 
 /// The JSON shape of a value, as a mapping sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -104,23 +104,7 @@ fn export_writes_every_citation_field() {
         passages: records,
     } = export();
     let names: BTreeSet<&str> = shapes.keys().map(String::as_str).collect();
-    let expected: BTreeSet<&str> = [
-        "id",
-        "path",
-        "title",
-        "headings",
-        "kind",
-        "category",
-        "line_start",
-        "line_end",
-        "byte_start",
-        "byte_end",
-        "text",
-        "aliases",
-        "metadata",
-    ]
-    .into_iter()
-    .collect();
+    let expected: BTreeSet<&str> = PASSAGE_FIELDS.into_iter().collect();
     assert_eq!(names, expected);
     for object in objects {
         let fields: BTreeSet<&str> = object.keys().map(String::as_str).collect();

@@ -19,6 +19,24 @@ use serde_json::Value;
 /// The repository: the bundled corpus, `tests/fixtures/`, `deploy/`, `web/`.
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
+/// The fields of a passage in JSON (`passages --json`, `export`, and inline in every
+/// search hit): the documented contract, each always present.
+pub const PASSAGE_FIELDS: [&str; 13] = [
+    "id",
+    "path",
+    "title",
+    "headings",
+    "kind",
+    "category",
+    "line_start",
+    "line_end",
+    "byte_start",
+    "byte_end",
+    "text",
+    "aliases",
+    "metadata",
+];
+
 /// Longest any one command may take before a test calls it hung (an index of MedQuAD
 /// in a debug build takes about a minute).
 const HANG_GUARD: Duration = Duration::from_secs(300);
@@ -523,20 +541,26 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(ROOT).join("../shared"));
     let path = root.join(rel);
-    if path.exists() {
-        Some(path)
-    } else {
+    let found = path.exists();
+    required_in_ci(
+        found,
+        &format!("{} not found", path.display()),
+        "set K2SEARCH_SHARED",
+    )
+    .then_some(path)
+}
+
+/// Whether a test can go on: yes when `found`; otherwise it says why it skips and
+/// passes, except in CI (`CI` set), where it fails.
+fn required_in_ci(found: bool, what: &str, remedy: &str) -> bool {
+    if !found {
         assert!(
             std::env::var_os("CI").is_none(),
-            "{} not found: CI requires the shared data (set K2SEARCH_SHARED)",
-            path.display()
+            "{what}: CI requires it ({remedy})"
         );
-        eprintln!(
-            "skipped: {} not found (set K2SEARCH_SHARED)",
-            path.display()
-        );
-        None
+        eprintln!("skipped: {what} ({remedy})");
     }
+    found
 }
 
 /// The embedding model folder for semantic tests: `$K2SEARCH_TEST_MODEL`, else
@@ -548,20 +572,14 @@ pub fn model() -> Option<PathBuf> {
     let dir = std::env::var_os("K2SEARCH_TEST_MODEL")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(ROOT).join("models/all-MiniLM-L6-v2"));
-    if dir.join("model.safetensors").is_file() {
-        Some(dir)
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "no model in {}: CI requires it (scripts/fetch-model.sh DIR; K2SEARCH_TEST_MODEL=DIR)",
-            dir.display()
-        );
-        eprintln!(
-            "skipped: no model in {} (scripts/fetch-model.sh; K2SEARCH_TEST_MODEL)",
-            dir.display()
-        );
-        None
-    }
+    let found = dir.join("model.safetensors").is_file();
+    let what = format!("no model in {}", dir.display());
+    required_in_ci(
+        found,
+        &what,
+        "scripts/fetch-model.sh DIR; K2SEARCH_TEST_MODEL=DIR",
+    )
+    .then_some(dir)
 }
 
 /// An HTTP client that takes error statuses as answers and gives up after `timeout`.
