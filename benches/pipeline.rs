@@ -102,6 +102,8 @@ fn pipeline(c: &mut Criterion) {
         .collect();
     let text_bytes: usize = texts.iter().map(String::len).sum();
     group.throughput(Throughput::Bytes(text_bytes as u64));
+    // The analyzer's stem memo is warm after the first iteration (the same texts each
+    // time), as it is for the frequent words of a long indexing run.
     // The health analyzer against tantivy's stock `en_stem` (simple tokenizer, long
     // tokens dropped, lower case, English stemmer) on the same passage texts.
     let en_stem = || {

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use k2search::index::{self, IndexOptions};
+use k2search::output::citation;
 use k2search::search::{SearchRequest, Searcher};
 
 fn main() -> ExitCode {
@@ -54,13 +55,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let searcher = Searcher::open(&index_dir)?;
     let response = searcher.search(&SearchRequest::new("dose"))?;
     for hit in response.hits.iter().take(3) {
-        println!(
-            "{}:{}-{} › {}",
-            hit.passage.path,
-            hit.passage.line_start,
-            hit.passage.line_end,
-            hit.passage.headings.join(" › ")
-        );
+        println!("{}", citation("", &hit.passage));
     }
     Ok(())
 }

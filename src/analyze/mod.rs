@@ -46,8 +46,8 @@ pub fn unstemmed_analyzer() -> TextAnalyzer {
 }
 
 /// Stems one token of [`unstemmed_analyzer`] as [`analyzer`] does. Stemming never
-/// lengthens a word and keeps its first two letters (but for `dying`, `lying`, `tying`),
-/// so a token can only stem to a term that starts as it does.
+/// lengthens a word and keeps its first letter, and its first two but for `dying`,
+/// `lying` and `tying` (to `die`, `lie`, `tie`).
 pub fn stem(token: &str) -> String {
     let mut word = token.to_string();
     stem::stem_in_place(&mut word);
@@ -111,13 +111,22 @@ pub fn topic_key(text: &str) -> String {
 /// two words or more of a longer name (`age-related macular degeneration` →
 /// `macular degeneration`), since English names end in their head noun.
 pub fn topic_part_keys(name: &str) -> Vec<String> {
+    topic_keys(name).1
+}
+
+/// [`topic_key`] and [`topic_part_keys`] of `name` together, analyzing it once.
+pub fn topic_keys(name: &str) -> (String, Vec<String>) {
     let whole = topic_key(name);
     let mut keys = Vec::new();
     let segments = name
         .split([',', ':', '(', ')', ';'])
         .flat_map(|s| s.split(" - "));
     for segment in segments {
-        let key = topic_key(segment);
+        let key = if segment == name {
+            whole.clone()
+        } else {
+            topic_key(segment)
+        };
         let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
         if words.is_empty() {
             continue;
@@ -132,7 +141,7 @@ pub fn topic_part_keys(name: &str) -> Vec<String> {
     keys.sort();
     keys.dedup();
     keys.retain(|k| *k != whole);
-    keys
+    (whole, keys)
 }
 
 #[cfg(test)]

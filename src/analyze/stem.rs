@@ -31,9 +31,10 @@ use tantivy::tokenizer::{
     Language, RawTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
-/// Words remembered per thread. MedQuAD's 3.7 million tokens have about 30,000 distinct
-/// stems; a cap keeps a thread's memo to a few MB on any corpus, and the words seen
-/// first (the frequent ones, by Zipf's law) are the ones kept.
+/// Words remembered per thread (the memo is keyed by the word before stemming). The cap
+/// sits above the distinct words of a corpus like MedQuAD and keeps a thread's memo to
+/// a few MB on any corpus; the words seen first (the frequent ones, by Zipf's law) are
+/// the ones kept.
 const MAX_REMEMBERED: usize = 65_536;
 
 /// A token filter that stems English words like [`Stemmer`] (Snowball English), with

@@ -189,7 +189,8 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-/// Appends the tokens of `text` to `out`.
+/// Appends the tokens of `text` to `out` (for tests; the analyzer reuses its slots).
+#[cfg(test)]
 pub fn tokenize(text: &str, out: &mut Vec<Token>) {
     let mut tokens = Tokens::default();
     tokens.tokenize(text);

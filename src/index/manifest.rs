@@ -52,6 +52,19 @@ pub struct Manifest {
     pub files: BTreeMap<String, FileRecord>,
 }
 
+/// What the index knows of one source file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileRecord {
+    /// Hash of the file's bytes.
+    pub hash: String,
+    /// Size in bytes when indexed.
+    pub size: u64,
+    /// Modification time (nanoseconds since the epoch) when indexed.
+    pub mtime_ns: u128,
+    /// Passages it produced.
+    pub passages: usize,
+}
+
 impl Manifest {
     /// The manifest a run over `corpus` starts from: this build's versions, no files
     /// yet.
@@ -68,22 +81,7 @@ impl Manifest {
             files: Default::default(),
         }
     }
-}
 
-/// What the index knows of one source file.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct FileRecord {
-    /// Hash of the file's bytes.
-    pub hash: String,
-    /// Size in bytes when indexed.
-    pub size: u64,
-    /// Modification time (nanoseconds since the epoch) when indexed.
-    pub mtime_ns: u128,
-    /// Passages it produced.
-    pub passages: usize,
-}
-
-impl Manifest {
     /// Whether an index with this manifest can be read by this build.
     pub fn is_compatible(&self) -> bool {
         self.format == FORMAT_VERSION && self.analyzer == crate::analyze::ANALYZER_VERSION
@@ -143,7 +141,7 @@ pub fn remove_other_records(dir: &Path, keep: &str) {
 }
 
 /// The current time as RFC 3339 UTC (`2026-11-21T23:30:00Z`).
-pub fn now_rfc3339() -> String {
+fn now_rfc3339() -> String {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

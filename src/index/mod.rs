@@ -230,12 +230,9 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
         warnings: walk.warnings,
         embedding,
     };
-    let previous_files = if full {
-        Default::default()
-    } else {
-        previous.files.clone()
-    };
-    run.read_and_index(walk.files, &previous_files)?;
+    let none = std::collections::BTreeMap::new();
+    let previous_files = if full { &none } else { &previous.files };
+    run.read_and_index(walk.files, previous_files)?;
     run.note_removed(&previous);
     let mut report = run.commit()?;
     report.seconds = started.elapsed().as_secs_f64();

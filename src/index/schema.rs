@@ -109,11 +109,11 @@ impl TopicKeys {
     fn of(title: &str, aliases: &[String]) -> TopicKeys {
         let mut topic = TopicKeys::default();
         for name in std::iter::once(title).chain(aliases.iter().map(String::as_str)) {
-            let key = analyze::topic_key(name);
+            let (key, parts) = analyze::topic_keys(name);
             if !key.is_empty() {
                 topic.keys.push(key);
             }
-            topic.parts.extend(analyze::topic_part_keys(name));
+            topic.parts.extend(parts);
         }
         topic.parts.sort();
         topic.parts.dedup();
@@ -165,11 +165,6 @@ impl Fields {
             let (_, topic) = keys.get_or_insert_with(|| (p, TopicKeys::of(&p.title, &p.aliases)));
             self.document_with(p, topic)
         })
-    }
-
-    /// The index document for a passage.
-    pub fn to_document(&self, p: &Passage) -> TantivyDocument {
-        self.document_with(p, &TopicKeys::of(&p.title, &p.aliases))
     }
 
     /// The index document for a passage whose topic keys are already known.

@@ -61,8 +61,8 @@ pub fn cut(text: &str, max: usize) -> Vec<Range<usize>> {
 /// starts with: up to its last paragraph break within `max` bytes, else its last
 /// sentence end, word end, grapheme end, else the last character boundary. Never 0.
 fn piece_len(rest: &str, max: usize) -> usize {
-    let limit = floor_char_boundary(rest, max);
-    let seen = &rest[..floor_char_boundary(rest, limit + LOOKAHEAD_BYTES)];
+    let limit = rest.floor_char_boundary(max);
+    let seen = &rest[..rest.floor_char_boundary(limit + LOOKAHEAD_BYTES)];
     let paragraphs = seen.rmatch_indices("\n\n").map(|(i, _)| i);
     let words = seen.split_word_bound_indices().rev().map(|(i, _)| i);
     let graphemes = seen.grapheme_indices(true).rev().map(|(i, _)| i);
@@ -81,22 +81,13 @@ fn last_within(mut bounds: impl Iterator<Item = usize>, limit: usize) -> Option<
 /// The last sentence end in `seen` at or before `limit` (and after 0), searched for
 /// in the [`SENTENCE_SEARCH_BYTES`] before it.
 fn sentence_end(seen: &str, limit: usize) -> Option<usize> {
-    let from = floor_char_boundary(seen, limit.saturating_sub(SENTENCE_SEARCH_BYTES));
+    let from = seen.floor_char_boundary(limit.saturating_sub(SENTENCE_SEARCH_BYTES));
     seen[from..]
         .split_sentence_bound_indices()
         .map(|(i, _)| from + i)
         .skip(1) // where the search starts, not a sentence end
         .take_while(|&b| b <= limit)
         .last()
-}
-
-/// The largest character boundary of `text` at or before `at`.
-pub(crate) fn floor_char_boundary(text: &str, at: usize) -> usize {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }
 
 /// `range` without the white space at either end.

@@ -450,10 +450,7 @@ pub fn match_rules(text: &str) -> Option<Category> {
 
 /// The category the start of a passage's text is clearly about, if any.
 fn classify_text(text: &str) -> Option<Category> {
-    let mut end = text.len().min(TEXT_CUE_WINDOW);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = text.floor_char_boundary(TEXT_CUE_WINDOW);
     let window = text[..end].to_lowercase();
     let mut counts: Vec<(Category, usize)> = TEXT_CUES
         .iter()

@@ -14,7 +14,6 @@ use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
 use super::ranking::QueryTerm;
 use crate::analyze;
-use crate::passage::cap::floor_char_boundary;
 
 /// Longest fragment, in bytes.
 pub const SNIPPET_CHARS: usize = 240;
@@ -131,9 +130,8 @@ impl Snippets {
     }
 }
 
-/// The first two letters of the words that may stem to `term`. Stemming never
-/// lengthens a word and keeps its first two letters, but for `dying`, `lying` and
-/// `tying` (to `die`, `lie`, `tie`).
+/// The first two letters of the words that may stem to `term` (see what
+/// [`analyze::stem`] keeps of a word).
 fn may_stem_to(term: &str) -> Vec<[char; 2]> {
     let mut chars = term.chars();
     match (chars.next(), chars.next()) {
@@ -166,8 +164,8 @@ fn window(text: &str, prefixes: &[String]) -> Range<usize> {
                     .is_some_and(|w| w.eq_ignore_ascii_case(t))
             })
         });
-    let start = floor_char_boundary(text, first.unwrap_or(0).saturating_sub(LEAD));
-    let end = floor_char_boundary(text, (start + WINDOW).min(text.len()));
+    let start = text.floor_char_boundary(first.unwrap_or(0).saturating_sub(LEAD));
+    let end = text.floor_char_boundary(start + WINDOW);
     start..end
 }
 

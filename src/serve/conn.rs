@@ -187,9 +187,9 @@ impl Drop for Registered {
 /// The most connections this process can hold: the configured cap, lowered to fit the
 /// open-file limit.
 pub(super) fn connection_cap(configured: usize) -> usize {
-    let fit = match (open_file_limit(), open_files()) {
-        (Some(limit), Some(open)) => limit.saturating_sub(open + SPARE_FDS).max(1),
-        _ => configured,
+    let fit = match open_file_limit() {
+        Some(limit) => limit.saturating_sub(open_files() + SPARE_FDS).max(1),
+        None => configured,
     };
     configured.clamp(1, fit.max(1))
 }
@@ -210,11 +210,9 @@ fn open_file_limit() -> Option<usize> {
     None
 }
 
-fn open_files() -> Option<usize> {
-    std::fs::read_dir("/proc/self/fd")
-        .ok()
-        .map(|dir| dir.count())
-        .or(Some(SPARE_FDS))
+/// File descriptors open now (a guess of `SPARE_FDS` where `/proc` cannot tell).
+fn open_files() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(SPARE_FDS, |dir| dir.count())
 }
 
 /// Accepts connections on `listener` and serves `app` on each until `shutdown`
@@ -239,7 +237,7 @@ pub(super) async fn accept_loop(
         while registry.open() >= cap {
             tokio::select! {
                 _ = registry.make_room(Duration::from_millis(100)) => {}
-                _ = &mut shutdown => return drain(&registry, stop_tx).await,
+                _ = &mut shutdown => return drain(&registry, stop_tx, config.timeout).await,
             }
         }
         let stream = tokio::select! {
@@ -252,7 +250,7 @@ pub(super) async fn accept_loop(
                     continue;
                 }
             },
-            _ = &mut shutdown => return drain(&registry, stop_tx).await,
+            _ = &mut shutdown => return drain(&registry, stop_tx, config.timeout).await,
         };
         next_id += 1;
         let conn = Arc::new(Conn::new(clock));
@@ -282,9 +280,9 @@ fn is_fd_exhaustion(error: &io::Error) -> bool {
 
 /// Asks every connection to finish its request and close, and waits (at most the
 /// request timeout's worth) for them to go.
-async fn drain(registry: &Registry, stop: watch::Sender<bool>) {
+async fn drain(registry: &Registry, stop: watch::Sender<bool>, request_timeout: Duration) {
     let _ = stop.send(true);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let deadline = tokio::time::Instant::now() + request_timeout;
     while registry.open() > 0 {
         if tokio::time::timeout_at(deadline, registry.freed.notified())
             .await
