@@ -176,27 +176,31 @@ struct ServeArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Seconds a client has to send a whole request head.
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
-    header_timeout: Duration,
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds,
+          default_value_t = serve::DEFAULT_HEADER_TIMEOUT.as_secs_f64())]
+    header_timeout: f64,
     /// Seconds a connection may sit with no request and no byte read or written.
-    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
-    idle_timeout: Duration,
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds,
+          default_value_t = serve::DEFAULT_IDLE_TIMEOUT.as_secs_f64())]
+    idle_timeout: f64,
     /// Seconds a request may take before it is answered with 503.
-    #[arg(long, value_name = "SECS", default_value = "10", value_parser = parse_seconds)]
-    request_timeout: Duration,
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds,
+          default_value_t = serve::DEFAULT_REQUEST_TIMEOUT.as_secs_f64())]
+    request_timeout: f64,
     /// Connections open at once (lowered to fit the open-file limit).
-    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..),
+          default_value_t = serve::DEFAULT_MAX_CONNECTIONS as u32)]
     max_connections: u32,
     /// Largest request body accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
     #[command(flatten)]
     model: ModelArgs,
 }
 
-fn parse_seconds(s: &str) -> Result<Duration, String> {
+fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(Duration::from_secs_f64(secs)),
+        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(secs),
         _ => Err(format!(
             "'{s}' is not a number of seconds; give one such as 5 or 0.5"
         )),
@@ -461,9 +465,9 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
             .map(serve::parse_cors_origin)
             .transpose()?,
         quiet: args.quiet,
-        header_timeout: args.header_timeout,
-        idle_timeout: args.idle_timeout,
-        timeout: args.request_timeout,
+        header_timeout: Duration::from_secs_f64(args.header_timeout),
+        idle_timeout: Duration::from_secs_f64(args.idle_timeout),
+        timeout: Duration::from_secs_f64(args.request_timeout),
         max_connections: args.max_connections as usize,
         max_body_bytes: args.max_body_bytes,
         ..ServeConfig::default()

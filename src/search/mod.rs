@@ -666,8 +666,9 @@ fn corrected_query(query: &str, corrections: &[(String, String)], hits: &[Hit]) 
 /// are reduced to their words in full.
 #[derive(Default)]
 struct SeenTexts {
-    /// Key of the first words, the text, and the key of all its words once needed.
-    seen: Vec<(u64, String, Option<u64>)>,
+    /// By the key of their first words: each text, and the key of all its words once
+    /// needed.
+    seen: HashMap<u64, Vec<(String, Option<u64>)>>,
 }
 
 impl SeenTexts {
@@ -676,25 +677,22 @@ impl SeenTexts {
 
     /// Notes `text`; false when the same text was noted before.
     fn insert(&mut self, text: &str) -> bool {
-        let head = text_key(text, Self::HEAD);
+        let alike = self.seen.entry(text_key(text, Self::HEAD)).or_default();
         let mut whole = None;
-        for (other_head, other, other_whole) in &mut self.seen {
-            if *other_head != head {
-                continue;
-            }
+        for (other, other_whole) in alike.iter_mut() {
             let mine = *whole.get_or_insert_with(|| text_key(text, usize::MAX));
             if mine == *other_whole.get_or_insert_with(|| text_key(other, usize::MAX)) {
                 return false;
             }
         }
-        self.seen.push((head, text.to_string(), whole));
+        alike.push((text.to_string(), whole));
         true
     }
 }
 
-/// Text reduced to its words (the first `limit` bytes of them), to recognize the same
-/// passage text under two ids. A hash of the text's words, lower-cased: the same passage text under two ids
-/// (front-matter FAQ and body, say) hashes the same whatever its spacing and markup.
+/// A hash of the text's words, lower-cased (the first `limit` bytes of them): the same
+/// passage text under two ids (front-matter FAQ and body, say) hashes the same whatever
+/// its spacing and markup.
 fn text_key(text: &str, limit: usize) -> u64 {
     thread_local! {
         static WORDS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };

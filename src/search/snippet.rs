@@ -1,6 +1,7 @@
 //! Snippets: the best short fragment of a hit's text, with the query's words marked.
 //!
-//! A fragment is at most [`SNIPPET_CHARS`] bytes of whole tokens; the one whose matched
+//! A fragment is at most [`SNIPPET_CHARS`] bytes of whole tokens (a text without a
+//! match shows its first [`SNIPPET_CHARS`] characters); the one whose matched
 //! words weigh most (the earliest on a tie) is kept, as Tantivy's snippet generator
 //! does. What differs is the cost: only a window of the text around its first match
 //! is analyzed, and only the tokens that start with the first two letters of some
@@ -15,7 +16,7 @@ use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use super::ranking::QueryTerm;
 use crate::analyze;
 
-/// Longest fragment, in bytes.
+/// Longest fragment, in bytes (in characters for the start of a text without a match).
 pub const SNIPPET_CHARS: usize = 240;
 /// Bytes of passage text analyzed for the snippet.
 const WINDOW: usize = 480;
@@ -39,7 +40,7 @@ pub struct Snippets {
     terms: HashMap<String, f32>,
     /// The first two letters a token must have to stem to one of the terms.
     initials: Vec<[char; 2]>,
-    /// The terms' first three bytes, to find where a window starts.
+    /// The terms' first three characters, to find where a window starts.
     prefixes: Vec<String>,
 }
 
@@ -57,10 +58,12 @@ impl Snippets {
         let mut initials: Vec<[char; 2]> = weights.keys().flat_map(|t| may_stem_to(t)).collect();
         initials.sort_unstable();
         initials.dedup();
-        let prefixes = weights
+        let mut prefixes: Vec<String> = weights
             .keys()
-            .map(|t| t.chars().take(3).collect::<String>())
+            .map(|t| t.chars().take(3).collect())
             .collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
         Snippets {
             terms: weights,
             initials,

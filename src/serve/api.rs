@@ -242,7 +242,8 @@ pub(super) async fn search_post(
     run_search(app, body.into_request()?).await
 }
 
-/// 408 for a body that stopped coming (`layers::body_timeout`), else axum's answer.
+/// 408 for a body that stopped coming (the router's `RequestBodyTimeoutLayer`), else
+/// axum's answer.
 fn body_rejection(rejection: BytesRejection) -> ApiError {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&rejection);
     while let Some(error) = cause {

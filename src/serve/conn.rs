@@ -95,7 +95,7 @@ impl Conn {
         }
     }
 
-    /// How long this connection has waited without a request in progress, or `None`
+    /// Since when this connection has waited without a request in progress, or `None`
     /// when one is in progress.
     fn waiting_since(&self) -> Option<u64> {
         match self.phase.load(Ordering::Acquire) {
@@ -188,10 +188,10 @@ impl Drop for Registered {
 /// open-file limit.
 pub(super) fn connection_cap(configured: usize) -> usize {
     let fit = match open_file_limit() {
-        Some(limit) => limit.saturating_sub(open_files() + SPARE_FDS).max(1),
+        Some(limit) => limit.saturating_sub(open_files() + SPARE_FDS),
         None => configured,
     };
-    configured.clamp(1, fit.max(1))
+    configured.min(fit).max(1)
 }
 
 #[cfg(unix)]
@@ -311,7 +311,7 @@ async fn serve_connection(
     let phases = conn.clone();
     let service = app.map_request(move |request: axum::http::Request<_>| {
         phases.enter(BUSY);
-        request.map(axum::body::Body::new)
+        request
     });
     let phases = conn.clone();
     let service = service.map_response(move |response| {

@@ -4,12 +4,10 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use tower_http::timeout::TimeoutBody;
 
 use super::api::error_response;
 
@@ -39,18 +37,6 @@ pub(super) async fn log_request(request: Request, next: Next) -> Response {
     // closed stderr is no reason to fail a request.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
     response
-}
-
-/// Bounds the wait for each piece of a request body by `limit` (the header timeout): a
-/// client that stops sending its body mid-way gets 408 (see `api::search_post`)
-/// instead of holding a request slot until the request timeout.
-pub(super) async fn body_timeout(
-    State(limit): State<Duration>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let request = request.map(|body| Body::new(TimeoutBody::new(limit, body)));
-    next.run(request).await
 }
 
 /// Gives every error response without a JSON body one: `{"error": "..."}`.

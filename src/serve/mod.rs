@@ -40,13 +40,23 @@ use axum::Router;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::error::{Error, Result};
 use crate::search::Searcher;
 
 /// The address `k2search serve` listens on unless told otherwise: loopback only.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:7878";
+/// [`ServeConfig::header_timeout`] unless set (also the CLI's default).
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// [`ServeConfig::idle_timeout`] unless set.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+/// [`ServeConfig::timeout`] unless set.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// [`ServeConfig::max_connections`] unless set.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// [`ServeConfig::max_body_bytes`] unless set.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// How the server behaves: limits, CORS and logging.
 #[derive(Debug, Clone)]
@@ -85,13 +95,13 @@ impl Default for ServeConfig {
         ServeConfig {
             cors: None,
             quiet: false,
-            timeout: Duration::from_secs(10),
+            timeout: DEFAULT_REQUEST_TIMEOUT,
             max_in_flight: 64,
-            max_body_bytes: 64 * 1024,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_searches: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
-            header_timeout: Duration::from_secs(5),
-            idle_timeout: Duration::from_secs(10),
-            max_connections: 1024,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             max_header_bytes: 64 * 1024,
         }
     }
@@ -134,10 +144,7 @@ pub fn router(searcher: Searcher, config: ServeConfig) -> Router {
         .layer(GlobalConcurrencyLimitLayer::new(
             config.max_in_flight.max(1),
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            config.header_timeout,
-            layers::body_timeout,
-        ))
+        .layer(RequestBodyTimeoutLayer::new(config.header_timeout))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             config.timeout,
