@@ -135,7 +135,7 @@ fn index_summary_and_incremental_update() {
     assert!(stdout(&out).contains("1 removed"));
     assert!(ws.passages().iter().all(|p| !p.path.starts_with("003_")));
     // The per-file records of the last commit, and no others, stand beside the index.
-    let records = fs::read_dir(ws.path().join("index"))
+    let records = fs::read_dir(ws.index_dir())
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| {

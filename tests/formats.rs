@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use k2search::passage::{Kind, Passage};
 
-use crate::util::{stderr, stdout, Workspace, ROOT};
+use crate::util::{seed_index, stderr, stdout, Workspace, ROOT};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/formats");
 
@@ -317,6 +317,12 @@ const EXPECTED: &[Expected] = &[
     ),
 ];
 
+/// The fixtures indexed once with no flags, shared by the tests that only read them.
+fn fixtures() -> &'static (Output, BTreeMap<String, Vec<Passage>>) {
+    static INDEXED: OnceLock<(Output, BTreeMap<String, Vec<Passage>>)> = OnceLock::new();
+    INDEXED.get_or_init(|| index_fixtures(&[]))
+}
+
 /// Indexes the fixtures into a temporary folder; returns the index run's output and
 /// the passages by file.
 fn index_fixtures(extra: &[&str]) -> (Output, BTreeMap<String, Vec<Passage>>) {
@@ -331,10 +337,10 @@ fn index_fixtures(extra: &[&str]) -> (Output, BTreeMap<String, Vec<Passage>>) {
 
 #[test]
 fn every_variant_splits_into_the_expected_passages() {
-    let (_, by_file) = index_fixtures(&["--quiet"]);
+    let (_, by_file) = fixtures();
     let mut failures = Vec::new();
     for (file, title, expected) in EXPECTED {
-        let got = by_file.get(*file).cloned().unwrap_or_default();
+        let got = by_file.get(*file).map(Vec::as_slice).unwrap_or_default();
         let got_rows: Vec<String> = got
             .iter()
             .map(|p| {
@@ -379,7 +385,7 @@ fn every_variant_splits_into_the_expected_passages() {
 
 #[test]
 fn html_furniture_hidden_text_and_boilerplate_are_never_indexed() {
-    let (_, by_file) = index_fixtures(&["--quiet"]);
+    let (_, by_file) = fixtures();
     let all: Vec<&Passage> = by_file.values().flatten().collect();
     for never in [
         "Hidden promo",
@@ -417,14 +423,13 @@ fn html_furniture_hidden_text_and_boilerplate_are_never_indexed() {
 /// heading, and the last holds the end of its text.
 #[test]
 fn html_citations_point_at_the_source_lines() {
-    let (_, by_file) = index_fixtures(&["--quiet"]);
+    let (_, by_file) = fixtures();
     let source = std::fs::read_to_string(Path::new(FIXTURES).join("page.html")).unwrap();
     let lines: Vec<&str> = source.lines().collect();
     for p in &by_file["page.html"] {
         let first = lines[p.line_start - 1];
         match p.headings.last() {
-            Some(h) if p.kind.as_str() == "section" => assert!(first.contains(h.as_str()), "{p:?}"),
-            Some(q) => assert!(first.contains(q.as_str()), "{p:?}"),
+            Some(h) => assert!(first.contains(h.as_str()), "{p:?}"),
             None => assert!(first.contains("<h1>"), "{p:?}"),
         }
         let last_word = p.text.split_whitespace().last().unwrap();
@@ -439,13 +444,13 @@ fn html_citations_point_at_the_source_lines() {
 
 #[test]
 fn unsupported_files_are_counted_and_named_with_verbose() {
-    let (out, _) = index_fixtures(&[]);
-    let summary = stdout(&out);
+    let (out, _) = fixtures();
+    let summary = stdout(out);
     assert!(
         summary.contains("skipped 1 file of unsupported type: .rst"),
         "{summary}"
     );
-    let warnings = stderr(&out);
+    let warnings = stderr(out);
     assert!(!warnings.contains("notes.rst"), "{warnings}");
     let (out, _) = index_fixtures(&["--verbose"]);
     let warnings = stderr(&out);
@@ -457,14 +462,10 @@ fn unsupported_files_are_counted_and_named_with_verbose() {
 
 // ------------------------------------------------------------ the seed articles
 
-/// The passages of the bundled seed articles, indexed once for this module.
+/// The passages of the bundled seed articles (the shared seed index), read once.
 fn seed_passages() -> &'static [Passage] {
     static PASSAGES: OnceLock<Vec<Passage>> = OnceLock::new();
-    PASSAGES.get_or_init(|| {
-        let ws = Workspace::reading(Path::new(ROOT).join("corpus"));
-        ws.index(&["--quiet"]);
-        ws.passages()
-    })
+    PASSAGES.get_or_init(|| seed_index().passages())
 }
 
 fn headings_of(passages: &[Passage], file_prefix: &str) -> Vec<String> {
@@ -510,13 +511,12 @@ fn plain_text_lines_that_look_like_headings_start_sections() {
                 "{file} lacks heading {heading:?}: {found:?}"
             );
         }
-    }
-    let h004 = headings_of(passages, "004_");
-    assert!(!h004.iter().any(|h| h.starts_with("Clotting depends")));
-    for file in ["003_", "004_"] {
         let intro = passages.iter().find(|p| p.path.starts_with(file)).unwrap();
         assert_eq!((intro.kind, intro.line_start), (Kind::Intro, 1));
     }
+    assert!(!headings_of(passages, "004_")
+        .iter()
+        .any(|h| h.starts_with("Clotting depends")));
 }
 
 #[test]

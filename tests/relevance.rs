@@ -2,27 +2,16 @@
 //! explain), and the relevance floors of the judged sets: a ranking regression fails
 //! the build. They run the real binary.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use k2search::search::SearchResponse;
 
-use crate::util::{shared, stderr, stdout, Workspace, ROOT};
-
-/// The index of the bundled seed articles all tests of this module share, built once.
-fn seeds() -> &'static Workspace {
-    static SEEDS: OnceLock<Workspace> = OnceLock::new();
-    SEEDS.get_or_init(|| {
-        let ws = Workspace::reading(Path::new(ROOT).join("corpus")).removed_at_exit();
-        ws.index(&["--quiet"]);
-        ws
-    })
-}
+use crate::util::{seed_index, shared, stderr, stdout, Workspace, ROOT};
 
 /// `query --json EXTRA… Q` on the seeds' index.
 #[track_caller]
 fn query(q: &str, extra: &[&str]) -> SearchResponse {
-    seeds().query(&[extra, &[q]].concat())
+    seed_index().query(&[extra, &[q]].concat())
 }
 
 fn rank_of(r: &SearchResponse, file: &str, heading: &str) -> Option<usize> {
@@ -55,7 +44,7 @@ fn misspelling_is_corrected_and_reported() {
         .iter()
         .take(5)
         .any(|h| h.passage.text.to_lowercase().contains("warfarin")));
-    let out = seeds().run(&["query", "warfrin"]);
+    let out = seed_index().run(&["query", "warfrin"]);
     assert!(stdout(&out).starts_with("showing results for warfarin"));
 }
 
@@ -158,7 +147,7 @@ fn user_lexicon_replaces_the_bundled_one() {
         .iter()
         .any(|h| h.passage.text.contains("natto") || h.passage.text.contains("Natto")));
     std::fs::write(&lexicon, "natto, a1\nb1, natto\n").unwrap();
-    let out = seeds().run(&["query", "--synonyms", lexicon.to_str().unwrap(), "x"]);
+    let out = seed_index().run(&["query", "--synonyms", lexicon.to_str().unwrap(), "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("syn.txt:2:"));
 }
@@ -168,7 +157,7 @@ fn seed_dev_set_floors() {
     let Some(qrels) = shared("eval/seed-queries.jsonl") else {
         return;
     };
-    let report = seeds().eval(&[qrels.to_str().unwrap()]);
+    let report = seed_index().eval(&[qrels.to_str().unwrap()]);
     assert!(report.ndcg >= 0.90, "nDCG@10 {}", report.ndcg);
     assert!(report.mrr >= 0.95, "MRR@10 {}", report.mrr);
 }

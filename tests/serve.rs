@@ -12,20 +12,13 @@ use std::time::{Duration, Instant};
 use k2search::passage::Passage;
 use k2search::search::SearchResponse;
 
-use crate::util::{answer, stderr, Workspace};
-
-/// A copy of the seed articles, indexed.
-fn indexed_seeds() -> Workspace {
-    let ws = Workspace::seeds();
-    ws.index(&["--quiet"]);
-    ws
-}
+use crate::util::{answer, required_in_ci, seed_index, stderr, stdout, Workspace, ROOT};
 
 // ---------------------------------------------------------------------- routes
 
 #[test]
 fn get_search_returns_cited_hits() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let response = server.search("q=warfarin&limit=3");
     assert_eq!(response.query, "warfarin");
@@ -47,7 +40,7 @@ fn get_search_returns_cited_hits() {
 
 #[test]
 fn search_json_is_the_same_as_query_json() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let over_http = server.search("q=vitamin+k2+dose&limit=5");
     let from_cli = ws.query(&["-n", "5", "vitamin k2 dose"]);
@@ -57,7 +50,7 @@ fn search_json_is_the_same_as_query_json() {
 
 #[test]
 fn post_search_takes_a_json_body() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let body =
         r#"{"q": "warfarin", "limit": 2, "offset": 1, "category": "interactions", "per_file": 5}"#;
@@ -78,7 +71,7 @@ fn post_search_takes_a_json_body() {
 
 #[test]
 fn pagination_continues_where_the_last_page_ended() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let all = server.search("q=vitamin&limit=6");
     let first = server.search("q=vitamin&limit=3");
@@ -96,7 +89,7 @@ fn pagination_continues_where_the_last_page_ended() {
 
 #[test]
 fn per_file_caps_hits_from_one_file() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let response = server.search("q=vitamin&limit=20&per_file=1");
     let mut paths: Vec<&str> = response
@@ -112,7 +105,7 @@ fn per_file_caps_hits_from_one_file() {
 
 #[test]
 fn passage_route_returns_the_passage_and_its_citation() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let hit = server.search("q=warfarin&limit=1").hits.remove(0);
     let answer = server.get(&format!("/passages/{}", hit.passage.id));
@@ -131,7 +124,7 @@ fn passage_route_returns_the_passage_and_its_citation() {
 
 #[test]
 fn health_and_stats() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let health = server.get("/health").json();
     assert_eq!(health["status"], "ok");
@@ -155,7 +148,7 @@ fn health_and_stats() {
 
 #[test]
 fn the_page_and_its_assets_are_served() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     for (path, kind, needle) in [
         ("/", "text/html", "<html"),
@@ -177,7 +170,7 @@ fn the_page_and_its_assets_are_served() {
 
 #[test]
 fn bad_search_parameters_are_400_with_a_message() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let cases = [
         ("/search", "missing q"),
@@ -199,7 +192,7 @@ fn bad_search_parameters_are_400_with_a_message() {
 
 #[test]
 fn over_long_queries_are_refused() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     // Over the query cap but a modest URL: 400 from validation.
     let long = "a".repeat(k2search::search::MAX_QUERY_BYTES + 1);
@@ -214,7 +207,7 @@ fn over_long_queries_are_refused() {
 
 #[test]
 fn bad_bodies_are_400_and_big_ones_413() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let message = server.post("/search", r#"{"q": "warfarin""#).error(400);
     assert!(message.contains("JSON"), "{message}");
@@ -246,7 +239,7 @@ fn bad_bodies_are_400_and_big_ones_413() {
 
 #[test]
 fn unknown_routes_passages_and_methods() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     let message = server.get("/nope").error(404);
     assert!(message.contains("/nope"), "{message}");
@@ -262,7 +255,7 @@ fn unknown_routes_passages_and_methods() {
 
 #[test]
 fn odd_input_never_breaks_the_server() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     for q in [
         "%22",
@@ -290,7 +283,7 @@ fn odd_input_never_breaks_the_server() {
 
 #[test]
 fn cors_is_off_by_default_and_on_for_the_given_origin() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let origin = ("origin", "https://health.example");
     let closed = ws.serve(&[]);
     let answer = closed.get_with("/search?q=warfarin", origin);
@@ -310,7 +303,7 @@ fn cors_is_off_by_default_and_on_for_the_given_origin() {
 
 #[test]
 fn a_bad_cors_origin_is_a_usage_error() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let out = ws.run(&["serve", "--cors", "not an origin"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--cors"));
@@ -318,7 +311,7 @@ fn a_bad_cors_origin_is_a_usage_error() {
 
 #[test]
 fn one_log_line_per_request_unless_quiet() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&[]);
     server.get("/health");
     server.get("/search?q=secret+condition");
@@ -443,7 +436,9 @@ fn no_request_fails_while_the_index_is_rebuilt() {
 
 #[test]
 fn a_running_server_sees_new_passages_after_index() {
-    let ws = indexed_seeds();
+    // Its own copy of the seeds: this test changes the corpus.
+    let ws = Workspace::seeds();
+    ws.index(&["--quiet"]);
     let server = ws.serve(&["--quiet"]);
     let word = "zymotrexafol";
     assert_eq!(server.search(&format!("q={word}")).total_hits, 0);
@@ -498,18 +493,16 @@ fn a_running_server_sees_new_passages_after_index() {
 /// their absence is a failure.
 #[test]
 fn the_search_page_works_in_a_headless_browser() {
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let web = Path::new(ROOT).join("web");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let ready = Path::new(&chromium).is_file()
         && web.join("node_modules/playwright-core").is_dir()
         && Command::new("node").arg("--version").output().is_ok();
-    if !ready {
-        let why = "browser test needs node, chromium and `npm ci` in web/";
-        assert!(std::env::var_os("CI").is_none(), "{why} (CI is set)");
-        eprintln!("skipped: {why}");
+    let why = "the browser test needs node, chromium and `npm ci` in web/";
+    if !required_in_ci(ready, why, "see .ci/run") {
         return;
     }
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&["--quiet"]);
     let shot = std::env::var("K2SEARCH_SCREENSHOT")
         .map(PathBuf::from)
@@ -521,11 +514,7 @@ fn the_search_page_works_in_a_headless_browser() {
         .env("CHROMIUM", &chromium)
         .output()
         .unwrap();
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = format!("{}{}", stdout(&out), stderr(&out));
     eprintln!("{report}");
     assert!(out.status.success(), "e2e.mjs failed:\n{report}");
     assert!(shot.is_file(), "no screenshot at {}", shot.display());
@@ -581,7 +570,7 @@ fn closed_by_server(stream: &mut std::net::TcpStream) -> bool {
 fn half_sent_requests_cannot_lock_out_a_real_client() {
     use std::io::Write;
     assert!(allow_open_files(1200), "this test needs 1,200 open files");
-    let ws = indexed_seeds();
+    let ws = seed_index();
     // A client locked out would wait for the header timeout to free a slot: its
     // deadline is shorter than that, and both are long beside a query's time.
     let (header_timeout, deadline) = (Duration::from_secs(4), Duration::from_secs(3));
@@ -638,7 +627,7 @@ fn half_sent_requests_cannot_lock_out_a_real_client() {
 #[test]
 fn a_client_that_reads_a_byte_a_second_holds_nothing_for_long() {
     use std::io::{Read, Write};
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&["--quiet", "--idle-timeout", "2"]);
     let baseline = server.open_files();
     let mut slow = std::net::TcpStream::connect(server.addr()).unwrap();
@@ -670,7 +659,7 @@ fn a_client_that_reads_a_byte_a_second_holds_nothing_for_long() {
 #[test]
 fn a_burst_of_ten_thousand_requests_is_answered_in_full() {
     use std::io::{Read, Write};
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&["--quiet"]);
     let (connections, per_connection) = (250, 40);
     // Every request is on the wire before any answer is read: HTTP/1.1 pipelining.
@@ -719,7 +708,7 @@ fn count(haystack: &[u8], needle: &[u8]) -> usize {
 
 #[test]
 fn malformed_http_gets_4xx_or_a_close_and_never_breaks_the_server() {
-    let ws = indexed_seeds();
+    let ws = seed_index();
     let server = ws.serve(&["--quiet", "--header-timeout", "1", "--request-timeout", "2"]);
     let huge_header = format!(
         "GET / HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",

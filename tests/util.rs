@@ -19,6 +19,17 @@ use serde_json::Value;
 /// The repository: the bundled corpus, `tests/fixtures/`, `deploy/`, `web/`.
 pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
+/// The index of the bundled seed articles (read in place), built once and shared by
+/// every test that only reads it.
+pub fn seed_index() -> &'static Workspace {
+    static SEEDS: std::sync::OnceLock<Workspace> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        let ws = Workspace::reading(Path::new(ROOT).join("corpus")).removed_at_exit();
+        ws.index(&["--quiet"]);
+        ws
+    })
+}
+
 /// The fields of a passage in JSON (`passages --json`, `export`, and inline in every
 /// search hit): the documented contract, each always present.
 pub const PASSAGE_FIELDS: [&str; 13] = [
@@ -118,7 +129,13 @@ impl Workspace {
     /// `k2search` in the workspace folder, without colour and without the environment's
     /// model (`K2SEARCH_MODEL` would make every index run embed).
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("k2search"));
+        self.isolated(assert_cmd::cargo::cargo_bin("k2search"))
+    }
+
+    /// `program` in the workspace folder with the environment of every run here: no
+    /// colour, no model from the environment (for wrappers such as `setpriv`, `sh`).
+    fn isolated(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
         cmd.current_dir(self.path())
             .env("NO_COLOR", "1")
             .env_remove("K2SEARCH_MODEL");
@@ -158,11 +175,8 @@ impl Workspace {
             return None;
         }
         let plain = self.command_on(args);
-        let mut cmd = Command::new("setpriv");
-        cmd.current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .env_remove("K2SEARCH_MODEL")
-            .args([drop_caps, "--"])
+        let mut cmd = self.isolated("setpriv");
+        cmd.args([drop_caps, "--"])
             .arg(plain.get_program())
             .args(plain.get_args());
         Some(output_within(cmd, HANG_GUARD))
@@ -262,9 +276,8 @@ impl Workspace {
 
     /// [`Self::serve`] with the server's open-file limit at `files` (soft and hard).
     pub fn serve_with_open_files(&self, files: u32, extra: &[&str]) -> Server {
-        let mut shell = Command::new("sh");
+        let mut shell = self.isolated("sh");
         shell
-            .current_dir(self.path())
             .arg("-c")
             .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
             .arg(assert_cmd::cargo::cargo_bin("k2search"));
@@ -485,7 +498,7 @@ pub fn parsed<T: DeserializeOwned>(out: &Output) -> T {
 
 /// The JSON lines a successful run printed.
 #[track_caller]
-pub fn ndjson<T: DeserializeOwned>(out: &Output) -> Vec<T> {
+fn ndjson<T: DeserializeOwned>(out: &Output) -> Vec<T> {
     assert_success(out);
     stdout(out)
         .lines()
@@ -552,7 +565,7 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
 
 /// Whether a test can go on: yes when `found`; otherwise it says why it skips and
 /// passes, except in CI (`CI` set), where it fails.
-fn required_in_ci(found: bool, what: &str, remedy: &str) -> bool {
+pub fn required_in_ci(found: bool, what: &str, remedy: &str) -> bool {
     if !found {
         assert!(
             std::env::var_os("CI").is_none(),
