@@ -44,10 +44,10 @@ for _ in 1 2 3; do
 done >"$out/latency.txt"
 
 step "HTTP load against Typesense: 2,000 distinct queries"
-QUERIES="$work/distinct.txt" K2SEARCH_BIN="$k2" MEDQUAD="$medquad" \
+QUERIES="$work/distinct.txt" K2SEARCH_BIN="$k2" MEDQUAD="$medquad" EXPORT="$work/export.ndjson" \
   bash bench/serve-vs-typesense.sh 10 >"$out/serve-mixed.md" 2>"$out/serve-mixed.err"
 step "HTTP load against Typesense: the 1,000 short ones"
-QUERIES="$work/short.txt" K2SEARCH_BIN="$k2" MEDQUAD="$medquad" \
+QUERIES="$work/short.txt" K2SEARCH_BIN="$k2" MEDQUAD="$medquad" EXPORT="$work/export.ndjson" \
   bash bench/serve-vs-typesense.sh 10 >"$out/serve-short.md" 2>"$out/serve-short.err"
 
 step "relevance: k2search and the baselines on every judged set"

@@ -17,25 +17,17 @@ cd "$(dirname "$0")/.."
 
 seconds="${1:-10}"
 threads="${WRK_THREADS:-2}"
-medquad="${MEDQUAD:-}"
-for candidate in "$medquad" "${K2SEARCH_SHARED:-../shared}/corpora/medquad" ../shared/corpora/medquad; do
-  if [ -n "$candidate" ] && [ -d "$candidate" ]; then medquad="$candidate"; break; fi
-done
-[ -d "$medquad" ] || { echo "load.sh: MedQuAD not found; set MEDQUAD=DIR" >&2; exit 2; }
+. bench/serve-lib.sh
 command -v wrk >/dev/null || { echo "load.sh: wrk is missing (apt-get install -y wrk)" >&2; exit 2; }
-
-if [ -z "${K2SEARCH_BIN:-}" ]; then
-  cargo build --release --quiet
-  K2SEARCH_BIN="${CARGO_TARGET_DIR:-target}/release/k2search"
-fi
-work=/tmp/k2search-bench
+k2search_bin
+work="${K2_BENCH_WORK:-/tmp/k2search-bench}"
 mkdir -p "$work"
 index="${INDEX:-$work/index}"
 if [ -z "${INDEX:-}" ]; then
+  find_medquad load.sh
   "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$index" >&2
 fi
 
-. bench/serve-lib.sh
 start_k2search "$K2SEARCH_BIN" "$index" "$work" load.sh
 passages="$(curl -s "$url/health" | sed 's/.*"passages":\([0-9]*\).*/\1/')"
 echo "server $url: $passages passages, $(nproc) cores, wrk -t$threads, ${seconds}s per run" >&2

@@ -31,8 +31,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-# The shared folder sits beside the repository (../shared), unless SHARED says otherwise.
-SHARED = Path(os.environ.get("SHARED", REPO.parent / "shared"))
+# The shared folder sits beside the repository (../shared), unless K2SEARCH_SHARED says
+# otherwise.
+SHARED = Path(os.environ.get("K2SEARCH_SHARED", REPO.parent / "shared"))
 
 TITLE_LINE = re.compile(r'^title:\s*"?(.*?)"?\s*$')
 HEADING_LINE = re.compile(r"^(#{1,2})\s+(.*\S)\s*$")

@@ -16,7 +16,8 @@
 #
 # Environment: K2SEARCH_BIN (skip the build and use this binary), MEDQUAD (corpus
 # folder; default ../shared/corpora/medquad beside the repository, or
-# $SHARED/corpora/medquad), QUERIES (use this query file instead), WRK_THREADS (default
+# $K2SEARCH_SHARED/corpora/medquad), EXPORT (passages already exported from that index),
+# QUERIES (use this query file instead), WRK_THREADS (default
 # 2), K2_BENCH_WORK (default /tmp/k2search-bench), TS_VENV (see bench/typesense.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,25 +29,25 @@ export K2_BENCH_WORK="$work"
 
 if [ -z "${K2_VS_PHASE:-}" ]; then
   # ---- Phase 1: build, index, export, queries; then phase 2 under bench/typesense.sh.
-  medquad="${MEDQUAD:-${SHARED:-../shared}/corpora/medquad}"
-  [ -d "$medquad" ] || { echo "serve-vs-typesense.sh: MedQuAD not found; set MEDQUAD=DIR" >&2; exit 2; }
+  . bench/serve-lib.sh
+  find_medquad serve-vs-typesense.sh
   for tool in wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "serve-vs-typesense.sh: $tool is missing" >&2; exit 2; }
   done
-  if [ -z "${K2SEARCH_BIN:-}" ]; then
-    cargo build --release --quiet
-    K2SEARCH_BIN="${CARGO_TARGET_DIR:-target}/release/k2search"
-  fi
+  k2search_bin
   mkdir -p "$work"
   "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$work/index" >&2
-  "$K2SEARCH_BIN" export --corpus "$medquad" --index "$work/index" >"$work/export.ndjson"
+  if [ -z "${EXPORT:-}" ]; then
+    EXPORT="$work/export.ndjson"
+    "$K2SEARCH_BIN" export --corpus "$medquad" --index "$work/index" >"$EXPORT"
+  fi
   if [ -z "${QUERIES:-}" ]; then
     QUERIES="$work/distinct-queries.txt"
     MEDQUAD="$medquad" python3 bench/queries.py "$QUERIES"
   fi
   # typesense.sh starts and loads Typesense, runs this script again for the measurements
   # (K2_VS_PHASE=measure) with TYPESENSE_URL/_API_KEY/_CMD set, and stops Typesense.
-  K2_VS_PHASE=measure K2SEARCH_BIN="$K2SEARCH_BIN" QUERIES="$QUERIES" EXPORT="$work/export.ndjson" \
+  K2_VS_PHASE=measure K2SEARCH_BIN="$K2SEARCH_BIN" QUERIES="$QUERIES" EXPORT="$EXPORT" \
     exec bash bench/typesense.sh bash bench/serve-vs-typesense.sh "$seconds"
 fi
 

