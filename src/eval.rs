@@ -69,6 +69,12 @@ pub struct QueryScore {
     pub p5: f64,
     /// Recall at k (grade 2).
     pub recall: f64,
+    /// Share of the top k hits that some key judges (any grade): how much of the run
+    /// the judgments' pool covers.
+    pub judged: f64,
+    /// nDCG@k of the condensed run: the first [`CONDENSED_DEPTH`] hits with the
+    /// unjudged ones dropped (Sakai's nDCG'), for judgments made on a pool.
+    pub ndcg_condensed: f64,
     /// Whether the analysis found a labelled focus (when the query has labels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub focus_ok: Option<bool>,
@@ -107,6 +113,10 @@ pub struct EvalReport {
     pub p5: f64,
     /// Mean Recall@k.
     pub recall: f64,
+    /// Mean share of judged hits in the top k (`judged@k`).
+    pub judged: f64,
+    /// Mean condensed nDCG'@k.
+    pub ndcg_condensed: f64,
     /// Per query.
     pub per_query: Vec<QueryScore>,
     /// Question analysis against the labels, when the judgments have them.
@@ -131,7 +141,11 @@ pub fn load(path: &Path) -> Result<Vec<Judged>> {
         .collect()
 }
 
-/// Runs every judged query and scores the top `k` hits.
+/// Hits read for the condensed nDCG' (as `baselines.py --condensed` does).
+pub const CONDENSED_DEPTH: usize = 50;
+
+/// Runs every judged query and scores the top `k` hits; the condensed nDCG' is
+/// scored on a second search of [`CONDENSED_DEPTH`] hits (at least `k`).
 pub fn evaluate(searcher: &Searcher, judged: &[Judged], k: usize) -> Result<EvalReport> {
     let mut report = EvalReport {
         k,
@@ -144,6 +158,14 @@ pub fn evaluate(searcher: &Searcher, judged: &[Judged], k: usize) -> Result<Eval
         request.limit = k;
         let response = searcher.search(&request)?;
         let mut score = score_query(j, &response.hits, k);
+        request.limit = k.max(CONDENSED_DEPTH);
+        let deep = searcher.search(&request)?;
+        let judged: Vec<Hit> = deep
+            .hits
+            .into_iter()
+            .filter(|hit| j.relevant.iter().any(|key| key_matches(key, hit)))
+            .collect();
+        score.ndcg_condensed = score_query(j, &judged, k).ndcg;
         if let (Some(question), false) = (&response.analysis, j.focus.is_empty()) {
             accuracy.add(j, question, &mut score);
         }
@@ -151,6 +173,8 @@ pub fn evaluate(searcher: &Searcher, judged: &[Judged], k: usize) -> Result<Eval
         report.mrr += score.mrr;
         report.p5 += score.p5;
         report.recall += score.recall;
+        report.judged += score.judged;
+        report.ndcg_condensed += score.ndcg_condensed;
         report.per_query.push(score);
     }
     let n = judged.len().max(1) as f64;
@@ -158,6 +182,8 @@ pub fn evaluate(searcher: &Searcher, judged: &[Judged], k: usize) -> Result<Eval
     report.mrr /= n;
     report.p5 /= n;
     report.recall /= n;
+    report.judged /= n;
+    report.ndcg_condensed /= n;
     if accuracy.labelled > 0 {
         let m = accuracy.labelled as f64;
         accuracy.focus /= m;
@@ -219,7 +245,9 @@ fn key_matches(key: &Key, hit: &Hit) -> bool {
 pub fn score_query(j: &Judged, hits: &[Hit], k: usize) -> QueryScore {
     let mut credited = vec![false; j.relevant.len()];
     let mut gains = Vec::with_capacity(k);
+    let mut judged = 0;
     for hit in hits.iter().take(k) {
+        judged += usize::from(j.relevant.iter().any(|key| key_matches(key, hit)));
         let best = j
             .relevant
             .iter()
@@ -261,6 +289,12 @@ pub fn score_query(j: &Judged, hits: &[Hit], k: usize) -> QueryScore {
         } else {
             0.0
         },
+        judged: if gains.is_empty() {
+            0.0
+        } else {
+            judged as f64 / gains.len() as f64
+        },
+        ndcg_condensed: 0.0,
         focus_ok: None,
         type_ok: None,
     }
@@ -320,6 +354,8 @@ mod tests {
         assert!((score.mrr - 1.0 / 3.0).abs() < 1e-12);
         assert!((score.p5 - 0.2).abs() < 1e-12);
         assert!((score.recall - 0.5).abs() < 1e-12);
+        // Three of the four hits satisfy a key (the fourth a key already credited).
+        assert!((score.judged - 0.75).abs() < 1e-12);
     }
 
     #[test]

@@ -268,20 +268,28 @@ pub fn print_eval(out: &mut dyn Write, report: &EvalReport, json: bool) -> io::R
     }
     writeln!(
         out,
-        "{:<6} {:>6} {:>6} {:>6} {:>6}  query",
-        "id", "nDCG", "MRR", "P@5", "R@k"
+        "{:<6} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}  query",
+        "id", "nDCG", "MRR", "P@5", "R@k", "judged", "nDCG'"
     )?;
     for q in &report.per_query {
         writeln!(
             out,
-            "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  {}",
-            q.id, q.ndcg, q.mrr, q.p5, q.recall, q.query
+            "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  {}",
+            q.id, q.ndcg, q.mrr, q.p5, q.recall, q.judged, q.ndcg_condensed, q.query
         )?;
     }
     writeln!(
         out,
-        "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  mean of {} queries (k = {})",
-        "all", report.ndcg, report.mrr, report.p5, report.recall, report.queries, report.k
+        "{:<6} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3} {:>6.3}  mean of {} queries (k = {}; judged = share of judged hits, nDCG' = condensed: unjudged hits dropped)",
+        "all",
+        report.ndcg,
+        report.mrr,
+        report.p5,
+        report.recall,
+        report.judged,
+        report.ndcg_condensed,
+        report.queries,
+        report.k
     )?;
     if let Some(a) = &report.analysis {
         writeln!(

@@ -314,7 +314,7 @@ impl Searcher {
                 reader,
                 lexicon: Lexicon::bundled(),
                 ranking: Ranking::ALL,
-                params: Params::learned(),
+                params: Params::default(),
                 semantic: Arc::default(),
             }),
         })
@@ -470,12 +470,8 @@ impl Searcher {
             params: &inner.params,
         };
         let built = ranking::build(&inputs, request.category);
-        let (mut top, mut total) = searcher
-            .search(
-                &built.query,
-                &(TopDocs::with_limit(pool).order_by_score(), Count),
-            )
-            .map_err(|e| Error::tantivy(self.dir(), e))?;
+        let (mut top, mut total) = self.run_text(searcher, &built, pool)?;
+        let plain = self.plain_matches(searcher, plan, request, pool)?;
         let similarity = vectors.map(|v| {
             add_nearest(searcher, v, &inner.params, request.category, &mut top);
             total = total.max(top.len());
@@ -486,12 +482,69 @@ impl Searcher {
             self.fields(),
             &question,
             &inner.params,
-            top,
+            ranking::Candidates { top, plain },
             similarity
                 .as_ref()
                 .map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
         );
         Ok((Ranked { built, hits, total }, question))
+    }
+
+    /// The best `pool` matches of a built text query, with how many passages match.
+    fn run_text(
+        &self,
+        searcher: &tantivy::Searcher,
+        built: &ranking::Built,
+        pool: usize,
+    ) -> Result<(Vec<(f32, DocAddress)>, usize)> {
+        searcher
+            .search(
+                &built.query,
+                &(TopDocs::with_limit(pool).order_by_score(), Count),
+            )
+            .map_err(|e| Error::tantivy(self.dir(), e))
+    }
+
+    /// The best matches of the plain text query: the same words, fields, synonyms and
+    /// corrections, but no focus, no question type and no word roles. Fused with the
+    /// analysed ranking (see [`ranking::rerank`]), it keeps what a well-weighted BM25
+    /// finds in the pool when the analysis reads the question wrong. Empty when
+    /// fusion is off or the analysis is off anyway.
+    fn plain_matches(
+        &self,
+        searcher: &tantivy::Searcher,
+        plan: &QueryPlan,
+        request: &SearchRequest,
+        pool: usize,
+    ) -> Result<Vec<(f32, DocAddress)>> {
+        let inner = &self.inner;
+        let plain_ranking = inner.ranking.plain();
+        if inner.params.plain <= 0.0 || plain_ranking == inner.ranking {
+            return Ok(Vec::new());
+        }
+        let vocabulary = IndexVocabulary {
+            searcher,
+            fields: self.fields(),
+            doc_freqs: Default::default(),
+        };
+        let question = question::analyze(
+            plan,
+            &request.query,
+            &vocabulary,
+            &inner.lexicon,
+            &plain_ranking,
+            &inner.params,
+        );
+        let inputs = ranking::QueryInputs {
+            plan,
+            question: &question,
+            fields: self.fields(),
+            lexicon: &inner.lexicon,
+            ranking: &plain_ranking,
+            params: &inner.params,
+        };
+        let built = ranking::build(&inputs, request.category);
+        Ok(self.run_text(searcher, &built, pool)?.0)
     }
 
     /// Reads the page of hits the request asks for, skipping repeated texts.

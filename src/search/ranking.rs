@@ -27,7 +27,7 @@
 //! The weights are [`Params`], learned on judged questions with cross-validation
 //! (`eval/tune.py`), not set by hand.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
@@ -41,11 +41,11 @@ use super::question::{Question, Role, TopicMatch};
 use crate::index::Fields;
 use crate::passage::category::Category;
 
-/// The ranking weights. The defaults were learned on the dev sets (liveqa-train, the
-/// MedQuAD questions and the seed set) by `eval/tune.py`; `eval --params FILE` tries
-/// others.
+/// The ranking weights. Their one source is `lexicon/ranking.json`, bundled into the
+/// binary ([`Params::default`]), written by `eval/tune.py`: learned on the five dev
+/// sets, leave-one-set-out. `eval --params FILE` tries others.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Params {
     /// Field weight of the document title.
     pub title: f32,
@@ -88,59 +88,50 @@ pub struct Params {
     pub semantic: f32,
     /// Passages nearest the question by vector added to the text matches.
     pub semantic_pool: usize,
+    /// Weight of the plain text ranking (no focus, type or word roles) fused with the
+    /// analysed one: each passage adds its plain text score, normalized by the best,
+    /// times this. The analysis adds evidence to what BM25 finds, and cannot take it
+    /// away.
+    pub plain: f32,
     /// Tokens of the question that are embedded (the cost of embedding grows with
     /// them; a long message is cut).
     pub semantic_tokens: usize,
 }
 
+/// The shipped weights, learned by `eval/tune.py --write lexicon/ranking.json`.
+const SHIPPED: &str = include_str!("../../lexicon/ranking.json");
+
 impl Default for Params {
+    /// The shipped weights (`lexicon/ranking.json`). The file names every field; a
+    /// unit test parses it, so it always does.
     fn default() -> Self {
-        Params {
-            title: 1.0,
-            headings: 1.3,
-            aliases: 1.0,
-            body: 1.0,
-            synonym: 0.6,
-            drug: 1.0,
-            fuzzy: 0.8,
-            proximity: 0.5,
-            category: 0.15,
-            first_type: 0.0,
-            focus: 0.3,
-            focus_part: 0.15,
-            focus_category: 0.15,
-            focus_word: 1.5,
-            story: 0.3,
-            subject: 1.5,
-            max_words: 16,
-            pool: 100,
-            semantic: 1.0,
-            semantic_pool: 50,
-            semantic_tokens: 128,
-        }
+        static SHIPPED_PARAMS: std::sync::LazyLock<Params> = std::sync::LazyLock::new(|| {
+            serde_json::from_str(SHIPPED).expect("lexicon/ranking.json is checked by a test")
+        });
+        SHIPPED_PARAMS.clone()
     }
 }
 
-/// The weights learned by `eval/tune.py --write eval/params.json`.
-const LEARNED: &str = include_str!("../../eval/params.json");
-
 impl Params {
-    /// The learned weights (see `eval/params.json`), which every search uses unless
-    /// told otherwise. Weights the file does not name keep their [`Default`] values.
-    pub fn learned() -> Params {
-        // The bundled file is checked by a unit test, so it always parses.
-        serde_json::from_str(LEARNED).unwrap_or_default()
-    }
-
-    /// Reads parameters from a JSON file (missing fields keep their defaults).
+    /// Reads weights from a JSON file: the fields it names replace the shipped ones.
     pub fn load(path: &std::path::Path) -> crate::Result<Params> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| crate::Error::io("cannot read ranking parameters", path, e))?;
-        serde_json::from_str(&text).map_err(|e| crate::Error::Syntax {
+        Params::overlay(&text).map_err(|e| crate::Error::Syntax {
             path: path.to_path_buf(),
             line: e.line(),
             message: format!("not ranking parameters ({e})"),
         })
+    }
+
+    /// The shipped weights with the fields of the JSON object `text` replaced.
+    pub fn overlay(text: &str) -> serde_json::Result<Params> {
+        let changes: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)?;
+        let mut merged = serde_json::to_value(Params::default())?;
+        if let Some(fields) = merged.as_object_mut() {
+            fields.extend(changes);
+        }
+        serde_json::from_value(merged)
     }
 }
 
@@ -363,6 +354,18 @@ impl Ranking {
         weights: false,
         semantic: false,
     };
+
+    /// These techniques without the question analysis (focus, category, word roles):
+    /// the plain ranking fused with the analysed one.
+    pub fn plain(self) -> Ranking {
+        Ranking {
+            focus: false,
+            category: false,
+            weights: false,
+            semantic: false,
+            ..self
+        }
+    }
 
     /// The technique names, for `--disable`.
     pub const NAMES: [&'static str; 10] = [
@@ -713,26 +716,47 @@ pub struct Lifts {
     pub semantic: f32,
 }
 
+/// The passages a query's rerank chooses from.
+pub struct Candidates {
+    /// The best matches of the analysed text query (plus, in hybrid ranking, the
+    /// nearest passages by vector, with a text score of 0).
+    pub top: Vec<(f32, DocAddress)>,
+    /// The best matches of the plain text query (empty when fusion is off).
+    pub plain: Vec<(f32, DocAddress)>,
+}
+
 /// Reorders text matches (best first) on what the question asks; returns the new
-/// scores with why each passage was lifted.
+/// scores with why each passage was lifted. A passage scores its analysed text score
+/// and its plain text score (each normalized by the best of its run, the plain one
+/// weighted by [`Params::plain`]), plus its lifts and its similarity by vector.
 pub fn rerank(
     searcher: &tantivy::Searcher,
     fields: &Fields,
     question: &Question,
     params: &Params,
-    top: Vec<(f32, DocAddress)>,
+    candidates: Candidates,
     similarity: Option<&dyn Fn(DocAddress) -> Option<f32>>,
 ) -> Vec<(f32, DocAddress, Lifts)> {
-    let best = top
+    let best_of = |run: &[(f32, DocAddress)]| {
+        run.iter()
+            .map(|t| t.0)
+            .fold(0f32, f32::max)
+            .max(f32::MIN_POSITIVE)
+    };
+    let (best, best_plain) = (best_of(&candidates.top), best_of(&candidates.plain));
+    let mut text: HashMap<DocAddress, f32> = candidates
+        .top
         .iter()
-        .map(|t| t.0)
-        .fold(0f32, f32::max)
-        .max(f32::MIN_POSITIVE);
+        .map(|&(score, address)| (address, score / best))
+        .collect();
+    for &(score, address) in &candidates.plain {
+        *text.entry(address).or_insert(0.0) += params.plain * score / best_plain;
+    }
     let (whole, part) = focus_documents(searcher, fields, question);
     let categories = category_columns(searcher);
-    let mut out: Vec<(f32, DocAddress, Lifts)> = top
+    let mut out: Vec<(f32, DocAddress, Lifts)> = text
         .into_iter()
-        .map(|(score, address)| {
+        .map(|(address, score)| {
             let category = category_of(&categories, address);
             let lifts = Lifts {
                 focus: whole.contains(&address),
@@ -743,14 +767,11 @@ pub fn rerank(
                     .and_then(|f| f(address))
                     .map_or(0.0, |s| params.semantic * s),
             };
-            (
-                score / best + lift(&lifts, params) + lifts.semantic,
-                address,
-                lifts,
-            )
+            (score + lift(&lifts, params) + lifts.semantic, address, lifts)
         })
         .collect();
-    out.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // Ties (equal scores) in index order, so that a ranking is the same every run.
+    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     out
 }
 
@@ -833,9 +854,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn learned_weights_parse() {
-        let learned: Params = serde_json::from_str(LEARNED).unwrap();
-        assert_eq!(learned, Params::learned());
+    fn the_shipped_weights_name_every_field() {
+        let shipped: Params = serde_json::from_str(SHIPPED).unwrap();
+        assert_eq!(shipped, Params::default());
+    }
+
+    #[test]
+    fn a_params_file_replaces_only_the_fields_it_names() {
+        let p = Params::overlay(r#"{"plain": 0.125}"#).unwrap();
+        assert_eq!(p.plain, 0.125);
+        assert_eq!(Params { plain: 0.125, ..Params::default() }, p);
+        assert!(Params::overlay(r#"{"bogus": 1}"#).is_err());
     }
 
     #[test]
