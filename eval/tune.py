@@ -1,51 +1,72 @@
 #!/usr/bin/env python3
-"""Learn k2search's ranking weights on judged questions, with cross-validation.
+"""Learn k2search's ranking weights on the five dev sets, leave-one-set-out.
 
-  python3 eval/tune.py [--folds 5] [--write eval/params.json]
+  python3 eval/tune.py [--passes 2] [--write lexicon/ranking.json] [--keep DIR]
+                       [--model DIR] [--only w1,w2] [--start FILE]
 
-Three dev sets are used together, never one alone: the LiveQA-Med training questions
-and our MedQuAD questions (over ../shared/corpora/medquad) and the seed queries (over
-corpus/). The objective is the mean of the three sets' nDCG@10 (each set counts the
-same, however many queries it has).
+The five development sets are three kinds of text (../shared/eval/README.md):
 
-Search: coordinate ascent over a grid per weight, from the built-in defaults
-(`Params::default()`), two passes. Cross-validation: the queries of every set are split
-into folds (by a hash of their id); for each fold the weights are tuned on the other
-folds and the held-out fold is ranked with them. The report gives, per set, the
-held-out nDCG (every query ranked by weights that never saw it) beside the nDCG of
-the defaults and of the weights tuned on everything. `--write` saves the weights tuned
-on all queries: the binary bundles them (src/search/ranking.rs, `Params::learned`).
+  liveqa   LiveQA-Med training questions over MedQuAD (silver)
+  medquad  our MedQuAD questions (eval/medquad-queries.jsonl)
+  mediqa   MEDIQA 2019 dev questions over their pooled, expert-graded answers
+  nfcorpus NFCorpus dev queries over PubMed abstracts (no headings)
+  seed     the seed queries over the bundled corpus
 
-Semantic ranking: `--model DIR` builds the indexes with an embedding model, and
-`--only semantic,semantic_pool,semantic_tokens --start eval/params.json` tunes the fusion weights alone,
-from the learned lexical weights, so lexical ranking stays as it is. `--keep DIR` keeps
-the indexes in DIR between runs (embedding MedQuAD takes minutes).
+The objective is the macro-average of the sets' nDCG@10 (each set counts the same,
+however many queries it has). Search: coordinate ascent over a grid per weight, from
+the shipped weights (lexicon/ranking.json), `--passes` passes.
+
+Generalization is measured leave-one-set-out: for each set, the weights are learned
+on the other four and the fifth is scored with them; a weight that helps only the
+corpus it was learned on shows up as a gap between that score and the set's
+in-sample score (weights learned on all five). The report has both per set, and
+the weights of every fold. `--write` saves the weights learned on all five: the
+binary bundles that file (its one source of weights, `Params::default`).
+
+Semantic ranking: `--model DIR` builds the indexes with an embedding model (MedQuAD
+takes minutes: `--keep DIR` keeps the indexes between runs) and tunes the semantic
+weights too; without it they are left as they are.
 
 Needs the release binary (cargo build --release) and the shared data
 (K2SEARCH_SHARED or ../shared).
 """
-import argparse, hashlib, json, os, subprocess, sys, tempfile
+import argparse, json, os, subprocess, sys, tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.environ.get("K2SEARCH_SHARED") or os.path.join(ROOT, "..", "shared")
 BIN = os.environ.get("K2SEARCH_BIN") or os.path.join(ROOT, "target", "release", "k2search")
+SHIPPED = os.path.join(ROOT, "lexicon", "ranking.json")
+
+# name -> (corpus, judgments)
+SETS = {
+    "liveqa": (os.path.join(SHARED, "corpora", "medquad"), os.path.join(SHARED, "eval", "liveqa-train.jsonl")),
+    "medquad": (os.path.join(SHARED, "corpora", "medquad"), os.path.join(ROOT, "eval", "medquad-queries.jsonl")),
+    "mediqa": (os.path.join(SHARED, "corpora", "mediqa-dev"), os.path.join(SHARED, "eval", "mediqa-dev.jsonl")),
+    "nfcorpus": (os.path.join(SHARED, "corpora", "nfcorpus"), os.path.join(SHARED, "eval", "nfcorpus-dev.jsonl")),
+    "seed": (os.path.join(ROOT, "corpus"), os.path.join(SHARED, "eval", "seed-queries.jsonl")),
+}
 
 GRID = {
-    "title": [0.25, 0.5, 1.0, 1.5, 2.0],
-    "headings": [0.5, 0.7, 1.0, 1.3, 1.8],
-    "aliases": [0.25, 0.5, 1.0, 1.5],
+    "title": [0.5, 1.0, 1.5, 2.0],
+    "headings": [0.7, 1.0, 1.3, 1.8],
+    "aliases": [0.25, 0.5, 1.0],
     "synonym": [0.3, 0.6, 0.9],
+    "drug": [0.6, 1.0],
     "fuzzy": [0.5, 0.8, 1.0],
     "proximity": [0.0, 0.25, 0.5, 1.0],
-    "category": [0.0, 0.05, 0.1, 0.15, 0.25, 0.4],
-    "first_type": [0.0, 0.05, 0.1, 0.2, 0.3],
-    "focus": [0.0, 0.1, 0.2, 0.3, 0.5, 0.8],
-    "focus_part": [0.0, 0.05, 0.1, 0.2, 0.4],
-    "focus_category": [0.0, 0.05, 0.1, 0.2, 0.3, 0.5],
-    "focus_word": [1.0, 1.5, 2.0, 3.0],
-    "story": [0.1, 0.2, 0.3, 0.5, 1.0],
-    "subject": [1.0, 1.25, 1.5, 2.0, 3.0],
-    "max_words": [12, 16, 24, 40],
+    "plain": [0.0, 0.15, 0.3, 0.6, 1.0, 1.5],
+    "category": [0.0, 0.05, 0.1, 0.15, 0.25],
+    "first_type": [0.0, 0.05, 0.1],
+    "focus": [0.0, 0.1, 0.2, 0.3, 0.5],
+    "focus_part": [0.0, 0.05, 0.1, 0.2],
+    "focus_category": [0.0, 0.1, 0.2, 0.3],
+    "focus_word": [1.0, 1.25, 1.5, 2.0],
+    "story": [0.3, 0.5, 0.75, 1.0],
+    "subject": [1.0, 1.5, 2.0],
+    "max_words": [16, 24, 40],
+}
+SEMANTIC_GRID = {
     "semantic": [0.5, 1.0, 1.5, 2.0, 3.0],
     "semantic_pool": [20, 50, 100],
     "semantic_tokens": [32, 64, 128],
@@ -57,68 +78,59 @@ def run(cmd):
 
 
 class Runner:
-    """Runs the three sets under given weights; caches per-query nDCG by weights."""
+    """Runs the five sets under given weights; caches per-query nDCG by weights."""
 
-    def __init__(self, tmp, model=None, keep=None):
-        self.tmp = tmp
+    def __init__(self, where, model=None):
+        self.tmp = where
         self.cache = {}
-        where = keep or tmp
-        self.mq_index = os.path.join(where, "medquad-index")
-        self.seed_index = os.path.join(where, "seed-index")
         with_model = ["--model", model] if model else []
-        run([BIN, "index", "--quiet", "--corpus", os.path.join(SHARED, "corpora", "medquad"),
-             "--index", self.mq_index] + with_model)
-        run([BIN, "index", "--quiet", "--corpus", os.path.join(ROOT, "corpus"),
-             "--index", self.seed_index] + with_model)
-        self.mq_qrels = os.path.join(tmp, "medquad-sets.jsonl")
-        self.sets = {}
-        with open(self.mq_qrels, "w") as out:
-            for name, path in [("liveqa", os.path.join(SHARED, "eval", "liveqa-train.jsonl")),
-                               ("medquad", os.path.join(ROOT, "eval", "medquad-queries.jsonl"))]:
-                for line in open(path):
-                    if line.strip():
-                        q = json.loads(line)
-                        self.sets.setdefault(name, []).append(q["id"])
-                        out.write(line if line.endswith("\n") else line + "\n")
-        self.seed_qrels = os.path.join(SHARED, "eval", "seed-queries.jsonl")
-        self.sets["seed"] = [json.loads(l)["id"] for l in open(self.seed_qrels) if l.strip()]
+        self.index = {}
+        for corpus in sorted({c for c, _ in SETS.values()}):
+            index = os.path.join(where, os.path.basename(corpus.rstrip("/")) + "-index")
+            run([BIN, "index", "--quiet", "--corpus", corpus, "--index", index] + with_model)
+            self.index[corpus] = index
+        self.ids = {}
+        for name, (_, qrels) in SETS.items():
+            self.ids[name] = [json.loads(l)["id"] for l in open(qrels) if l.strip()]
+
+    def eval_set(self, name, path):
+        corpus, qrels = SETS[name]
+        report = json.loads(run([BIN, "eval", "--json", "--params", path,
+                                 "--index", self.index[corpus], qrels]))
+        return name, {q["id"]: q["ndcg"] for q in report["per_query"]}
 
     def ndcg(self, params):
+        """Per set: per-query nDCG@10 under `params` (a dict over the shipped weights)."""
         key = json.dumps(params, sort_keys=True)
         if key not in self.cache:
-            path = os.path.join(self.tmp, "params.json")
+            path = os.path.join(self.tmp, f"params-{len(self.cache)}.json")
             with open(path, "w") as f:
                 f.write(key)
-            per = {}
-            for index, qrels in [(self.mq_index, self.mq_qrels), (self.seed_index, self.seed_qrels)]:
-                report = json.loads(run([BIN, "eval", "--json", "--params", path,
-                                         "--index", index, qrels]))
-                per.update({q["id"]: q["ndcg"] for q in report["per_query"]})
-            self.cache[key] = per
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+                self.cache[key] = dict(pool.map(lambda n: self.eval_set(n, path), SETS))
+            os.remove(path)
         return self.cache[key]
 
-
-def fold_of(qid, folds):
-    return int(hashlib.sha1(qid.encode()).hexdigest(), 16) % folds
-
-
-def objective(runner, params, ids_by_set):
-    per = runner.ndcg(params)
-    means = [sum(per[i] for i in ids) / len(ids) for ids in ids_by_set.values() if ids]
-    return sum(means) / len(means)
+    def scores(self, params):
+        """Mean nDCG@10 of each set."""
+        per = self.ndcg(params)
+        return {s: sum(per[s].values()) / len(per[s]) for s in SETS}
 
 
-def tune(runner, start, ids_by_set, passes=2, only=None):
+def objective(runner, params, sets):
+    scores = runner.scores(params)
+    return sum(scores[s] for s in sets) / len(sets)
+
+
+def tune(runner, start, sets, grid, passes):
     best = dict(start)
-    best_score = objective(runner, best, ids_by_set)
+    best_score = objective(runner, best, sets)
     for _ in range(passes):
         improved = False
-        for name, values in GRID.items():
-            if only and name not in only:
-                continue
+        for name, values in grid.items():
             for v in values:
                 trial = dict(best, **{name: v})
-                score = objective(runner, trial, ids_by_set)
+                score = objective(runner, trial, sets)
                 if score > best_score + 1e-6:
                     best, best_score, improved = trial, score, True
         if not improved:
@@ -128,38 +140,43 @@ def tune(runner, start, ids_by_set, passes=2, only=None):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--passes", type=int, default=2)
-    ap.add_argument("--write", help="save the weights tuned on all queries here")
-    ap.add_argument("--model", help="build the indexes with this embedding model")
+    ap.add_argument("--write", help="save the weights learned on all five sets here")
+    ap.add_argument("--model", help="build the indexes with this embedding model (tunes the semantic weights too)")
     ap.add_argument("--keep", help="build (or update) the indexes in this folder and keep them")
-    ap.add_argument("--start", help="start from these weights (JSON) instead of the defaults")
+    ap.add_argument("--start", help="start from these weights (JSON over the shipped ones)")
     ap.add_argument("--only", help="tune only these weights (comma-separated)")
     args = ap.parse_args()
-    only = set(args.only.split(",")) if args.only else None
+    grid = dict(GRID, **(SEMANTIC_GRID if args.model else {}))
+    if args.only:
+        grid = {k: v for k, v in grid.items() if k in args.only.split(",")}
+    start = json.load(open(SHIPPED))
+    if args.start:
+        start.update(json.load(open(args.start)))
     with tempfile.TemporaryDirectory() as tmp:
-        runner = Runner(tmp, args.model, args.keep)
-        # Missing fields keep Params::default().
-        start = json.load(open(args.start)) if args.start else {}
-        base = runner.ndcg(start)
+        where = args.keep or tmp
+        os.makedirs(where, exist_ok=True)
+        runner = Runner(where, args.model)
+        runner.tmp = tmp
+        base = runner.scores(start)
         held_out = {}
-        for f in range(args.folds):
-            train = {s: [i for i in ids if fold_of(i, args.folds) != f] for s, ids in runner.sets.items()}
-            test = [i for ids in runner.sets.values() for i in ids if fold_of(i, args.folds) == f]
-            params, score = tune(runner, start, train, args.passes, only)
-            per = runner.ndcg(params)
-            held_out.update({i: per[i] for i in test})
-            print(f"fold {f}: train objective {score:.4f}, weights {json.dumps(params)}", file=sys.stderr)
-        final, final_score = tune(runner, start, runner.sets, args.passes, only)
-        per_final = runner.ndcg(final)
-        rows = []
-        for s, ids in runner.sets.items():
-            mean = lambda per: sum(per[i] for i in ids) / len(ids)
-            rows.append((s, len(ids), mean(base), mean(held_out), mean(per_final)))
-        print("| set | queries | start | cross-validated (held-out folds) | tuned on all |")
-        print("|---|---|---|---|---|")
-        for s, n, b, h, a in rows:
-            print(f"| {s} | {n} | {b:.3f} | {h:.3f} | {a:.3f} |")
+        for s in SETS:
+            others = [o for o in SETS if o != s]
+            params, score = tune(runner, start, others, grid, args.passes)
+            held_out[s] = runner.scores(params)[s]
+            changed = {k: v for k, v in params.items() if start.get(k) != v}
+            print(f"without {s}: objective on the other four {score:.4f}, {s} held out "
+                  f"{held_out[s]:.4f}, changed {json.dumps(changed, sort_keys=True)}", file=sys.stderr)
+        final, final_score = tune(runner, start, list(SETS), grid, args.passes)
+        in_sample = runner.scores(final)
+        print("| set | queries | start | in-sample (learned on all five) | leave-one-set-out | gap |")
+        print("|---|---|---|---|---|---|")
+        for s in SETS:
+            print(f"| {s} | {len(runner.ids[s])} | {base[s]:.3f} | {in_sample[s]:.3f} | "
+                  f"{held_out[s]:.3f} | {in_sample[s] - held_out[s]:+.3f} |")
+        macro = lambda d: sum(d.values()) / len(d)
+        print(f"| macro-average | | {macro(base):.3f} | {macro(in_sample):.3f} | {macro(held_out):.3f} | "
+              f"{macro(in_sample) - macro(held_out):+.3f} |")
         print(json.dumps(final, sort_keys=True))
         if args.write:
             with open(args.write, "w") as f:

@@ -106,6 +106,28 @@ pub fn topic_key(text: &str) -> String {
     key
 }
 
+/// The topic key of an abbreviation (`COPD`, `ARM`), or `None` when `name` is not
+/// one. An article's name written in capitals is indexed under this key, its
+/// capitals, rather than under its analyzed words: an everyday word of a question
+/// (`arm`, `sad`, `cord`) must not name the rare disorder it abbreviates. A query
+/// word names it typed in capitals, or (`typed`) in lower case when it has no vowel,
+/// since no English word does (`copd`, `adhd`, `hpv`).
+pub fn abbreviation_key(name: &str, typed: bool) -> Option<String> {
+    let name = name.trim();
+    let letters = name.chars().filter(char::is_ascii_alphabetic).count();
+    let shaped = (2..=6).contains(&name.len())
+        && letters >= 2
+        && name.chars().all(|c| c.is_ascii_alphanumeric());
+    if !shaped {
+        return None;
+    }
+    let capitals = name.chars().all(|c| !c.is_ascii_lowercase());
+    let no_vowel = !name
+        .chars()
+        .any(|c| matches!(c.to_ascii_lowercase(), 'a' | 'e' | 'i' | 'o' | 'u'));
+    (capitals || (typed && no_vowel)).then(|| name.to_ascii_uppercase())
+}
+
 /// Keys for the parts of a topic name that name the topic on their own: the segments
 /// of `Parasites - Scabies` or `macular degeneration, age-related`, and the endings of
 /// two words or more of a longer name (`age-related macular degeneration` →
@@ -189,5 +211,16 @@ mod tests {
         );
         assert!(topic_part_keys("Parasites - Scabies").contains(&topic_key("scabies")));
         assert!(topic_part_keys("Migraine").is_empty());
+    }
+
+    #[test]
+    fn abbreviations_keep_their_capitals() {
+        assert_eq!(abbreviation_key("ARM", false).as_deref(), Some("ARM"));
+        assert_eq!(abbreviation_key("arm", true), None);
+        assert_eq!(abbreviation_key("copd", true).as_deref(), Some("COPD"));
+        assert_eq!(abbreviation_key("copd", false), None);
+        assert_eq!(abbreviation_key("Shingles", false), None);
+        assert_eq!(abbreviation_key("MK-7", false), None);
+        assert_eq!(abbreviation_key("A", false), None);
     }
 }

@@ -109,6 +109,10 @@ impl TopicKeys {
     fn of(title: &str, aliases: &[String]) -> TopicKeys {
         let mut topic = TopicKeys::default();
         for name in std::iter::once(title).chain(aliases.iter().map(String::as_str)) {
+            if let Some(abbreviation) = analyze::abbreviation_key(name, false) {
+                topic.keys.push(abbreviation);
+                continue;
+            }
             let (key, parts) = analyze::topic_keys(name);
             if !key.is_empty() {
                 topic.keys.push(key);

@@ -75,6 +75,16 @@ pub struct Focus {
     pub via_synonym: Option<String>,
     /// Whether it stands in the message's subject line (its first sentence).
     pub subject: bool,
+    /// How sure the analysis is that the question is about it, 0 to 1: its share of
+    /// the question's foci, halved when a word beside it is one the index does not
+    /// know (a misspelled longer name, of which it may be only a generic part). The
+    /// focus lifts are scaled by it.
+    #[serde(default = "sure")]
+    pub confidence: f32,
+}
+
+fn sure() -> f32 {
+    1.0
 }
 
 /// The role of a query word, which sets its weight.
@@ -122,7 +132,8 @@ pub struct Question {
 }
 
 /// Family, greetings, thanks and the story around a question: words that say who
-/// asks, not what about.
+/// asks, not what about. Age groups (`child`, `baby`, `age`) are not among them: a
+/// question about a child's dose is answered by the passages on children's doses.
 const STORY_WORDS: &[&str] = &[
     "mother",
     "mom",
@@ -135,11 +146,6 @@ const STORY_WORDS: &[&str] = &[
     "wife",
     "sister",
     "brother",
-    "child",
-    "children",
-    "kid",
-    "kids",
-    "baby",
     "grandmother",
     "grandfather",
     "friend",
@@ -154,7 +160,6 @@ const STORY_WORDS: &[&str] = &[
     "year",
     "years",
     "old",
-    "age",
     "month",
     "months",
     "week",
@@ -590,6 +595,15 @@ fn find_foci(words: &[Word], reading: &Reading) -> Vec<Focus> {
         match found {
             Some((n, mut focus)) => {
                 focus.subject = words[i..i + n].iter().all(|w| subject.contains(&w.group));
+                let beside = [i.checked_sub(1), Some(i + n)];
+                if beside
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|j| words.get(j).zip(terms.get(j)))
+                    .any(|(w, t)| is_unknown(w, t, *vocabulary))
+                {
+                    focus.confidence *= 0.5;
+                }
                 if !foci.iter().any(|f| f.key == focus.key) {
                     foci.push(focus);
                 }
@@ -597,6 +611,11 @@ fn find_foci(words: &[Word], reading: &Reading) -> Vec<Focus> {
             }
             None => i += 1,
         }
+    }
+    // Several foci share the certainty of one: the question is about one of them.
+    let share = 1.0 / foci.len().max(1) as f32;
+    for focus in &mut foci {
+        focus.confidence *= share;
     }
     // Most telling first: named in the subject line, a whole name, a longer name.
     foci.sort_by_key(|f| {
@@ -651,13 +670,21 @@ fn focus_at(
             .collect::<Vec<_>>()
             .join(" ")
     };
-    if let Some(names) = vocabulary.topic(&key) {
+    let abbreviation = match words {
+        [word] => crate::analyze::abbreviation_key(&word.surface, true),
+        _ => None,
+    };
+    let found = abbreviation
+        .and_then(|abbr| vocabulary.topic(&abbr).map(|names| (abbr, names)))
+        .or_else(|| vocabulary.topic(&key).map(|names| (key.clone(), names)));
+    if let Some((key, names)) = found {
         let focus = Focus {
             text: text(),
             key,
             names,
             via_synonym: None,
             subject: false,
+            confidence: 1.0,
         };
         return Some((words.len(), focus));
     }
@@ -669,8 +696,15 @@ fn focus_at(
         names,
         via_synonym: Some(synonym.clone()),
         subject: false,
+        confidence: 1.0,
     };
     Some((words.len(), focus))
+}
+
+/// Whether a query word is one the index does not know (after correction: `terms`
+/// holds corrected terms), and is not a stop word.
+fn is_unknown(word: &Word, term: &str, vocabulary: &dyn Vocabulary) -> bool {
+    !is_stop(&word.surface) && has_letters(term) && vocabulary.doc_freq(term) == 0
 }
 
 fn has_letters(term: &str) -> bool {
@@ -890,11 +924,6 @@ fn keep_most_telling(words: &mut [WeightedWord], vocabulary: &dyn Vocabulary, ma
 }
 
 impl Question {
-    /// The focus keys to lift, with whether each names a document whole.
-    pub fn focus_keys(&self) -> impl Iterator<Item = (&str, TopicMatch)> {
-        self.foci.iter().map(|f| (f.key.as_str(), f.names))
-    }
-
     /// The analysis on one line, for `--explain` in text mode.
     pub fn summary(&self) -> String {
         let foci: Vec<String> = self

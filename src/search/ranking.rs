@@ -27,7 +27,7 @@
 //! The weights are [`Params`], learned on judged questions with cross-validation
 //! (`eval/tune.py`), not set by hand.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::DocSetCollector;
@@ -708,6 +708,9 @@ pub struct Lifts {
     pub focus: bool,
     /// It belongs to a document a focus names in part.
     pub focus_part: bool,
+    /// How sure the analysis is of that focus (0 to 1): the focus lifts are scaled
+    /// by it.
+    pub confidence: f32,
     /// Its category is one the question asks about.
     pub category: bool,
     /// Its category is the one the question asks about first.
@@ -758,9 +761,12 @@ pub fn rerank(
         .into_iter()
         .map(|(address, score)| {
             let category = category_of(&categories, address);
+            let in_whole = whole.get(&address).copied();
+            let in_part = part.get(&address).copied().filter(|_| in_whole.is_none());
             let lifts = Lifts {
-                focus: whole.contains(&address),
-                focus_part: part.contains(&address) && !whole.contains(&address),
+                focus: in_whole.is_some(),
+                focus_part: in_part.is_some(),
+                confidence: in_whole.or(in_part).unwrap_or(0.0),
                 category: category.is_some_and(|c| question.types.contains(&c)),
                 first_type: category.is_some() && category == question.types.first().copied(),
                 semantic: similarity
@@ -789,41 +795,47 @@ pub(crate) fn category_of(
 
 /// The score a passage's lifts add.
 fn lift(lifts: &Lifts, params: &Params) -> f32 {
-    let mut lift = 0.0;
+    let mut focus = 0.0;
     if lifts.focus {
-        lift += params.focus;
+        focus += params.focus;
     }
     if lifts.focus_part {
-        lift += params.focus_part;
+        focus += params.focus_part;
     }
+    let mut lift = 0.0;
     if lifts.first_type {
         lift += params.first_type;
     }
     if lifts.category {
         lift += params.category;
         if lifts.focus || lifts.focus_part {
-            lift += params.focus_category;
+            focus += params.focus_category;
         }
     }
-    lift
+    lift + focus * lifts.confidence
 }
 
-/// Passages of documents the foci name whole, and in part.
+/// Passages of documents the foci name whole, and in part, each with the confidence
+/// of its surest focus.
 fn focus_documents(
     searcher: &tantivy::Searcher,
     fields: &Fields,
     question: &Question,
-) -> (HashSet<DocAddress>, HashSet<DocAddress>) {
-    let mut whole = HashSet::new();
-    let mut part = HashSet::new();
-    for (key, names) in question.focus_keys() {
-        let (field, into) = match names {
+) -> (HashMap<DocAddress, f32>, HashMap<DocAddress, f32>) {
+    let mut whole = HashMap::new();
+    let mut part = HashMap::new();
+    for focus in &question.foci {
+        let (field, into) = match focus.names {
             TopicMatch::Whole => (fields.topic, &mut whole),
             TopicMatch::Part => (fields.topic_part, &mut part),
         };
-        let query = TermQuery::new(Term::from_field_text(field, key), IndexRecordOption::Basic);
+        let term = Term::from_field_text(field, &focus.key);
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
         if let Ok(docs) = searcher.search(&query, &DocSetCollector) {
-            into.extend(docs);
+            for doc in docs {
+                let sure: &mut f32 = into.entry(doc).or_default();
+                *sure = sure.max(focus.confidence);
+            }
         }
     }
     (whole, part)
