@@ -74,6 +74,10 @@ struct EvalArgs {
     /// Ranking weights to try instead of the built-in ones (JSON, see `Params`).
     #[arg(long, value_name = "FILE")]
     params: Option<PathBuf>,
+    /// Also score the condensed nDCG' (a second, 50-deep search per query with the
+    /// unjudged hits dropped), for judgments made on a pool (LiveQA, MEDIQA).
+    #[arg(long)]
+    condensed: bool,
     #[command(flatten)]
     model: ModelArgs,
     /// The judgments file (JSON Lines, see ../shared/eval/README.md).
@@ -452,7 +456,8 @@ fn run_eval(args: EvalArgs) -> Result<(), Failure> {
     if let Some(file) = &args.params {
         searcher = searcher.with_params(Params::load(file)?);
     }
-    let report = eval::evaluate(&searcher, &judged, args.k.max(1))?;
+    let depth = args.condensed.then_some(eval::CONDENSED_DEPTH);
+    let report = eval::evaluate(&searcher, &judged, args.k.max(1), depth)?;
     output::print_eval(&mut io::stdout().lock(), &report, args.json)?;
     Ok(())
 }

@@ -73,7 +73,8 @@ pub struct QueryScore {
     /// the judgments' pool covers.
     pub judged: f64,
     /// nDCG@k of the condensed run: the first [`CONDENSED_DEPTH`] hits with the
-    /// unjudged ones dropped (Sakai's nDCG'), for judgments made on a pool.
+    /// unjudged ones dropped (Sakai's nDCG'), for judgments made on a pool; 0 unless
+    /// asked for (`eval --condensed`).
     pub ndcg_condensed: f64,
     /// Whether the analysis found a labelled focus (when the query has labels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,9 +145,15 @@ pub fn load(path: &Path) -> Result<Vec<Judged>> {
 /// Hits read for the condensed nDCG' (as `baselines.py --condensed` does).
 pub const CONDENSED_DEPTH: usize = 50;
 
-/// Runs every judged query and scores the top `k` hits; the condensed nDCG' is
-/// scored on a second search of [`CONDENSED_DEPTH`] hits (at least `k`).
-pub fn evaluate(searcher: &Searcher, judged: &[Judged], k: usize) -> Result<EvalReport> {
+/// Runs every judged query and scores the top `k` hits. With a `condensed` depth
+/// (see [`CONDENSED_DEPTH`]), the condensed nDCG' is scored on a second search of
+/// that many hits (at least `k`); without, it is 0.
+pub fn evaluate(
+    searcher: &Searcher,
+    judged: &[Judged],
+    k: usize,
+    condensed: Option<usize>,
+) -> Result<EvalReport> {
     let mut report = EvalReport {
         k,
         queries: judged.len(),
@@ -158,14 +165,16 @@ pub fn evaluate(searcher: &Searcher, judged: &[Judged], k: usize) -> Result<Eval
         request.limit = k;
         let response = searcher.search(&request)?;
         let mut score = score_query(j, &response.hits, k);
-        request.limit = k.max(CONDENSED_DEPTH);
-        let deep = searcher.search(&request)?;
-        let judged: Vec<Hit> = deep
-            .hits
-            .into_iter()
-            .filter(|hit| j.relevant.iter().any(|key| key_matches(key, hit)))
-            .collect();
-        score.ndcg_condensed = score_query(j, &judged, k).ndcg;
+        if let Some(depth) = condensed {
+            request.limit = k.max(depth);
+            let deep = searcher.search(&request)?;
+            let judged: Vec<Hit> = deep
+                .hits
+                .into_iter()
+                .filter(|hit| j.relevant.iter().any(|key| key_matches(key, hit)))
+                .collect();
+            score.ndcg_condensed = score_query(j, &judged, k).ndcg;
+        }
         if let (Some(question), false) = (&response.analysis, j.focus.is_empty()) {
             accuracy.add(j, question, &mut score);
         }

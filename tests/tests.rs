@@ -12,6 +12,9 @@ mod cli;
 mod export;
 // How articles split into passages: every heading and FAQ variant, titles, HTML.
 mod formats;
+// Question analysis that goes wrong (abbreviations, story words, foci) on articles
+// of our own making.
+mod questions;
 // Ranking behaviours and the relevance floors of the judged sets.
 mod relevance;
 // Incremental and crash-safe indexing, concurrent runs, versions, hostile files and

@@ -35,6 +35,19 @@ pub fn generic_of(name: &str) -> Option<&'static str> {
         .map(|(_, generic)| generic)
 }
 
+/// Whether `name` (lower case) is a drug: another name of one in the table, or a
+/// generic name it maps to.
+pub fn is_drug(name: &str) -> bool {
+    static GENERICS: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| {
+            drug_lines()
+                .iter()
+                .filter_map(|l| drug_line(l).split_once('\t').map(|(_, generic)| generic))
+                .collect()
+        });
+    generic_of(name).is_some() || GENERICS.contains(name)
+}
+
 /// Whether some drug name of the table is `word` or starts with `word` and a space
 /// (which sorts right after `word`: a space comes before any other character of a
 /// name).
@@ -284,6 +297,12 @@ fn brand_at(words: &[Word]) -> Option<Expansion> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn brands_and_generics_are_drugs() {
+        assert!(is_drug("advil") && is_drug("ibuprofen"));
+        assert!(!is_drug("arthritis"));
+    }
 
     #[test]
     fn names_that_begin_a_drug_name() {

@@ -502,6 +502,7 @@ pub fn analyze(
     params: &Params,
 ) -> Question {
     let reading = Reading {
+        text,
         subject: subject_groups(text),
         corrections: if ranking.typos {
             corrections(plan, vocabulary)
@@ -531,6 +532,8 @@ pub fn analyze(
 /// of misspelled words found in it, the subject line's words, the lexicon, and which
 /// techniques are on with their weights.
 struct Reading<'a> {
+    /// The query as typed.
+    text: &'a str,
     subject: Vec<TermGroup>,
     corrections: HashMap<String, String>,
     vocabulary: &'a dyn Vocabulary,
@@ -610,6 +613,22 @@ fn find_foci(words: &[Word], reading: &Reading) -> Vec<Focus> {
                 i += n;
             }
             None => i += 1,
+        }
+    }
+    // A condition named as the asker's context ("I have diabetes and …"), or beside a
+    // drug that is a focus too, is what is asked about less surely than the rest.
+    let is_drug_focus = |focus: &Focus| {
+        reading.ranking.drugs
+            && focus
+                .text
+                .split(' ')
+                .any(|w| super::lexicon::is_drug(&w.to_lowercase()))
+    };
+    let names_drug = foci.iter().any(is_drug_focus);
+    let drug_foci: Vec<bool> = foci.iter().map(is_drug_focus).collect();
+    for (focus, drug) in foci.iter_mut().zip(drug_foci) {
+        if (names_drug && !drug) || is_context(reading.text, &focus.text) {
+            focus.confidence *= 0.5;
         }
     }
     // Several foci share the certainty of one: the question is about one of them.
@@ -699,6 +718,40 @@ fn focus_at(
         confidence: 1.0,
     };
     Some((words.len(), focus))
+}
+
+/// Words before a condition that make it the asker's context rather than the
+/// question ("I have diabetes and my feet tingle"). Matched just before the focus.
+const CONTEXT_CUES: &[&str] = &[
+    "i have",
+    "i've had",
+    "ive had",
+    "i had",
+    "i have had",
+    "diagnosed with",
+    "history of",
+    "suffer from",
+    "suffering from",
+    "i'm diabetic",
+    "living with",
+];
+
+/// Whether the focus `focus` (as typed) stands in `text` right after a context cue,
+/// in a message that asks something more (another sentence or clause follows).
+fn is_context(text: &str, focus: &str) -> bool {
+    let lower = text.to_lowercase();
+    let focus = focus.to_lowercase();
+    let Some(at) = lower.find(&focus) else {
+        return false;
+    };
+    let before = lower[..at].trim_end();
+    let after = lower[at + focus.len()..].trim();
+    let cued = CONTEXT_CUES.iter().any(|cue| {
+        before
+            .strip_suffix(cue)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with(|c: char| !c.is_alphanumeric()))
+    });
+    cued && after.split_whitespace().count() >= 3
 }
 
 /// Whether a query word is one the index does not know (after correction: `terms`
@@ -849,11 +902,22 @@ fn weigh_words(plan: &QueryPlan, foci: &[Focus], reading: &Reading) -> Vec<Weigh
     let has_content = plan.words.iter().any(|w| !is_stop(&w.surface));
     // Words of a whole title or alias, and drug names, are what the question is
     // about; a part of a title ("kidney problems") may as well be what it asks.
-    let focus_terms: Vec<&str> = foci
+    let focus_terms: Vec<(&str, f32)> = foci
         .iter()
         .filter(|f| f.via_synonym.is_none() && f.names == TopicMatch::Whole)
-        .flat_map(|f| f.key.split(' '))
+        .flat_map(|f| f.key.split(' ').map(|t| (t, f.confidence)))
         .collect();
+    // A focus word weighs more as surely as its focus is what is asked about; a drug
+    // name surely.
+    let focus_confidence = |term: &str| {
+        focus_terms
+            .iter()
+            .filter(|(t, _)| *t == term)
+            .map(|(_, c)| *c)
+            .fold(None, |best: Option<f32>, c| {
+                Some(best.map_or(c, |b| b.max(c)))
+            })
+    };
     let is_drug = |surface: &str| {
         ranking.drugs && super::lexicon::generic_of(&surface.to_lowercase()).is_some()
     };
@@ -869,7 +933,7 @@ fn weigh_words(plan: &QueryPlan, foci: &[Focus], reading: &Reading) -> Vec<Weigh
                 Role::Dropped
             } else if !ranking.weights {
                 Role::Content
-            } else if focus_terms.contains(&searched.as_str()) || is_drug(&w.surface) {
+            } else if focus_confidence(&searched).is_some() || is_drug(&w.surface) {
                 Role::Focus
             } else if is_story(&w.surface) {
                 Role::Story
@@ -878,7 +942,14 @@ fn weigh_words(plan: &QueryPlan, foci: &[Focus], reading: &Reading) -> Vec<Weigh
             };
             let mut weight = match role {
                 Role::Dropped => 0.0,
-                Role::Focus => params.focus_word,
+                Role::Focus => {
+                    let sure = if is_drug(&w.surface) {
+                        1.0
+                    } else {
+                        focus_confidence(&searched).unwrap_or(1.0)
+                    };
+                    1.0 + (params.focus_word - 1.0) * sure
+                }
                 Role::Story => params.story,
                 Role::Content => 1.0,
             };
@@ -1012,6 +1083,18 @@ mod tests {
             &Ranking::ALL,
             &Params::default(),
         )
+    }
+
+    #[test]
+    fn a_condition_after_i_have_is_context() {
+        let text = "I have diabetes and lately my feet tingle at night";
+        assert!(is_context(text, "diabetes"));
+        assert!(!is_context("What causes diabetes in children?", "diabetes"));
+        assert!(!is_context("I have diabetes", "diabetes"));
+        assert!(!is_context(
+            "they say chive diabetes helps me a lot",
+            "diabetes"
+        ));
     }
 
     #[test]

@@ -773,7 +773,11 @@ pub fn rerank(
                     .and_then(|f| f(address))
                     .map_or(0.0, |s| params.semantic * s),
             };
-            (score + lift(&lifts, params) + lifts.semantic, address, lifts)
+            (
+                score + lift(&lifts, params) + lifts.semantic,
+                address,
+                lifts,
+            )
         })
         .collect();
     // Ties (equal scores) in index order, so that a ranking is the same every run.
@@ -875,7 +879,13 @@ mod tests {
     fn a_params_file_replaces_only_the_fields_it_names() {
         let p = Params::overlay(r#"{"plain": 0.125}"#).unwrap();
         assert_eq!(p.plain, 0.125);
-        assert_eq!(Params { plain: 0.125, ..Params::default() }, p);
+        assert_eq!(
+            Params {
+                plain: 0.125,
+                ..Params::default()
+            },
+            p
+        );
         assert!(Params::overlay(r#"{"bogus": 1}"#).is_err());
     }
 
