@@ -82,6 +82,7 @@ SEMANTIC_GRID = {
     "semantic": [0.5, 1.0, 1.5, 2.0, 3.0],
     "semantic_pool": [20, 50, 100],
     "semantic_tokens": [32, 64, 128],
+    "semantic_body": [0.0, 0.25, 0.5, 1.0],
 }
 
 

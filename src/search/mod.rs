@@ -405,6 +405,7 @@ impl Searcher {
                     self.dir(),
                     &request.query,
                     self.inner.params.semantic_tokens,
+                    self.inner.params.semantic_body,
                 )?)
             }
             _ => None,

@@ -545,14 +545,21 @@ struct Reading<'a> {
 /// The words of the subject line: the first sentence of a message of several (people
 /// write a subject, then their story). A one-sentence query has no subject line.
 fn subject_groups(text: &str) -> Vec<TermGroup> {
-    let end = text.find(['.', '?', '!', '\n']);
-    match end {
-        Some(i) if text[i + 1..].trim().len() > 20 => analyze_words(&text[..i])
+    match subject_and_body(text) {
+        Some((subject, _)) => analyze_words(subject)
             .into_iter()
             .map(|w| w.group)
             .collect(),
-        _ => Vec::new(),
+        None => Vec::new(),
     }
+}
+
+/// A message's subject line (its first sentence) and the rest, when it has both: the
+/// rest more than 20 bytes, as question analysis reads a subject line.
+pub(crate) fn subject_and_body(text: &str) -> Option<(&str, &str)> {
+    let end = text.find(['.', '?', '!', '\n'])?;
+    let (subject, body) = (text[..end].trim(), text[end + 1..].trim());
+    (body.len() > 20 && !subject.is_empty()).then_some((subject, body))
 }
 
 /// Corrections for the words no indexed field knows, keyed by the analyzed word.

@@ -88,6 +88,9 @@ pub struct Params {
     pub semantic: f32,
     /// Passages nearest the question by vector added to the text matches.
     pub semantic_pool: usize,
+    /// Weight of a message's body embedded apart from its subject line (0: the
+    /// message is embedded whole, cut at `semantic_tokens`).
+    pub semantic_body: f32,
     /// Weight of the plain text ranking (no focus, type or word roles) fused with the
     /// analysed one: each passage adds its plain text score, normalized by the best,
     /// times this. The analysis adds evidence to what BM25 finds, and cannot take it

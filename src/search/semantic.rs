@@ -88,6 +88,10 @@ impl Semantic {
     }
 
     /// Embeds the query and scores it against every passage vector of `searcher`.
+    /// A message with a subject line (see [`super::question::subject_and_body`]) is embedded as its
+    /// subject and its body apart (one batch of two), the body's vector weighted by
+    /// `body_weight`, so that a long story does not crowd the subject out of the
+    /// model's few tokens; with a weight of 0, the message is embedded whole.
     pub fn query(
         &self,
         searcher: &tantivy::Searcher,
@@ -95,9 +99,28 @@ impl Semantic {
         index: &Path,
         query: &str,
         max_tokens: usize,
+        body_weight: f32,
     ) -> Result<QueryVectors> {
         let model = self.model(info, index)?;
-        let vector = model.embed_query(query, max_tokens)?;
+        let vector = match super::question::subject_and_body(query).filter(|_| body_weight > 0.0) {
+            Some((subject, body)) => {
+                let parts = model.embed(&[subject, body], max_tokens)?;
+                let mut sum: Vec<f32> = parts[0]
+                    .iter()
+                    .zip(&parts[1])
+                    .map(|(s, b)| s + body_weight * b)
+                    .collect();
+                let norm = sum
+                    .iter()
+                    .map(|x| x * x)
+                    .sum::<f32>()
+                    .sqrt()
+                    .max(f32::MIN_POSITIVE);
+                sum.iter_mut().for_each(|x| *x /= norm);
+                sum
+            }
+            None => model.embed_query(query, max_tokens)?,
+        };
         let set = self.vectors(searcher, info);
         let sims = set.similarities(&vector);
         Ok(QueryVectors { set, sims })
