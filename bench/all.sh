@@ -52,13 +52,19 @@ QUERIES="$work/short.txt" K2SEARCH_BIN="$k2" MEDQUAD="$medquad" EXPORT="$work/ex
 
 step "relevance: k2search and the baselines on every judged set"
 "$k2" index --quiet --corpus corpus --index "$work/seed-index"
-for set in "liveqa:$shared/eval/liveqa-train.jsonl" "medquad:eval/medquad-queries.jsonl" \
-  "brands:eval/medquad-brands.jsonl" "seed:$shared/eval/seed-queries.jsonl"; do
-  name="${set%%:*}" qrels="${set#*:}" index="$work/index" corpus="$medquad"
-  if [ "$name" = seed ]; then index="$work/seed-index" corpus=corpus; fi
-  "$k2" eval --index "$index" --json "$qrels" >"$out/eval-k2search-$name.json"
+"$k2" index --quiet --corpus "$shared/corpora/mediqa-dev" --index "$work/mediqa-index"
+"$k2" index --quiet --corpus "$shared/corpora/nfcorpus" --index "$work/nfcorpus-index"
+# name:corpus:index:judgments
+for set in "liveqa:$medquad:$work/index:$shared/eval/liveqa-train.jsonl" \
+  "medquad:$medquad:$work/index:eval/medquad-queries.jsonl" \
+  "brands:$medquad:$work/index:eval/medquad-brands.jsonl" \
+  "mediqa:$shared/corpora/mediqa-dev:$work/mediqa-index:$shared/eval/mediqa-dev.jsonl" \
+  "nfcorpus:$shared/corpora/nfcorpus:$work/nfcorpus-index:$shared/eval/nfcorpus-dev.jsonl" \
+  "seed:corpus:$work/seed-index:$shared/eval/seed-queries.jsonl"; do
+  IFS=: read -r name corpus index qrels <<<"$set"
+  "$k2" eval --condensed --index "$index" --json "$qrels" >"$out/eval-k2search-$name.json"
   for engine in tantivy-strong tantivy bm25s; do
-    python3 "$shared/eval/baselines.py" "$engine" "$corpus" "$qrels" \
+    python3 "$shared/eval/baselines.py" "$engine" "$corpus" "$qrels" --condensed \
       >"$out/eval-$engine-$name.json" 2>/dev/null
   done
 done

@@ -180,6 +180,34 @@ fn medquad_judged_set_floors() {
     );
 }
 
+/// The two dev sets of other kinds of text: consumer questions over pooled expert-graded
+/// answers (MEDIQA) and nutrition queries over PubMed abstracts without headings
+/// (NFCorpus). The analysis must not make either worse than the plain ranking.
+#[test]
+fn mediqa_and_nfcorpus_dev_set_floors() {
+    for (corpus, qrels, floor) in [
+        ("corpora/mediqa-dev", "eval/mediqa-dev.jsonl", 0.75),
+        ("corpora/nfcorpus", "eval/nfcorpus-dev.jsonl", 0.295),
+    ] {
+        let (Some(corpus), Some(qrels)) = (shared(corpus), shared(qrels)) else {
+            return;
+        };
+        let ws = Workspace::reading(corpus);
+        ws.index(&["--quiet"]);
+        let qrels = qrels.to_str().unwrap();
+        let full = ws.eval(&["--condensed", qrels]);
+        let plain = ws.eval(&["--disable", "focus,category,weights", qrels]);
+        assert!(full.ndcg >= floor, "{qrels}: nDCG@10 {}", full.ndcg);
+        assert!(
+            full.ndcg >= plain.ndcg - 0.005,
+            "{qrels}: the analysis costs nDCG: {} against {} without it",
+            full.ndcg,
+            plain.ndcg
+        );
+        assert!(full.ndcg_condensed >= full.ndcg && full.judged > 0.0);
+    }
+}
+
 /// Consumer questions over MedQuAD: question analysis, categories for conditions,
 /// drug names, robust queries. One index of MedQuAD per test run.
 mod medquad {

@@ -1114,7 +1114,9 @@ mod tests {
         assert_eq!(mother.role, Role::Story);
         let shingles = q.words.iter().find(|w| w.word == "shingles").unwrap();
         assert_eq!(shingles.role, Role::Focus);
-        assert!(shingles.weight > mother.weight);
+        let params = Params::default();
+        assert_eq!(mother.weight, params.story);
+        assert_eq!(shingles.weight, params.focus_word);
     }
 
     #[test]
