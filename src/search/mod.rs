@@ -471,8 +471,19 @@ impl Searcher {
             params: &inner.params,
         };
         let built = ranking::build(&inputs, request.category);
-        let (mut top, mut total) = self.run_text(searcher, &built, pool)?;
-        let plain = self.plain_matches(searcher, plan, request, pool)?;
+        // The plain ranking is a second text search: it runs on a thread of its own
+        // while this one runs the analysed query, so fusion costs little latency.
+        let (analysed, plain) = std::thread::scope(|scope| {
+            let plain = scope
+                .spawn(|| self.plain_matches(searcher, plan, &question, request.category, pool));
+            let analysed = self.run_text(searcher, &built, pool);
+            let plain = plain
+                .join()
+                .unwrap_or_else(|_| Err(Error::BadRequest("the plain ranking failed".into())));
+            (analysed, plain)
+        });
+        let (mut top, mut total) = analysed?;
+        let plain = plain?;
         let similarity = vectors.map(|v| {
             add_nearest(searcher, v, &inner.params, request.category, &mut top);
             total = total.max(top.len());
@@ -507,15 +518,17 @@ impl Searcher {
     }
 
     /// The best matches of the plain text query: the same words, fields, synonyms and
-    /// corrections, but no focus, no question type and no word roles. Fused with the
-    /// analysed ranking (see [`ranking::rerank`]), it keeps what a well-weighted BM25
-    /// finds in the pool when the analysis reads the question wrong. Empty when
-    /// fusion is off or the analysis is off anyway.
+    /// corrections as `question`, but no focus, no question type and no word roles
+    /// ([`Question::plain`]). Fused with the analysed ranking (see
+    /// [`ranking::rerank`]), it keeps what a well-weighted BM25 finds in the pool when
+    /// the analysis reads the question wrong. Empty when fusion is off or the analysis
+    /// is off anyway.
     fn plain_matches(
         &self,
         searcher: &tantivy::Searcher,
         plan: &QueryPlan,
-        request: &SearchRequest,
+        question: &Question,
+        category: Option<Category>,
         pool: usize,
     ) -> Result<Vec<(f32, DocAddress)>> {
         let inner = &self.inner;
@@ -523,19 +536,7 @@ impl Searcher {
         if inner.params.plain <= 0.0 || plain_ranking == inner.ranking {
             return Ok(Vec::new());
         }
-        let vocabulary = IndexVocabulary {
-            searcher,
-            fields: self.fields(),
-            doc_freqs: Default::default(),
-        };
-        let question = question::analyze(
-            plan,
-            &request.query,
-            &vocabulary,
-            &inner.lexicon,
-            &plain_ranking,
-            &inner.params,
-        );
+        let question = question.plain();
         let inputs = ranking::QueryInputs {
             plan,
             question: &question,
@@ -544,7 +545,7 @@ impl Searcher {
             ranking: &plain_ranking,
             params: &inner.params,
         };
-        let built = ranking::build(&inputs, request.category);
+        let built = ranking::build(&inputs, category);
         Ok(self.run_text(searcher, &built, pool)?.0)
     }
 

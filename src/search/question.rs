@@ -1002,6 +1002,28 @@ fn keep_most_telling(words: &mut [WeightedWord], vocabulary: &dyn Vocabulary, ma
 }
 
 impl Question {
+    /// The question as the plain ranking reads it: the same words, corrections and
+    /// dropped words, every kept word weighing 1, no foci and no types.
+    pub fn plain(&self) -> Question {
+        let words = self
+            .words
+            .iter()
+            .map(|w| {
+                let kept = w.role != Role::Dropped;
+                WeightedWord {
+                    role: if kept { Role::Content } else { Role::Dropped },
+                    weight: if kept { 1.0 } else { 0.0 },
+                    ..w.clone()
+                }
+            })
+            .collect();
+        Question {
+            foci: Vec::new(),
+            types: Vec::new(),
+            words,
+        }
+    }
+
     /// The analysis on one line, for `--explain` in text mode.
     pub fn summary(&self) -> String {
         let foci: Vec<String> = self
