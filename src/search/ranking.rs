@@ -366,6 +366,7 @@ impl Ranking {
             category: false,
             weights: false,
             semantic: false,
+            proximity: false,
             ..self
         }
     }
