@@ -473,15 +473,19 @@ impl Searcher {
         let built = ranking::build(&inputs, request.category);
         // The plain ranking is a second text search: it runs on a thread of its own
         // while this one runs the analysed query, so fusion costs little latency.
-        let (analysed, plain) = std::thread::scope(|scope| {
-            let plain = scope
-                .spawn(|| self.plain_matches(searcher, plan, &question, request.category, pool));
-            let analysed = self.run_text(searcher, &built, pool);
-            let plain = plain
-                .join()
-                .unwrap_or_else(|_| Err(Error::BadRequest("the plain ranking failed".into())));
-            (analysed, plain)
-        });
+        let (analysed, plain) = match self.plain_ranking() {
+            Some(plain_ranking) => std::thread::scope(|scope| {
+                let plain = scope.spawn(|| {
+                    self.plain_matches(searcher, plan, &question, &plain_ranking, request, pool)
+                });
+                let analysed = self.run_text(searcher, &built, pool);
+                let plain = plain
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (analysed, plain)
+            }),
+            None => (self.run_text(searcher, &built, pool), Ok(Vec::new())),
+        };
         let (mut top, mut total) = analysed?;
         let plain = plain?;
         let similarity = vectors.map(|v| {
@@ -517,35 +521,39 @@ impl Searcher {
             .map_err(|e| Error::tantivy(self.dir(), e))
     }
 
+    /// The techniques of the plain ranking fused with the analysed one, or `None`
+    /// when fusion is off (`plain` weight 0) or the analysis is off anyway.
+    fn plain_ranking(&self) -> Option<Ranking> {
+        let inner = &self.inner;
+        let plain = inner.ranking.plain();
+        (inner.params.plain > 0.0 && plain != inner.ranking).then_some(plain)
+    }
+
     /// The best matches of the plain text query: the same words, fields, synonyms and
     /// corrections as `question`, but no focus, no question type and no word roles
     /// ([`Question::plain`]). Fused with the analysed ranking (see
     /// [`ranking::rerank`]), it keeps what a well-weighted BM25 finds in the pool when
-    /// the analysis reads the question wrong. Empty when fusion is off or the analysis
-    /// is off anyway.
+    /// the analysis reads the question wrong.
     fn plain_matches(
         &self,
         searcher: &tantivy::Searcher,
         plan: &QueryPlan,
         question: &Question,
-        category: Option<Category>,
+        plain_ranking: &Ranking,
+        request: &SearchRequest,
         pool: usize,
     ) -> Result<Vec<(f32, DocAddress)>> {
         let inner = &self.inner;
-        let plain_ranking = inner.ranking.plain();
-        if inner.params.plain <= 0.0 || plain_ranking == inner.ranking {
-            return Ok(Vec::new());
-        }
         let question = question.plain();
         let inputs = ranking::QueryInputs {
             plan,
             question: &question,
             fields: self.fields(),
             lexicon: &inner.lexicon,
-            ranking: &plain_ranking,
+            ranking: plain_ranking,
             params: &inner.params,
         };
-        let built = ranking::build(&inputs, category);
+        let built = ranking::build(&inputs, request.category);
         Ok(self.run_text(searcher, &built, pool)?.0)
     }
 

@@ -77,8 +77,9 @@ pub struct Focus {
     pub subject: bool,
     /// How sure the analysis is that the question is about it, 0 to 1: its share of
     /// the question's foci, halved when a word beside it is one the index does not
-    /// know (a misspelled longer name, of which it may be only a generic part). The
-    /// focus lifts are scaled by it.
+    /// know (a misspelled longer name, of which it may be only a generic part), when
+    /// it is named as the asker's context (`I have …`), or when it stands beside a
+    /// drug focus. The focus lifts and the focus words' extra weight are scaled by it.
     #[serde(default = "sure")]
     pub confidence: f32,
 }
@@ -631,8 +632,8 @@ fn find_foci(words: &[Word], reading: &Reading) -> Vec<Focus> {
                 .split(' ')
                 .any(|w| super::lexicon::is_drug(&w.to_lowercase()))
     };
-    let names_drug = foci.iter().any(is_drug_focus);
     let drug_foci: Vec<bool> = foci.iter().map(is_drug_focus).collect();
+    let names_drug = drug_foci.contains(&true);
     for (focus, drug) in foci.iter_mut().zip(drug_foci) {
         if (names_drug && !drug) || is_context(reading.text, &focus.text) {
             focus.confidence *= 0.5;
@@ -921,9 +922,7 @@ fn weigh_words(plan: &QueryPlan, foci: &[Focus], reading: &Reading) -> Vec<Weigh
             .iter()
             .filter(|(t, _)| *t == term)
             .map(|(_, c)| *c)
-            .fold(None, |best: Option<f32>, c| {
-                Some(best.map_or(c, |b| b.max(c)))
-            })
+            .reduce(f32::max)
     };
     let is_drug = |surface: &str| {
         ranking.drugs && super::lexicon::generic_of(&surface.to_lowercase()).is_some()
