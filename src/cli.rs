@@ -43,6 +43,18 @@ enum Command {
     Serve(ServeArgs),
     /// Write every passage as NDJSON, for loading into Quickwit or OpenSearch.
     Export(ExportArgs),
+    /// Verify an index: checksums, manifest, stored passages, vectors (exit 0 sound, 1 damaged).
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
+    index: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -234,6 +246,8 @@ pub enum Failure {
     BrokenPipe,
     /// A one-line message for stderr.
     Error(String),
+    /// The verdict is printed; exit with this code.
+    Exit(u8),
 }
 
 impl From<k2search::Error> for Failure {
@@ -277,6 +291,25 @@ pub fn run() -> Result<(), Failure> {
         Command::Eval(args) => run_eval(args),
         Command::Serve(args) => run_serve(args),
         Command::Export(args) => run_export(args),
+        Command::Check(args) => run_check(args),
+    }
+}
+
+fn run_check(args: CheckArgs) -> Result<(), Failure> {
+    let report = k2search::index::check::check(&args.index)?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        let json = serde_json::to_string(&report)
+            .map_err(|e| Failure::Error(format!("cannot encode the report: {e}")))?;
+        writeln!(out, "{json}")?;
+    } else {
+        writeln!(out, "{}", report.verdict())?;
+    }
+    out.flush()?;
+    if report.sound {
+        Ok(())
+    } else {
+        Err(Failure::Exit(1))
     }
 }
 

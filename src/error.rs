@@ -89,6 +89,29 @@ pub enum Error {
         /// What is wrong ("DIR is not a folder", "DIR holds another model").
         problem: String,
     },
+    /// The index's files are damaged (a checksum fails, a file is missing, or reading
+    /// it failed inside the engine).
+    #[error("index {path} is damaged: {problem}; check it with `k2search check --index {path}` and rebuild it with `k2search index --rebuild`")]
+    Damaged {
+        /// The index folder.
+        path: PathBuf,
+        /// What is wrong, naming the file where it is known.
+        problem: String,
+    },
+    /// Writing the index failed for want of space, permission or file handles.
+    #[error("{problem}; {kept}; {remedy}")]
+    Storage {
+        /// The file the write failed on.
+        path: PathBuf,
+        /// What happened, with the path ("no space left on the disk holding index/ …").
+        problem: String,
+        /// What became of the index ("the previous index is intact").
+        kept: String,
+        /// What to do.
+        remedy: String,
+        /// The kind of failure.
+        kind: crate::index::storage::FaultKind,
+    },
     /// An error from the Tantivy engine.
     #[error("index {path}: {source}; if it persists, rebuild with `k2search index --rebuild`")]
     Tantivy {
@@ -116,6 +139,10 @@ impl Error {
     pub fn tantivy(path: &Path, source: tantivy::TantivyError) -> Error {
         match source {
             tantivy::TantivyError::LockFailure(..) => Error::Locked(path.to_path_buf()),
+            tantivy::TantivyError::DataCorruption(corruption) => Error::Damaged {
+                path: path.to_path_buf(),
+                problem: format!("{corruption:?}").replace('\n', " "),
+            },
             source => Error::Tantivy {
                 path: path.to_path_buf(),
                 source,

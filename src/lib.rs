@@ -52,6 +52,7 @@ pub mod embed;
 pub mod error;
 pub mod eval;
 pub mod export;
+pub mod guard;
 pub mod index;
 pub mod output;
 pub mod passage;

@@ -9,6 +9,7 @@ fn main() -> ExitCode {
     match cli::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(cli::Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(cli::Failure::Exit(code)) => ExitCode::from(code),
         Err(cli::Failure::Error(message)) => {
             eprintln!("k2search: error: {message}");
             ExitCode::from(2)

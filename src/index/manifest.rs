@@ -105,14 +105,24 @@ pub fn read_records(dir: &Path, manifest: &mut Manifest) {
         .unwrap_or_default();
 }
 
+/// The name of the records file holding `json`: named after its hash.
+fn records_name(json: &[u8]) -> String {
+    format!(
+        "{RECORDS_PREFIX}{}.json",
+        &blake3::hash(json).to_hex()[..16]
+    )
+}
+
+/// Whether the records file `name` holds the bytes it is named after.
+pub fn records_name_matches(name: &str, bytes: &[u8]) -> bool {
+    records_name(bytes) == name
+}
+
 /// Writes `manifest.files` to a records file named after its content, synced to disk,
 /// and names it in the manifest. Call before the commit that carries the manifest.
 pub fn write_records(dir: &Path, manifest: &mut Manifest) -> std::io::Result<()> {
     let json = serde_json::to_vec(&manifest.files).map_err(std::io::Error::other)?;
-    let name = format!(
-        "{RECORDS_PREFIX}{}.json",
-        &blake3::hash(&json).to_hex()[..16]
-    );
+    let name = records_name(&json);
     let path = dir.join(&name);
     if !path.is_file() {
         let tmp = dir.join(format!("{name}.tmp"));

@@ -7,8 +7,10 @@
 //! Every run ends in one Tantivy commit, which is atomic: a run that fails or is killed
 //! leaves the previous index complete and queryable.
 
+pub mod check;
 pub mod manifest;
 pub mod schema;
+pub mod storage;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -67,6 +69,8 @@ pub struct IndexOptions {
     /// Threads that embed batches of passages side by side (0 or 1: one). See
     /// [`Model::embed_on`]: the CLI runs one per core, each single-threaded.
     pub embed_threads: usize,
+    /// Wraps the index folder's storage for this run (tests inject faults with it).
+    pub wrap: Option<storage::Wrap>,
 }
 
 impl IndexOptions {
@@ -83,6 +87,7 @@ impl IndexOptions {
             model: None,
             vector_format: None,
             embed_threads: 1,
+            wrap: None,
         }
     }
 }
@@ -181,13 +186,71 @@ pub fn read_manifest(index: &Index, dir: &Path) -> Result<Manifest> {
 }
 
 /// Builds or updates the index of `opts.corpus` in `opts.index`.
+///
+/// A run that fails leaves the previous commit as it was, and deletes the files it
+/// wrote; a failed write (a full disk, a read-only file system) is reported as
+/// [`Error::Storage`], naming the file, the disk and what to do.
 pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
+    let faults = storage::Faults::default();
+    let had_index = opts.index.join("meta.json").is_file();
+    let error = match build_on(opts, &faults) {
+        Ok(report) => return Ok(report),
+        Err(error) => error,
+    };
+    clean_up_failed_run(&opts.index, &faults);
+    let committed = had_index && open(&opts.index).is_ok();
+    Err(match (faults.first(), error) {
+        (_, error @ (Error::Interrupted(_) | Error::Locked(_))) => error,
+        (Some(fault), _) => fault.into_error(&opts.index, committed),
+        (None, Error::Io { path, source, .. })
+            if storage::FaultKind::of(&source) != storage::FaultKind::Other =>
+        {
+            storage::Fault::new(&path, &source).into_error(&opts.index, committed)
+        }
+        (None, error) => error,
+    })
+}
+
+/// Deletes what a failed run wrote and no commit names, under the writer lock (when
+/// another run holds it, that run will).
+fn clean_up_failed_run(dir: &Path, faults: &storage::Faults) {
+    let Ok(index) = open_storage(dir, faults, None).and_then(|d| {
+        Index::open(d).map_err(|e| Error::tantivy(dir, e))
+    }) else {
+        return;
+    };
+    let Ok(_lock) = tantivy::Directory::acquire_lock(
+        index.directory(),
+        &tantivy::directory::INDEX_WRITER_LOCK,
+    ) else {
+        return;
+    };
+    let records = read_manifest(&index, dir).map(|m| m.records).unwrap_or_default();
+    storage::remove_orphans(&index, dir, &records);
+}
+
+/// The index folder as an index run writes it: noting faults, wrapped as asked.
+fn open_storage(
+    dir: &Path,
+    faults: &storage::Faults,
+    wrap: Option<&storage::Wrap>,
+) -> Result<Box<dyn tantivy::Directory>> {
+    let mmap = tantivy::directory::MmapDirectory::open(dir)
+        .map_err(|e| Error::tantivy(dir, e.into()))?;
+    let mut inner: Box<dyn tantivy::Directory> = Box::new(mmap);
+    if let Some(wrap) = wrap {
+        inner = (wrap.0)(inner);
+    }
+    Ok(Box::new(storage::Storage::new(inner, dir, faults.clone())))
+}
+
+fn build_on(opts: &IndexOptions, faults: &storage::Faults) -> Result<IndexReport> {
     let started = Instant::now();
     let walk = source::walk(&opts.corpus)?;
-    let (index, previous) = open_for_writing(&opts.index, opts.rebuild)?;
+    let (index, previous) = open_for_writing(opts, faults)?;
     let fields = Fields::from_schema(&index.schema())
         .ok_or_else(|| version_error(&opts.index, &previous))?;
-    let writer = open_writer(&index, opts)?;
+    let writer = open_writer(&index, opts, &previous.records)?;
     let (model, model_info) = plan_vectors(opts, &previous)?;
     // Vectors from another model (or none) cannot be mixed with this run's.
     let same_vectors = match (&previous.model, &model_info) {
@@ -241,7 +304,7 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
 
 /// A writer with the run's threads and memory budget, on an index cleared of the files
 /// a killed run left behind.
-fn open_writer(index: &Index, opts: &IndexOptions) -> Result<IndexWriter> {
+fn open_writer(index: &Index, opts: &IndexOptions, records: &str) -> Result<IndexWriter> {
     let threads = if opts.threads == 0 {
         std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -257,6 +320,9 @@ fn open_writer(index: &Index, opts: &IndexOptions) -> Result<IndexWriter> {
     // the very name this run is about to write (a segment's `.del` file), so collect
     // them before writing anything. Failing to is harmless: the names may just collide.
     let _ = writer.garbage_collect_files().wait();
+    // Tantivy collects only the files it had registered; a run that failed before
+    // registering one (a full disk) leaves it unnamed.
+    storage::remove_orphans(index, &opts.index, records);
     Ok(writer)
 }
 
@@ -581,10 +647,12 @@ fn stat(path: &Path) -> (u64, u128) {
 /// Opens (or creates) the index folder for a writer: returns the index and the
 /// manifest of its last commit. An index from an incompatible version is recreated
 /// when `rebuild` is set and refused otherwise.
-fn open_for_writing(dir: &Path, rebuild: bool) -> Result<(Index, Manifest)> {
+fn open_for_writing(opts: &IndexOptions, faults: &storage::Faults) -> Result<(Index, Manifest)> {
+    let (dir, rebuild) = (opts.index.as_path(), opts.rebuild);
     fs::create_dir_all(dir).map_err(|e| Error::io("cannot create index folder", dir, e))?;
+    let storage = || open_storage(dir, faults, opts.wrap.as_ref());
     if dir.join("meta.json").is_file() {
-        let index = Index::open_in_dir(dir).map_err(|e| Error::tantivy(dir, e))?;
+        let index = Index::open(storage()?).map_err(|e| Error::tantivy(dir, e))?;
         let mut manifest = read_manifest(&index, dir)?;
         let compatible = (manifest.is_compatible() || manifest.version.is_empty())
             && Fields::from_schema(&index.schema()).is_some();
@@ -602,7 +670,8 @@ fn open_for_writing(dir: &Path, rebuild: bool) -> Result<(Index, Manifest)> {
         check_foreign_files(dir)?;
     }
     let (schema, _) = schema::schema();
-    let index = Index::create_in_dir(dir, schema).map_err(|e| Error::tantivy(dir, e))?;
+    let index = Index::create(storage()?, schema, tantivy::IndexSettings::default())
+        .map_err(|e| Error::tantivy(dir, e))?;
     analyze::register(&index);
     Ok((index, Manifest::default()))
 }

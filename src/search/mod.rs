@@ -10,6 +10,7 @@ pub mod question;
 pub mod ranking;
 pub mod semantic;
 pub mod snippet;
+pub mod soundness;
 
 pub use snippet::html_escape;
 pub mod typo;
@@ -31,9 +32,12 @@ pub use query::QueryPlan;
 pub use question::Question;
 pub use ranking::{Params, Ranking, Via};
 pub use semantic::Mode;
+pub use soundness::Health;
+use soundness::Soundness;
 use semantic::{QueryVectors, Semantic};
 
 use crate::error::{Error, Result};
+use crate::guard;
 use crate::index::{self, Fields, Manifest, OpenIndex};
 use crate::passage::{Category, Passage};
 
@@ -295,19 +299,25 @@ struct Inner {
     ranking: Ranking,
     params: Params,
     semantic: Arc<Semantic>,
+    soundness: Arc<Soundness>,
 }
 
 impl Searcher {
-    /// Opens the index in `dir` for searching.
+    /// Opens the index in `dir` for searching. Its checksums are verified first (on a
+    /// background thread for a big index; see [`Health`]): a damaged index is
+    /// [`Error::Damaged`], here or in the searches after.
     pub fn open(dir: &Path) -> Result<Searcher> {
         let open = index::open(dir)?;
-        let reader = open
-            .index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
-            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
-            .try_into()
-            .map_err(|e| Error::tantivy(dir, e))?;
+        let reader: IndexReader = guard::catch(dir, || {
+            open.index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::OnCommitWithDelay)
+                .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
+                .try_into()
+                .map_err(|e| Error::tantivy(dir, e))
+        })?;
+        let soundness = Soundness::new(dir);
+        soundness.ensure(reader.searcher().generation().generation_id(), &open.index)?;
         Ok(Searcher {
             inner: Arc::new(Inner {
                 open,
@@ -316,6 +326,7 @@ impl Searcher {
                 ranking: Ranking::ALL,
                 params: Params::default(),
                 semantic: Arc::default(),
+                soundness,
             }),
         })
     }
@@ -374,10 +385,40 @@ impl Searcher {
         &self.inner.open.fields
     }
 
+    /// Whether the index is sound, as far as is known: verified, being verified, or
+    /// damaged (a checksum failed, or a search failed inside the engine). A new commit
+    /// is verified afresh, so a damaged index that is rebuilt is healthy again.
+    pub fn health(&self) -> Health {
+        let _ = self.guarded(|_| Ok(()));
+        self.inner.soundness.health()
+    }
+
+    /// Runs index work on the current commit, unless it is known to be damaged; a
+    /// panic inside the engine becomes [`Error::Damaged`] and marks the commit damaged.
+    fn guarded<T>(&self, work: impl FnOnce(&tantivy::Searcher) -> Result<T>) -> Result<T> {
+        let searcher = self.inner.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let soundness = &self.inner.soundness;
+        soundness.ensure(generation, &self.inner.open.index)?;
+        let result = guard::catch(self.dir(), || work(&searcher));
+        if let Err(Error::Damaged { problem, .. }) = &result {
+            soundness.mark(generation, problem);
+        }
+        result
+    }
+
     /// Runs a search.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse> {
-        let started = Instant::now();
         request.validate()?;
+        self.guarded(|searcher| self.search_in(searcher, request))
+    }
+
+    fn search_in(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+    ) -> Result<SearchResponse> {
+        let started = Instant::now();
         let mut response = SearchResponse {
             query: request.query.clone(),
             took_ms: 0.0,
@@ -394,13 +435,12 @@ impl Searcher {
             response.took_ms = elapsed_ms(started);
             return Ok(response);
         }
-        let searcher = self.inner.reader.searcher();
         let wanted = request.offset + request.limit;
         let pool = (wanted * 3 + 20).max(self.inner.params.pool);
         let vectors = match &self.manifest().model {
             Some(info) if self.is_hybrid() && request.mode == Mode::Hybrid => {
                 Some(self.inner.semantic.query(
-                    &searcher,
+                    searcher,
                     info,
                     self.dir(),
                     &request.query,
@@ -414,14 +454,14 @@ impl Searcher {
             response.mode = Mode::Hybrid;
         }
         let vectors = vectors.as_ref();
-        let (mut ranked, mut analysis) = self.rank(&searcher, &plan, request, pool, vectors)?;
+        let (mut ranked, mut analysis) = self.rank(searcher, &plan, request, pool, vectors)?;
         if ranked.hits.is_empty() && !plan.phrases.is_empty() {
             // Quoted words that never stand together: search the words alone.
             plan = QueryPlan::loose(&request.query);
-            (ranked, analysis) = self.rank(&searcher, &plan, request, pool, vectors)?;
+            (ranked, analysis) = self.rank(searcher, &plan, request, pool, vectors)?;
         }
         response.total_hits = ranked.total;
-        self.fill_hits(&searcher, request, &ranked, &analysis, &mut response)?;
+        self.fill_hits(searcher, request, &ranked, &analysis, &mut response)?;
         let corrections: Vec<(String, String)> = analysis
             .words
             .iter()
@@ -476,7 +516,9 @@ impl Searcher {
         let (analysed, plain) = match self.plain_ranking() {
             Some(plain_ranking) => std::thread::scope(|scope| {
                 let plain = scope.spawn(|| {
-                    self.plain_matches(searcher, plan, &question, &plain_ranking, request, pool)
+                    guard::quietly(|| {
+                        self.plain_matches(searcher, plan, &question, &plain_ranking, request, pool)
+                    })
                 });
                 let analysed = self.run_text(searcher, &built, pool);
                 let plain = plain
@@ -619,7 +661,10 @@ impl Searcher {
 
     /// Every passage in the index, in path and line order.
     pub fn passages(&self) -> Result<Vec<Passage>> {
-        let searcher = self.inner.reader.searcher();
+        self.guarded(|searcher| self.passages_in(searcher))
+    }
+
+    fn passages_in(&self, searcher: &tantivy::Searcher) -> Result<Vec<Passage>> {
         let mut out = Vec::new();
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             for doc_id in segment.doc_ids_alive() {
@@ -641,7 +686,14 @@ impl Searcher {
     /// index holds, unlike [`Searcher::passages`], which collects and sorts them.
     /// Returns how many passages were visited; an error from `visit` stops the walk.
     pub fn for_each_passage(&self, mut visit: impl FnMut(Passage) -> Result<()>) -> Result<usize> {
-        let searcher = self.inner.reader.searcher();
+        self.guarded(|searcher| self.for_each_passage_in(searcher, &mut visit))
+    }
+
+    fn for_each_passage_in(
+        &self,
+        searcher: &tantivy::Searcher,
+        visit: &mut impl FnMut(Passage) -> Result<()>,
+    ) -> Result<usize> {
         let mut visited = 0;
         for segment in searcher.segment_readers() {
             // One cached block is enough: the walk reads each block once, in order.
@@ -659,7 +711,10 @@ impl Searcher {
 
     /// One passage by id.
     pub fn passage(&self, id: &str) -> Result<Option<Passage>> {
-        let searcher = self.inner.reader.searcher();
+        self.guarded(|searcher| self.passage_in(searcher, id))
+    }
+
+    fn passage_in(&self, searcher: &tantivy::Searcher, id: &str) -> Result<Option<Passage>> {
         let term = Term::from_field_text(self.fields().id, id);
         let query = TermQuery::new(term, IndexRecordOption::Basic);
         let top = searcher
