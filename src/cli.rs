@@ -49,9 +49,8 @@ enum Command {
 
 #[derive(Args)]
 struct CheckArgs {
-    /// The index folder.
-    #[arg(long, value_name = "DIR", default_value = DEFAULT_INDEX)]
-    index: PathBuf,
+    #[command(flatten)]
+    location: Location,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -210,6 +209,10 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = serve::DEFAULT_MAX_BODY_BYTES)]
     max_body_bytes: usize,
+    /// Verify the index's checksums again every this many seconds (in the background);
+    /// a damaged index makes /health say "degraded".
+    #[arg(long, value_name = "SECS", default_value_t = 60.0, value_parser = parse_seconds)]
+    verify_every: f64,
     #[command(flatten)]
     model: ModelArgs,
 }
@@ -296,7 +299,8 @@ pub fn run() -> Result<(), Failure> {
 }
 
 fn run_check(args: CheckArgs) -> Result<(), Failure> {
-    let report = k2search::index::check::check(&args.index)?;
+    let index = args.location.index.unwrap_or_else(|| DEFAULT_INDEX.into());
+    let report = k2search::index::check::check(&index)?;
     let mut out = io::stdout().lock();
     if args.json {
         let json = serde_json::to_string(&report)
@@ -511,6 +515,7 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         ..ServeConfig::default()
     };
     let searcher = open_with_model(&args.location, &args.model)?;
+    searcher.reverify_every(Duration::from_secs_f64(args.verify_every));
     if searcher.is_hybrid() {
         // Load the model and the vectors now: a missing model fails here, not on the
         // first request, and the first request is as fast as the rest.

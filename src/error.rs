@@ -139,9 +139,20 @@ impl Error {
     pub fn tantivy(path: &Path, source: tantivy::TantivyError) -> Error {
         match source {
             tantivy::TantivyError::LockFailure(..) => Error::Locked(path.to_path_buf()),
-            tantivy::TantivyError::DataCorruption(corruption) => Error::Damaged {
+            tantivy::TantivyError::DataCorruption(corruption) => {
+                let said = format!("{corruption:?}");
+                // Tantivy quotes the whole file after "Content:": the start says enough.
+                let said = said.split(" Content:").next().unwrap_or_default();
+                Error::Damaged {
+                    path: path.to_path_buf(),
+                    problem: said.replace('\n', " "),
+                }
+            }
+            tantivy::TantivyError::OpenReadError(
+                tantivy::directory::error::OpenReadError::IoError { io_error, filepath },
+            ) if io_error.kind() == io::ErrorKind::InvalidData => Error::Damaged {
                 path: path.to_path_buf(),
-                problem: format!("{corruption:?}").replace('\n', " "),
+                problem: format!("{} cannot be read ({io_error})", filepath.display()),
             },
             source => Error::Tantivy {
                 path: path.to_path_buf(),

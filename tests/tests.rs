@@ -10,6 +10,7 @@ mod util;
 mod cli;
 // `k2search export` against the Quickwit and OpenSearch mappings in deploy/.
 mod export;
+mod faults;
 // How articles split into passages: every heading and FAQ variant, titles, HTML.
 mod formats;
 // Question analysis that goes wrong (abbreviations, story words, foci) on articles

@@ -82,7 +82,10 @@ fn checksum_problems(index: &Index, dir: &Path) -> Result<Vec<String>> {
     let metas = index.load_metas().map_err(|e| Error::tantivy(dir, e))?;
     let mut problems = Vec::new();
     let named = named_files(&metas);
-    for (file, _) in named.iter().filter(|(f, required)| *required && !dir.join(f).is_file()) {
+    for (file, _) in named
+        .iter()
+        .filter(|(f, required)| *required && !dir.join(f).is_file())
+    {
         problems.push(format!("{} is missing", file.display()));
     }
     let damaged: HashSet<PathBuf> = match index.validate_checksum() {
@@ -179,7 +182,9 @@ fn check_into(dir: &Path, report: &mut CheckReport) -> Result<()> {
     let index = match Index::open_in_dir(dir) {
         Ok(index) => index,
         Err(e) => {
-            report.problems.push(format!("meta.json cannot be read ({e})"));
+            report
+                .problems
+                .push(format!("meta.json cannot be read ({e})"));
             return Ok(());
         }
     };
@@ -234,7 +239,9 @@ fn check_into(dir: &Path, report: &mut CheckReport) -> Result<()> {
                     report.passages += 1;
                 }
                 Err(e) => {
-                    report.problems.push(format!("a stored passage does not decode ({e})"));
+                    report
+                        .problems
+                        .push(format!("a stored passage does not decode ({e})"));
                     return Ok(());
                 }
             }
@@ -281,9 +288,10 @@ fn check_records(dir: &Path, manifest: &Manifest, report: &mut CheckReport) {
     }
     let path = dir.join(&manifest.records);
     match fs::read(&path) {
-        Err(e) => report
-            .problems
-            .push(format!("records file {} cannot be read ({e})", manifest.records)),
+        Err(e) => report.problems.push(format!(
+            "records file {} cannot be read ({e})",
+            manifest.records
+        )),
         Ok(bytes) if !manifest::records_name_matches(&manifest.records, &bytes) => report
             .problems
             .push(format!("records file {} fails its hash", manifest.records)),

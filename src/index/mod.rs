@@ -214,18 +214,19 @@ pub fn build(opts: &IndexOptions) -> Result<IndexReport> {
 /// Deletes what a failed run wrote and no commit names, under the writer lock (when
 /// another run holds it, that run will).
 fn clean_up_failed_run(dir: &Path, faults: &storage::Faults) {
-    let Ok(index) = open_storage(dir, faults, None).and_then(|d| {
-        Index::open(d).map_err(|e| Error::tantivy(dir, e))
-    }) else {
+    let Ok(index) = open_storage(dir, faults, None)
+        .and_then(|d| Index::open(d).map_err(|e| Error::tantivy(dir, e)))
+    else {
         return;
     };
-    let Ok(_lock) = tantivy::Directory::acquire_lock(
-        index.directory(),
-        &tantivy::directory::INDEX_WRITER_LOCK,
-    ) else {
+    let Ok(_lock) =
+        tantivy::Directory::acquire_lock(index.directory(), &tantivy::directory::INDEX_WRITER_LOCK)
+    else {
         return;
     };
-    let records = read_manifest(&index, dir).map(|m| m.records).unwrap_or_default();
+    let records = read_manifest(&index, dir)
+        .map(|m| m.records)
+        .unwrap_or_default();
     storage::remove_orphans(&index, dir, &records);
 }
 
@@ -235,8 +236,8 @@ fn open_storage(
     faults: &storage::Faults,
     wrap: Option<&storage::Wrap>,
 ) -> Result<Box<dyn tantivy::Directory>> {
-    let mmap = tantivy::directory::MmapDirectory::open(dir)
-        .map_err(|e| Error::tantivy(dir, e.into()))?;
+    let mmap =
+        tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::tantivy(dir, e.into()))?;
     let mut inner: Box<dyn tantivy::Directory> = Box::new(mmap);
     if let Some(wrap) = wrap {
         inner = (wrap.0)(inner);
@@ -295,7 +296,10 @@ fn build_on(opts: &IndexOptions, faults: &storage::Faults) -> Result<IndexReport
     };
     let none = std::collections::BTreeMap::new();
     let previous_files = if full { &none } else { &previous.files };
-    run.read_and_index(walk.files, previous_files)?;
+    if let Err(e) = run.read_and_index(walk.files, previous_files) {
+        run.abandon();
+        return Err(e);
+    }
     run.note_removed(&previous);
     let mut report = run.commit()?;
     report.seconds = started.elapsed().as_secs_f64();
@@ -455,6 +459,12 @@ impl Run<'_> {
         }
     }
 
+    /// Gives the run up: waits for the writer's threads (a merge may still be writing)
+    /// so that what they wrote can be removed, and rolls back.
+    fn abandon(self) {
+        let _ = self.writer.wait_merging_threads();
+    }
+
     /// Commits the run with its manifest when anything changed (atomically: a crash
     /// before this leaves the previous commit in place), and returns its report.
     fn commit(mut self) -> Result<IndexReport> {
@@ -470,16 +480,29 @@ impl Run<'_> {
             manifest::write_records(dir, &mut self.manifest)
                 .map_err(|e| Error::io("cannot write index records in", dir, e))?;
             let payload = serde_json::to_string(&self.manifest).unwrap_or_default();
-            let mut prepared = self
-                .writer
-                .prepare_commit()
-                .map_err(|e| Error::tantivy(dir, e))?;
-            prepared.set_payload(&payload);
-            prepared.commit().map_err(|e| Error::tantivy(dir, e))?;
+            let committed = match self.writer.prepare_commit() {
+                Ok(mut prepared) => {
+                    prepared.set_payload(&payload);
+                    prepared.commit()
+                }
+                Err(e) => Err(e),
+            };
+            if let Err(e) = committed {
+                self.abandon();
+                return Err(Error::tantivy(dir, e));
+            }
             manifest::remove_other_records(dir, &self.manifest.records);
-            self.writer
-                .wait_merging_threads()
-                .map_err(|e| Error::tantivy(dir, e))?;
+            // The commit is whole: a merge that fails after it (a full disk) leaves
+            // more, smaller segments, and the files it wrote are collected next run.
+            if let Err(e) = self.writer.wait_merging_threads() {
+                self.warnings.push(Warning {
+                    path: dir.display().to_string(),
+                    line: None,
+                    message: format!(
+                        "merging segments failed ({e}); the index is committed and complete"
+                    ),
+                });
+            }
         } else {
             // A commit collects the files a killed run left behind; with nothing to
             // commit, collect them here. It deletes only files no commit refers to (and

@@ -280,7 +280,8 @@ pub fn remove_orphans(index: &Index, dir: &Path, records: &str) -> u64 {
             Some((stem, _)) if super::is_segment_file(&name) => !live.contains(stem),
             _ => {
                 let bare = name.trim_end_matches(".tmp");
-                super::manifest::is_records_file(bare) && (bare != records || name.ends_with(".tmp"))
+                super::manifest::is_records_file(bare)
+                    && (bare != records || name.ends_with(".tmp"))
             }
         };
         if orphan {

@@ -32,9 +32,9 @@ pub use query::QueryPlan;
 pub use question::Question;
 pub use ranking::{Params, Ranking, Via};
 pub use semantic::Mode;
+use semantic::{QueryVectors, Semantic};
 pub use soundness::Health;
 use soundness::Soundness;
-use semantic::{QueryVectors, Semantic};
 
 use crate::error::{Error, Result};
 use crate::guard;
@@ -383,6 +383,13 @@ impl Searcher {
 
     fn fields(&self) -> &Fields {
         &self.inner.open.fields
+    }
+
+    /// Verify the index's checksums again (in the background) once the last
+    /// verification is `every` old (default [`soundness::REVERIFY_AFTER`]). For every
+    /// clone of this searcher.
+    pub fn reverify_every(&self, every: std::time::Duration) {
+        self.inner.soundness.reverify_every(every);
     }
 
     /// Whether the index is sound, as far as is known: verified, being verified, or

@@ -1,7 +1,7 @@
 //! Whether the index a [`super::Searcher`] reads is sound: its segment checksums are
 //! verified for each commit it sees (at once for an index up to
 //! [`VERIFY_AT_OPEN_BYTES`], on a background thread for a bigger one), again in the
-//! background every [`REVERIFY_AFTER`], and a search that fails inside the engine
+//! background every [`REVERIFY_AFTER`] (or as set), and a search that fails inside the engine
 //! marks the commit damaged. A new commit (a rebuilt index) is verified afresh, so a
 //! server recovers on its own once a good index is committed underneath it.
 
@@ -50,6 +50,8 @@ struct State {
 #[derive(Debug)]
 pub(crate) struct Soundness {
     dir: PathBuf,
+    /// How long a verification holds.
+    every: Mutex<Duration>,
     state: Mutex<State>,
 }
 
@@ -57,8 +59,16 @@ impl Soundness {
     pub(crate) fn new(dir: &Path) -> Arc<Soundness> {
         Arc::new(Soundness {
             dir: dir.to_path_buf(),
+            every: Mutex::new(REVERIFY_AFTER),
             state: Mutex::default(),
         })
+    }
+
+    /// Verifies again (in the background) once a verification is `every` old.
+    pub(crate) fn reverify_every(&self, every: Duration) {
+        if let Ok(mut e) = self.every.lock() {
+            *e = every;
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -69,14 +79,13 @@ impl Soundness {
     /// Ok when commit `generation` of `index` is not known to be damaged; verifies it
     /// first when it is new (in the background when big or due again).
     pub(crate) fn ensure(self: &Arc<Self>, generation: u64, index: &Index) -> Result<()> {
+        let every = self.every.lock().map_or(REVERIFY_AFTER, |e| *e);
         let mut state = self.lock();
         if state.generation == Some(generation) {
             if let Some(reason) = &state.damage {
                 return Err(self.damaged(reason.clone()));
             }
-            let due = state
-                .verified_at
-                .is_some_and(|at| at.elapsed() >= REVERIFY_AFTER);
+            let due = state.verified_at.is_some_and(|at| at.elapsed() >= every);
             if due && !state.verifying {
                 state.verifying = true;
                 self.verify_in_background(generation, index.clone());

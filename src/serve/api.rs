@@ -22,7 +22,7 @@ use crate::error::Error;
 use crate::index;
 use crate::output::{self, Format};
 use crate::passage::{Category, Passage};
-use crate::search::{Mode, SearchRequest, Searcher, MAX_QUERY_BYTES};
+use crate::search::{self, Mode, SearchRequest, Searcher, MAX_QUERY_BYTES};
 
 /// A URL query string longer than this is refused with 414 before it is decoded:
 /// room for a query at the cap, percent-encoded, plus the other parameters.
@@ -37,6 +37,8 @@ pub(super) struct AppState {
     /// few per core only makes the blocking threads take turns on the CPU, which raises
     /// every request's latency and lowers throughput; the rest wait here, cheaply.
     workers: Arc<Semaphore>,
+    /// The last damage reported in the log, so each is logged once.
+    reported: Arc<std::sync::Mutex<String>>,
 }
 
 impl AppState {
@@ -44,6 +46,17 @@ impl AppState {
         AppState {
             searcher,
             workers: Arc::new(Semaphore::new(max_searches.max(1))),
+            reported: Arc::default(),
+        }
+    }
+
+    /// Logs one line the first time the index is found damaged (for each reason).
+    fn report_damage(&self, message: &str) {
+        if let Ok(mut reported) = self.reported.lock() {
+            if *reported != message {
+                eprintln!("k2search: error: {message}");
+                *reported = message.to_string();
+            }
         }
     }
 
@@ -60,6 +73,10 @@ impl AppState {
             .await
             .map_err(|_| internal("the server is shutting down"))?;
         match tokio::task::spawn_blocking(work).await {
+            Ok(Err(e @ Error::Damaged { .. })) => {
+                self.report_damage(&e.to_string());
+                Err(ApiError::from(e))
+            }
             Ok(result) => result.map_err(ApiError::from),
             Err(_) => Err(internal(
                 "the search failed unexpectedly; see the server log",
@@ -92,6 +109,7 @@ impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
         let status = match e {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::Damaged { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         ApiError::new(status, e.to_string())
@@ -322,17 +340,34 @@ pub(super) async fn passage(
 
 #[derive(Serialize)]
 struct Health {
-    status: &'static str,
+    #[serde(flatten)]
+    health: search::Health,
     passages: u64,
 }
 
-/// `GET /health`: cheap, touches no disk.
+/// `GET /health`: `{"status": "ok"}`, `"verifying"` (a big index's first check), or
+/// `"degraded"` with the reason and status 503 when the index is damaged. Cheap: the
+/// verification of a new commit runs at most once (for a big index, in the background).
 pub(super) async fn health(State(app): State<AppState>) -> Response {
-    let health = Health {
-        status: "ok",
+    let searcher = app.searcher.clone();
+    let health = match tokio::task::spawn_blocking(move || searcher.health()).await {
+        Ok(health) => health,
+        Err(_) => search::Health::Degraded {
+            reason: "checking the index failed unexpectedly".into(),
+        },
+    };
+    let status = match &health {
+        search::Health::Degraded { reason } => {
+            app.report_damage(reason);
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        _ => StatusCode::OK,
+    };
+    let body = Health {
+        health,
         passages: app.searcher.num_passages(),
     };
-    json_response(StatusCode::OK, &health)
+    json_response(status, &body)
 }
 
 /// The body of `GET /stats`.
