@@ -159,6 +159,8 @@ struct Faulty {
     inner: Arc<dyn Directory>,
     writes: Arc<AtomicUsize>,
     fail_at: usize,
+    /// Bytes buffered before a write reaches the file (Tantivy's own buffer is 8 KiB).
+    buffer: usize,
 }
 
 impl Faulty {
@@ -206,7 +208,7 @@ impl Directory for Faulty {
     fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
         let (inner, _) = self.inner.open_write(path)?.into_parts();
         Ok(io::BufWriter::with_capacity(
-            4096,
+            self.buffer,
             Box::new(FaultyWrite {
                 inner,
                 dir: self.clone(),
@@ -234,7 +236,11 @@ impl Directory for Faulty {
     }
 }
 
-fn faulty_run(ws: &Workspace, fail_at: usize) -> (Result<k2search::IndexReport, Error>, usize) {
+fn faulty_run_buffered(
+    ws: &Workspace,
+    fail_at: usize,
+    buffer: usize,
+) -> (Result<k2search::IndexReport, Error>, usize) {
     let writes = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&writes);
     let opts = IndexOptions {
@@ -245,6 +251,7 @@ fn faulty_run(ws: &Workspace, fail_at: usize) -> (Result<k2search::IndexReport, 
                 inner: Arc::from(inner),
                 writes: Arc::clone(&counter),
                 fail_at,
+                buffer,
             })
         }))),
         ..IndexOptions::new(ws.corpus(), ws.index_dir())
@@ -284,18 +291,43 @@ fn leftovers(dir: &Path) -> Vec<String> {
 #[test]
 fn a_full_disk_keeps_the_previous_index() {
     let ws = Workspace::seeds();
+    let failed = full_disk_at_writes(&ws, 4096, |total| (total / 40).max(1));
+    assert!(failed > 10, "only {failed} runs failed");
+}
+
+/// The same over MedQuAD (16k passages), ENOSPC at every 10th write (64 KiB writes):
+/// slow, run by hand: `cargo test --release --test tests medquad_full_disk -- --ignored`.
+#[test]
+#[ignore]
+fn medquad_full_disk_at_every_10th_write() {
+    let Some(medquad) = crate::util::shared("corpora/medquad") else {
+        return;
+    };
+    let ws = Workspace::reading(medquad);
+    let started = Instant::now();
+    let failed = full_disk_at_writes(&ws, 64 << 10, |_| 10);
+    eprintln!(
+        "{failed} failed runs in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(failed > 10, "only {failed} runs failed");
+}
+
+/// Builds the index, then rebuilds it with ENOSPC at write 1, 1 + stride, …: each
+/// failed run leaves the index whole and no files behind. Returns the failed runs.
+fn full_disk_at_writes(ws: &Workspace, buffer: usize, stride: fn(usize) -> usize) -> usize {
     assert_success(&ws.index(&[]));
     let passages = Searcher::open(&ws.index_dir())
         .unwrap()
         .passages()
         .unwrap()
         .len();
-    let (clean, total) = faulty_run(&ws, usize::MAX);
+    let (clean, total) = faulty_run_buffered(ws, usize::MAX, buffer);
     clean.unwrap();
     assert!(total > 20, "a rebuild writes {total} times");
     let mut failed = 0;
-    for fail_at in (1..=total).step_by((total / 40).max(1)) {
-        let (result, _) = faulty_run(&ws, fail_at);
+    for fail_at in (1..=total).step_by(stride(total)) {
+        let (result, _) = faulty_run_buffered(ws, fail_at, buffer);
         let searcher = Searcher::open(&ws.index_dir())
             .unwrap_or_else(|e| panic!("write {fail_at}/{total}: index lost: {e}"));
         assert_eq!(
@@ -331,10 +363,14 @@ fn a_full_disk_keeps_the_previous_index() {
             Err(e) => panic!("write {fail_at}/{total}: {e}"),
         }
     }
-    assert!(failed > 10, "only {failed} runs failed");
-    let (last, _) = faulty_run(&ws, usize::MAX);
+    let (last, _) = faulty_run_buffered(ws, usize::MAX, buffer);
     assert_eq!(last.unwrap().passages, passages);
     assert_eq!(leftovers(&ws.index_dir()), Vec::<String>::new());
+    eprintln!(
+        "{failed} of {} runs failed, of {total} writes",
+        total.div_ceil(stride(total))
+    );
+    failed
 }
 
 /// Removes a mount when dropped.

@@ -18,9 +18,10 @@ use crate::error::{Error, Result};
 use crate::guard;
 
 /// Indexes whose segment files add up to at most this are verified whenever a searcher
-/// opens them or sees a new commit: about 2 ms for MedQuAD's 22 MB (BENCHMARKS.md).
-/// Bigger ones are verified on a background thread.
-pub const VERIFY_AT_OPEN_BYTES: u64 = 512 << 20;
+/// opens them or sees a new commit, before the first search: for MedQuAD's 21 MB a cold
+/// CLI query takes 18 ms instead of 12 (BENCHMARKS.md), so 64 MB costs about 20 ms.
+/// Bigger ones are verified on a background thread while searches go on.
+pub const VERIFY_AT_OPEN_BYTES: u64 = 64 << 20;
 
 /// The files each segment of `metas` has: its components and, after deletes, its
 /// delete file (positions only where a field has them).
