@@ -24,7 +24,10 @@ use crate::error::Error;
 /// A function that wraps the index folder's storage as an index run writes it (a fault
 /// injector in tests, a cache).
 #[derive(Clone)]
-pub struct Wrap(pub Arc<dyn Fn(Box<dyn Directory>) -> Box<dyn Directory> + Send + Sync>);
+pub struct Wrap(pub Arc<WrapFn>);
+
+/// What a [`Wrap`] calls: the folder's storage in, the wrapped storage out.
+pub type WrapFn = dyn Fn(Box<dyn Directory>) -> Box<dyn Directory> + Send + Sync;
 
 impl std::fmt::Debug for Wrap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -292,4 +295,45 @@ pub fn remove_orphans(index: &Index, dir: &Path, records: &str) -> u64 {
         }
     }
     freed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_is_named_with_the_file_and_what_to_do() {
+        let dir = Path::new("idx");
+        let cases = [
+            (
+                28,
+                FaultKind::NoSpace,
+                "no space left on the disk holding idx",
+            ),
+            (30, FaultKind::ReadOnly, "idx is on a read-only file system"),
+            (
+                13,
+                FaultKind::PermissionDenied,
+                "permission denied writing idx/a.store",
+            ),
+            (
+                24,
+                FaultKind::TooManyFiles,
+                "too many open files writing idx/a.store",
+            ),
+            (5, FaultKind::Other, "cannot write idx/a.store"),
+        ];
+        for (errno, kind, says) in cases {
+            let error = io::Error::from_raw_os_error(errno);
+            assert_eq!(FaultKind::of(&error), kind, "errno {errno}");
+            let fault = Fault::new(&dir.join("a.store"), &error);
+            let kept = fault.clone().into_error(dir, true).to_string();
+            assert!(kept.contains(says), "{kept}");
+            assert!(kept.contains("idx/a.store"), "{kept}");
+            assert!(kept.contains("previous index, intact"), "{kept}");
+            let first = fault.into_error(dir, false).to_string();
+            assert!(first.contains("nothing was indexed"), "{first}");
+            assert!(!first.contains('\n'));
+        }
+    }
 }
