@@ -45,6 +45,9 @@ fn install_hook() {
                 let short = file.rfind("/src/").map_or(file, |i| &file[i + 5..]);
                 format!(" at {short}:{}", l.line())
             });
+            if message == "a scoped thread panicked" {
+                return; // the scoped thread's own panic, noted already, says more
+            }
             let said = format!("{message}{at}").replace(['\n', '\r'], " ");
             if let Ok(mut last) = LAST_ANYWHERE.lock() {
                 *last = Some(said.clone());
