@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(path) = std::env::var_os("K2_EMBED_TEXTS") {
         let lines: Vec<String> = texts
             .iter()
-            .map(|t| serde_json::to_string(t))
+            .map(serde_json::to_string)
             .collect::<Result<_, _>>()?;
         std::fs::write(path, lines.join("\n") + "\n")?;
     }
@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(path) = std::env::var_os("K2_EMBED_VECTORS") {
         let lines: Vec<String> = vectors
             .iter()
-            .map(|v| serde_json::to_string(v))
+            .map(serde_json::to_string)
             .collect::<Result<_, _>>()?;
         std::fs::write(path, lines.join("\n") + "\n")?;
     }

@@ -71,18 +71,45 @@ enum Activation {
     Relu,
 }
 
+/// A matrix of f32s, row-major: read in place from the mapped weights file where it
+/// lies aligned there (a cold query touches only the pages it needs), else a copy.
+enum Matrix {
+    Mapped { start: usize, len: usize },
+    Owned(Vec<f32>),
+}
+
+impl Matrix {
+    /// The values, `map` being the weights file the matrix was read from.
+    fn get<'a>(&'a self, map: &'a [u8]) -> &'a [f32] {
+        match self {
+            Matrix::Mapped { start, len } => bytemuck::cast_slice(&map[*start..*start + len * 4]),
+            Matrix::Owned(values) => values,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Matrix::Mapped { len, .. } => *len,
+            Matrix::Owned(values) => values.len(),
+        }
+    }
+}
+
 /// A linear layer, `y = x·Wᵀ + b`, with `W` kept row-major as `out × in`.
 struct Linear {
-    w: Vec<f32>,
+    w: Matrix,
     b: Vec<f32>,
     inputs: usize,
     outputs: usize,
 }
 
 impl Linear {
-    /// `y[m × outputs] = x[m × inputs]·Wᵀ + b`, `x` and `y` row-major and dense.
-    fn forward(&self, x: &[f32], m: usize, y: &mut [f32], par: Parallelism) {
-        debug_assert!(x.len() >= m * self.inputs && y.len() >= m * self.outputs);
+    /// `y[m × outputs] = x[m × inputs]·Wᵀ + b`, `x` and `y` row-major and dense,
+    /// `map` the weights file.
+    fn forward(&self, map: &[u8], x: &[f32], m: usize, y: &mut [f32], par: Parallelism) {
+        let w = self.w.get(map);
+        assert!(x.len() >= m * self.inputs && y.len() >= m * self.outputs);
+        assert_eq!(w.len(), self.inputs * self.outputs);
         for row in y[..m * self.outputs].chunks_exact_mut(self.outputs) {
             row.copy_from_slice(&self.b);
         }
@@ -100,7 +127,7 @@ impl Linear {
                 x.as_ptr(),
                 1,
                 self.inputs as isize,
-                self.w.as_ptr(),
+                w.as_ptr(),
                 self.inputs as isize,
                 1,
                 1.0,
@@ -154,9 +181,9 @@ struct Layer {
 pub struct Bert {
     /// The mapped weights file: the word embeddings are read from it per token.
     map: Mmap,
-    /// Byte offset and row count of the word-embedding table in `map`.
-    words: (usize, usize),
-    positions: Vec<f32>,
+    /// The word-embedding table, `vocabulary × hidden`.
+    words: Matrix,
+    positions: Matrix,
     token_type: Vec<f32>,
     embedding_norm: Norm,
     layers: Vec<Layer>,
@@ -193,7 +220,11 @@ impl Bert {
                 config.position_embedding_type
             ));
         }
-        if config.num_attention_heads == 0 || config.hidden_size % config.num_attention_heads != 0 {
+        if config.num_attention_heads == 0
+            || !config
+                .hidden_size
+                .is_multiple_of(config.num_attention_heads)
+        {
             return Err("config.json: hidden_size is not a multiple of the heads".into());
         }
         let file = File::open(weights).map_err(|e| format!("cannot open it: {e}"))?;
@@ -204,9 +235,10 @@ impl Bert {
         let h = config.hidden_size;
         let reader = Reader {
             tensors: &tensors,
+            map: &map,
             base: map.as_ptr() as usize,
         };
-        let words = reader.offset("embeddings.word_embeddings.weight", h)?;
+        let words = reader.rows("embeddings.word_embeddings.weight", h)?;
         let positions = reader.matrix(
             "embeddings.position_embeddings.weight",
             config.max_position_embeddings,
@@ -214,6 +246,7 @@ impl Bert {
         )?;
         let token_type = reader.rows("embeddings.token_type_embeddings.weight", h)?;
         let token_type = token_type
+            .get(&map)
             .get(..h)
             .ok_or("no token type embedding")?
             .to_vec();
@@ -272,25 +305,20 @@ impl Bert {
     /// Word + position + token-type embeddings, normalized.
     fn embed_tokens(&self, sequences: &[&[u32]], x: &mut [f32]) {
         let h = self.hidden;
-        let (offset, rows) = self.words;
+        let words = self.words.get(&self.map);
+        let positions = self.positions.get(&self.map);
+        let rows = words.len() / h;
         let mut row = 0;
         for ids in sequences {
             for (position, &id) in ids.iter().enumerate() {
                 let out = &mut x[row * h..(row + 1) * h];
                 // An id past the table (a tokenizer of another model) reads row 0.
                 let id = if (id as usize) < rows { id as usize } else { 0 };
-                let start = offset + id * h * 4;
-                let word = &self.map[start..start + h * 4];
+                let word = &words[id * h..(id + 1) * h];
                 let position = position.min(self.max_positions - 1);
-                let pos = &self.positions[position * h..(position + 1) * h];
-                for (i, o) in out.iter_mut().enumerate() {
-                    let w = f32::from_le_bytes([
-                        word[4 * i],
-                        word[4 * i + 1],
-                        word[4 * i + 2],
-                        word[4 * i + 3],
-                    ]);
-                    *o = w + pos[i] + self.token_type[i];
+                let pos = &positions[position * h..(position + 1) * h];
+                for (((o, w), p), t) in out.iter_mut().zip(word).zip(pos).zip(&self.token_type) {
+                    *o = w + p + t;
                 }
                 row += 1;
             }
@@ -307,19 +335,22 @@ impl Bert {
         par: Parallelism,
     ) {
         let h = self.hidden;
-        layer.qkv.forward(&s.x, tokens, &mut s.qkv, par);
+        let map = &self.map[..];
+        layer.qkv.forward(map, &s.x, tokens, &mut s.qkv, par);
         self.attention(sequences, &s.qkv, &mut s.context, &mut s.scores);
         layer
             .attention_out
-            .forward(&s.context, tokens, &mut s.tmp, par);
+            .forward(map, &s.context, tokens, &mut s.tmp, par);
         for (t, x) in s.tmp.iter_mut().zip(&s.x) {
             *t += x;
         }
         layer.attention_norm.apply(&mut s.tmp, self.eps);
         std::mem::swap(&mut s.x, &mut s.tmp);
-        layer.intermediate.forward(&s.x, tokens, &mut s.inner, par);
+        layer
+            .intermediate
+            .forward(map, &s.x, tokens, &mut s.inner, par);
         activate(self.activation, &mut s.inner);
-        layer.output.forward(&s.inner, tokens, &mut s.tmp, par);
+        layer.output.forward(map, &s.inner, tokens, &mut s.tmp, par);
         for (t, x) in s.tmp[..tokens * h].iter_mut().zip(&s.x) {
             *t += x;
         }
@@ -483,6 +514,8 @@ fn exp(x: f32) -> f32 {
 /// Reads named tensors of a safetensors file as f32.
 struct Reader<'a> {
     tensors: &'a SafeTensors<'a>,
+    /// The mapped file the tensors are in.
+    map: &'a [u8],
     base: usize,
 }
 
@@ -502,43 +535,42 @@ impl Reader<'_> {
             })
     }
 
-    /// A tensor of rows of `width` values, as f32s.
-    fn rows(&self, name: &str, width: usize) -> Result<Vec<f32>, String> {
+    /// A tensor of rows of `width` values: mapped where it is aligned, else copied.
+    fn rows(&self, name: &str, width: usize) -> Result<Matrix, String> {
         let t = self.get(name)?;
         let shape = t.shape();
-        if shape.last() != Some(&width) {
+        if shape.last() != Some(&width) || shape.len() > 2 {
             return Err(format!(
                 "tensor {name} has shape {shape:?}, not [_, {width}]"
             ));
         }
-        Ok(t.data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect())
+        let data = t.data();
+        let start = data.as_ptr() as usize - self.base;
+        if cfg!(target_endian = "little") && (data.as_ptr() as usize).is_multiple_of(4) {
+            Ok(Matrix::Mapped {
+                start,
+                len: data.len() / 4,
+            })
+        } else {
+            Ok(Matrix::Owned(
+                data.chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect(),
+            ))
+        }
     }
 
-    fn matrix(&self, name: &str, rows: usize, cols: usize) -> Result<Vec<f32>, String> {
-        let v = self.rows(name, cols)?;
-        if v.len() != rows * cols {
+    fn matrix(&self, name: &str, rows: usize, cols: usize) -> Result<Matrix, String> {
+        let m = self.rows(name, cols)?;
+        if m.len() != rows * cols {
             return Err(format!("tensor {name} does not have {rows} rows"));
         }
-        Ok(v)
+        Ok(m)
     }
 
+    /// A vector, copied.
     fn vector(&self, name: &str, len: usize) -> Result<Vec<f32>, String> {
-        self.matrix(name, 1, len)
-    }
-
-    /// Where the rows of `name` start in the mapped file, and how many there are.
-    fn offset(&self, name: &str, width: usize) -> Result<(usize, usize), String> {
-        let t = self.get(name)?;
-        let shape = t.shape();
-        if shape.len() != 2 || shape[1] != width {
-            return Err(format!(
-                "tensor {name} has shape {shape:?}, not [_, {width}]"
-            ));
-        }
-        Ok((t.data().as_ptr() as usize - self.base, shape[0]))
+        Ok(self.matrix(name, 1, len)?.get(self.map).to_vec())
     }
 
     fn norm(&self, prefix: &str, width: usize) -> Result<Norm, String> {
@@ -567,7 +599,7 @@ impl Reader<'_> {
         let part = |name: &str| self.linear(&format!("{prefix}.attention.self.{name}"), h, h);
         let (q, k, v) = (part("query")?, part("key")?, part("value")?);
         let qkv = Linear {
-            w: [q.w, k.w, v.w].concat(),
+            w: Matrix::Owned([q.w.get(self.map), k.w.get(self.map), v.w.get(self.map)].concat()),
             b: [q.b, k.b, v.b].concat(),
             inputs: h,
             outputs: 3 * h,
@@ -580,5 +612,55 @@ impl Reader<'_> {
             output: self.linear(&format!("{prefix}.output.dense"), h, i)?,
             output_norm: self.norm(&format!("{prefix}.output.LayerNorm"), h)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{erf, exp};
+
+    /// erf by its Maclaurin series in f64 (exact enough below |x| = 4).
+    fn erf_reference(x: f64) -> f64 {
+        let (mut term, mut sum) = (x, x);
+        for n in 1..200 {
+            term *= -x * x / n as f64;
+            sum += term / (2 * n + 1) as f64;
+        }
+        sum * 2.0 / std::f64::consts::PI.sqrt()
+    }
+
+    #[test]
+    fn erf_is_within_three_parts_in_ten_million() {
+        for i in -4000..=4000 {
+            let x = i as f64 / 1000.0;
+            let got = erf(x as f32) as f64;
+            let want = erf_reference(x);
+            assert!((got - want).abs() < 3e-7, "erf({x}) = {got}, not {want}");
+        }
+        assert_eq!(erf(10.0), 1.0);
+        assert_eq!(erf(-10.0), -1.0);
+    }
+
+    #[test]
+    fn exp_is_within_a_few_ulps() {
+        for i in -8700..=8800 {
+            let x = i as f32 / 100.0;
+            let got = exp(x) as f64;
+            let want = (x as f64).exp();
+            assert!(
+                ((got - want) / want).abs() < 5e-7,
+                "exp({x}) = {got}, not {want}"
+            );
+        }
+        assert!(exp(-1000.0) < 1e-37);
+        assert!(exp(1000.0).is_finite());
+    }
+
+    #[test]
+    fn softmax_sums_to_one_and_keeps_order() {
+        let mut row = [1.0f32, 3.0, -2.0, 3.0, 80.0, -80.0];
+        super::softmax(&mut row);
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(row[4] > 0.999 && row[1] == row[3] && row[1] > row[0] && row[0] > row[2]);
     }
 }
