@@ -60,7 +60,9 @@ class K2SearchRetriever(BaseRetriever):
                 id_=hit.id,
                 text=hit.text,
                 metadata=metadata,
-                excluded_llm_metadata_keys=[k for k in metadata if k not in _CITED_KEYS],
+                excluded_llm_metadata_keys=[
+                    k for k, v in metadata.items() if k not in _CITED_KEYS or v is None
+                ],
                 excluded_embed_metadata_keys=list(metadata),
             )
             nodes.append(NodeWithScore(node=node, score=hit.score))

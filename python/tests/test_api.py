@@ -39,7 +39,7 @@ def test_search_hits_are_typed_and_cited(searcher):
     assert top.category == "interactions"
     assert "warfarin" in top.text.lower()
     assert top.citation == (
-        f"corpus/{top.path}:{top.line_start}-{top.line_end}"
+        f"{CORPUS}/{top.path}:{top.line_start}-{top.line_end}"
         + "".join(f" › {h}" for h in top.headings)
     )
     assert top.snippet and top.title

@@ -59,7 +59,7 @@ def test_tools_and_resource(k2search_bin, seed_index):
         assert 1 <= len(hits) <= 3
         top = hits[0]
         assert top["rank"] == 1 and "warfarin" in top["text"].lower()
-        assert top["citation"].startswith(f"corpus/{top['path']}:{top['line_start']}-")
+        assert f"/{top['path']}:{top['line_start']}-{top['line_end']}" in top["citation"]
         # The text the model reads names each citation, then the passage.
         assert len(result.content) == len(hits)
         assert f"citation: {top['citation']}" in result.content[0].text

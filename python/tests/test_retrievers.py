@@ -19,7 +19,7 @@ def test_langchain_retriever(seed_index, url_index):
     top = docs[0]
     assert "warfarin" in top.page_content.lower()
     assert CITED_KEYS <= set(top.metadata)
-    assert top.metadata["citation"].startswith(f"corpus/{top.metadata['path']}:")
+    assert f"/{top.metadata['path']}:{top.metadata['line_start']}-" in top.metadata["citation"]
     dosage = K2SearchRetriever.from_index(str(seed_index), k=5, category="dosage")
     assert all(d.metadata["category"] == "dosage" for d in dosage.invoke("vitamin k2"))
     url_doc = K2SearchRetriever.from_index(str(url_index)).invoke("autism treatment")[0]
