@@ -17,11 +17,11 @@ use std::fmt::Write as _;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
-    CallToolResult, ContentBlock, ListResourcesResult, PaginatedRequestParams,
+    CallToolResult, ContentBlock, Implementation, ListResourcesResult, PaginatedRequestParams,
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
     ResourceContents, ServerCapabilities, ServerConfig,
 };
-use rmcp::schemars::{self, JsonSchema};
+use schemars::JsonSchema;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_handler, tool_router, ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde::{Deserialize, Serialize};
@@ -308,7 +308,7 @@ fn structured<T: Serialize>(
     Ok(result)
 }
 
-#[tool_handler]
+#[tool_handler(router = self.tool_router)]
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
@@ -317,6 +317,7 @@ impl ServerHandler for McpServer {
                 .enable_resources()
                 .build(),
         )
+        .with_server_info(Implementation::new("k2search", env!("CARGO_PKG_VERSION")))
         .with_instructions(INSTRUCTIONS)
     }
 
@@ -331,10 +332,7 @@ impl ServerHandler for McpServer {
                 "Files, passages, categories, build time and model of the index searched",
             )
             .with_mime_type("application/json");
-        Ok(ListResourcesResult {
-            resources: vec![stats],
-            ..Default::default()
-        })
+        Ok(ListResourcesResult::with_all_items(vec![stats]))
     }
 
     async fn read_resource(
