@@ -21,9 +21,9 @@ use rmcp::model::{
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
     ResourceContents, ServerCapabilities, ServerConfig,
 };
-use schemars::JsonSchema;
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_handler, tool_router, ErrorData, RoleServer, ServerHandler, ServiceExt};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -198,10 +198,12 @@ facts that no passage supports."
             .blocking(move || {
                 let response = searcher.search(&request)?;
                 let corpus = &searcher.manifest().corpus;
-                let hits = response
+                let hits: Vec<CitedPassage> = response
                     .hits
                     .into_iter()
-                    .map(|hit| CitedPassage::new(hit.passage, corpus, Some(hit.rank), Some(hit.score)))
+                    .map(|hit| {
+                        CitedPassage::new(hit.passage, corpus, Some(hit.rank), Some(hit.score))
+                    })
                     .collect();
                 Ok((request.query, response.total_hits, response.corrected, hits))
             })
@@ -250,9 +252,7 @@ result), with its `citation` and source `url` to cite."
             })
             .await;
         match found {
-            Ok(Some(passage)) => {
-                structured(vec![ContentBlock::text(passage.quotable())], &passage)
-            }
+            Ok(Some(passage)) => structured(vec![ContentBlock::text(passage.quotable())], &passage),
             Ok(None) => Ok(tool_error(format!(
                 "no passage with id {id:?}; ids come from search_health_content results"
             ))),
@@ -342,7 +342,10 @@ impl ServerHandler for McpServer {
     ) -> Result<ReadResourceResponse, ErrorData> {
         if request.uri != STATS_URI {
             return Err(ErrorData::resource_not_found(
-                format!("no resource {}; the one resource is {STATS_URI}", request.uri),
+                format!(
+                    "no resource {}; the one resource is {STATS_URI}",
+                    request.uri
+                ),
                 None,
             ));
         }
@@ -383,9 +386,10 @@ mod tests {
 
     #[test]
     fn defaults_and_category() {
-        let request =
-            search_request(args(serde_json::json!({"query": "warfarin", "category": "interactions"})))
-                .unwrap();
+        let request = search_request(args(
+            serde_json::json!({"query": "warfarin", "category": "interactions"}),
+        ))
+        .unwrap();
         assert_eq!(request.limit, DEFAULT_LIMIT);
         assert_eq!(request.category, Some(Category::Interactions));
     }
