@@ -51,7 +51,10 @@ impl McpSession {
             json!({"protocolVersion": "2025-06-18", "capabilities": {},
                    "clientInfo": {"name": "k2search-tests", "version": "1"}}),
         );
-        assert!(init["result"]["capabilities"]["tools"].is_object(), "{init}");
+        assert!(
+            init["result"]["capabilities"]["tools"].is_object(),
+            "{init}"
+        );
         session.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
         session
     }
@@ -80,7 +83,11 @@ impl McpSession {
     }
 
     fn call(&mut self, id: u64, tool: &str, arguments: Value) -> Value {
-        self.request(id, "tools/call", json!({"name": tool, "arguments": arguments}))
+        self.request(
+            id,
+            "tools/call",
+            json!({"name": tool, "arguments": arguments}),
+        )
     }
 
     /// Closes stdin: the server must exit cleanly.
@@ -113,7 +120,9 @@ fn tools_answer_with_citations_and_bad_calls_are_errors() {
     );
     let result = &found["result"];
     assert_eq!(result["isError"], false, "{found}");
-    let hits = result["structuredContent"]["hits"].as_array().expect("hits");
+    let hits = result["structuredContent"]["hits"]
+        .as_array()
+        .expect("hits");
     assert_eq!(hits.len(), expected.hits.len());
     for (hit, want) in hits.iter().zip(&expected.hits) {
         let p = &want.passage;
@@ -123,12 +132,22 @@ fn tools_answer_with_citations_and_bad_calls_are_errors() {
         assert!(hit["citation"].as_str().unwrap().contains(&lines), "{hit}");
     }
     let quoted = result["content"][0]["text"].as_str().expect("text");
-    assert!(quoted.contains(&format!("citation: {}", hits[0]["citation"].as_str().unwrap())));
+    assert!(quoted.contains(&format!(
+        "citation: {}",
+        hits[0]["citation"].as_str().unwrap()
+    )));
 
     let passage = mcp.call(3, "get_passage", json!({"id": hits[0]["id"]}));
-    assert_eq!(passage["result"]["structuredContent"]["citation"], hits[0]["citation"]);
+    assert_eq!(
+        passage["result"]["structuredContent"]["citation"],
+        hits[0]["citation"]
+    );
 
-    let unknown = mcp.call(4, "search_health_content", json!({"query": "x", "category": "nope"}));
+    let unknown = mcp.call(
+        4,
+        "search_health_content",
+        json!({"query": "x", "category": "nope"}),
+    );
     assert_eq!(unknown["result"]["isError"], true, "{unknown}");
     assert!(unknown["result"]["content"][0]["text"]
         .as_str()
