@@ -13,6 +13,10 @@ from conftest import CORPUS, ROOT
 
 
 def python_examples():
+    return list(_python_examples())
+
+
+def _python_examples():
     for doc in [ROOT / "docs" / "rag.md", ROOT / "README.md"]:
         for n, block in enumerate(re.findall(r"```python\n(.*?)```", doc.read_text(), re.S)):
             yield pytest.param(block, id=f"{doc.name}-{n}")
