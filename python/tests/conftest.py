@@ -12,10 +12,12 @@ import k2search
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
 
-URL_ARTICLE = """---
+AUTISM_URL = "https://www.ninds.nih.gov/disorders/autism"
+
+URL_ARTICLE = f"""---
 title: Autism
 source: NINDS
-url: https://www.ninds.nih.gov/disorders/autism
+url: {AUTISM_URL}
 ---
 
 # Autism

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import k2search
-from conftest import CORPUS
+from conftest import AUTISM_URL, CORPUS
 
 
 def cited_lines(hit):
@@ -77,7 +77,7 @@ def test_hits_are_those_of_query_json(searcher, seed_index, k2search_bin):
 
 def test_url_in_metadata(url_index):
     hit = k2search.Searcher(url_index).search("autism treatment")[0]
-    assert hit.url == "https://www.ninds.nih.gov/disorders/autism"
+    assert hit.url == AUTISM_URL
     assert hit.metadata["url"] == hit.url and hit.metadata["source"] == "NINDS"
 
 

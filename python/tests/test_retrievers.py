@@ -2,7 +2,16 @@
 
 import pytest
 
+from conftest import AUTISM_URL
+
 CITED_KEYS = {"citation", "url", "path", "line_start", "line_end", "headings", "score"}
+
+
+def assert_cited(text, metadata):
+    """The top passage for "warfarin interaction", with what to cite in its metadata."""
+    assert "warfarin" in text.lower()
+    assert CITED_KEYS <= set(metadata)
+    assert f"/{metadata['path']}:{metadata['line_start']}-{metadata['line_end']}" in metadata["citation"]
 
 
 def test_langchain_retriever(seed_index, url_index):
@@ -16,14 +25,11 @@ def test_langchain_retriever(seed_index, url_index):
     assert isinstance(retriever, BaseRetriever)
     docs = retriever.invoke("warfarin interaction")
     assert 1 <= len(docs) <= 3 and all(isinstance(d, Document) for d in docs)
-    top = docs[0]
-    assert "warfarin" in top.page_content.lower()
-    assert CITED_KEYS <= set(top.metadata)
-    assert f"/{top.metadata['path']}:{top.metadata['line_start']}-" in top.metadata["citation"]
+    assert_cited(docs[0].page_content, docs[0].metadata)
     dosage = K2SearchRetriever.from_index(str(seed_index), k=5, category="dosage")
     assert all(d.metadata["category"] == "dosage" for d in dosage.invoke("vitamin k2"))
     url_doc = K2SearchRetriever.from_index(str(url_index)).invoke("autism treatment")[0]
-    assert url_doc.metadata["url"] == "https://www.ninds.nih.gov/disorders/autism"
+    assert url_doc.metadata["url"] == AUTISM_URL
 
 
 def test_llamaindex_retriever(seed_index, url_index):
@@ -38,10 +44,9 @@ def test_llamaindex_retriever(seed_index, url_index):
     nodes = retriever.retrieve("warfarin interaction")
     assert 1 <= len(nodes) <= 3 and all(isinstance(n, NodeWithScore) for n in nodes)
     top = nodes[0]
-    assert "warfarin" in top.node.get_content().lower()
-    assert CITED_KEYS <= set(top.node.metadata)
+    assert_cited(top.node.get_content(), top.node.metadata)
     assert top.score == top.node.metadata["score"]
     # What the LLM reads carries the citation.
     assert top.node.metadata["citation"] in top.node.get_content(MetadataMode.LLM)
     url_node = K2SearchRetriever.from_index(str(url_index)).retrieve("autism treatment")[0]
-    assert url_node.node.metadata["url"] == "https://www.ninds.nih.gov/disorders/autism"
+    assert url_node.node.metadata["url"] == AUTISM_URL
