@@ -45,6 +45,18 @@ enum Command {
     Export(ExportArgs),
     /// Verify an index: checksums, manifest, stored passages, vectors (exit 0 sound, 1 damaged).
     Check(CheckArgs),
+    /// Serve the index to an assistant over the Model Context Protocol (stdio).
+    #[cfg(feature = "mcp")]
+    Mcp(McpArgs),
+}
+
+#[cfg(feature = "mcp")]
+#[derive(Args)]
+struct McpArgs {
+    #[command(flatten)]
+    location: Location,
+    #[command(flatten)]
+    model: ModelArgs,
 }
 
 #[derive(Args)]
@@ -295,6 +307,8 @@ pub fn run() -> Result<(), Failure> {
         Command::Serve(args) => run_serve(args),
         Command::Export(args) => run_export(args),
         Command::Check(args) => run_check(args),
+        #[cfg(feature = "mcp")]
+        Command::Mcp(args) => run_mcp(args),
     }
 }
 
@@ -528,4 +542,21 @@ fn run_serve(args: ServeArgs) -> Result<(), Failure> {
         serve::serve_on(listener, searcher, config).await?;
         Ok(())
     })
+}
+
+/// Serves MCP on stdio until the client closes stdin; stdout is the protocol's alone.
+#[cfg(feature = "mcp")]
+fn run_mcp(args: McpArgs) -> Result<(), Failure> {
+    let searcher = open_with_model(&args.location, &args.model)?;
+    eprintln!(
+        "k2search: MCP server for {} on stdio ({} passages)",
+        searcher.dir().display(),
+        searcher.num_passages()
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Error(format!("cannot start the server runtime: {e}")))?;
+    runtime.block_on(k2search::mcp::serve_stdio(searcher))?;
+    Ok(())
 }

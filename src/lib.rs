@@ -14,7 +14,8 @@
 //! | print | [`output`] | text or JSON |
 //!
 //! [`eval`] measures relevance against judged queries; [`export`] writes every passage
-//! as NDJSON for a distributed engine (Quickwit, OpenSearch).
+//! as NDJSON for a distributed engine (Quickwit, OpenSearch); `mcp` (feature `mcp`, on
+//! by default) serves the index to assistants over the Model Context Protocol.
 //!
 //! # Example
 //!
@@ -54,6 +55,8 @@ pub mod eval;
 pub mod export;
 pub mod guard;
 pub mod index;
+#[cfg(feature = "mcp")]
+pub mod mcp;
 pub mod output;
 pub mod passage;
 pub mod reader;

@@ -13,6 +13,8 @@ mod export;
 mod faults;
 // How articles split into passages: every heading and FAQ variant, titles, HTML.
 mod formats;
+// `k2search mcp`: the MCP server's tools, resource and errors over stdio.
+mod mcp;
 // Question analysis that goes wrong (abbreviations, story words, foci) on articles
 // of our own making.
 mod questions;

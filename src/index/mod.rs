@@ -10,6 +10,7 @@
 pub mod check;
 pub mod manifest;
 pub mod schema;
+pub mod stats;
 pub mod storage;
 
 use std::fs;

@@ -1,7 +1,6 @@
 //! The JSON routes: search (GET and POST), one passage, health and stats, and the
 //! conversion of every failure into `{"error": "..."}` with its status code.
 
-use std::fs;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -11,10 +10,6 @@ use axum::extract::{OriginalUri, Path as UrlPath, Query, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use tantivy::collector::Count;
-use tantivy::query::TermQuery;
-use tantivy::schema::IndexRecordOption;
-use tantivy::{ReloadPolicy, Term};
 use tokio::sync::Semaphore;
 use tower_http::timeout::TimeoutError;
 
@@ -370,86 +365,15 @@ pub(super) async fn health(State(app): State<AppState>) -> Response {
     json_response(status, &body)
 }
 
-/// The body of `GET /stats`.
-#[derive(Serialize)]
-struct Stats {
-    /// Source files in the index.
-    files: usize,
-    /// Passages in the index.
-    passages: u64,
-    /// Size of the index folder's files.
-    index_bytes: u64,
-    /// When the index was last written (RFC 3339).
-    built_at: String,
-    /// The k2search version that wrote it.
-    version: String,
-    /// The corpus folder it was built from.
-    corpus: String,
-    /// The section categories that have passages, in [`Category::ALL`] order.
-    categories: Vec<&'static str>,
-    /// Every category's name for people (the search page's labels), by category.
-    category_labels: std::collections::BTreeMap<&'static str, &'static str>,
-    /// The embedding model of the index's vectors (absent: lexical ranking only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    model: Option<String>,
-}
-
-/// `GET /stats`. Read from disk on each call, so it describes the index as it is now
-/// (the searcher's manifest is the one it was opened with).
+/// `GET /stats` ([`index::stats::IndexStats`]). Read from disk on each call, so it
+/// describes the index as it is now (the searcher's manifest is the one it was opened
+/// with).
 pub(super) async fn stats(State(app): State<AppState>) -> Result<Response, ApiError> {
     let searcher = app.searcher.clone();
-    let stats = app.blocking(move || current_stats(&searcher)).await?;
+    let stats = app
+        .blocking(move || index::stats::stats(searcher.dir()))
+        .await?;
     Ok(json_response(StatusCode::OK, &stats))
-}
-
-fn current_stats(searcher: &Searcher) -> Result<Stats, Error> {
-    let dir = searcher.dir();
-    let open = index::open(dir)?;
-    let reader = open
-        .index
-        .reader_builder()
-        .reload_policy(ReloadPolicy::Manual)
-        .try_into()
-        .map_err(|e| Error::tantivy(dir, e))?;
-    let tantivy_searcher = reader.searcher();
-    let mut categories = Vec::new();
-    for category in Category::ALL {
-        let term = Term::from_field_text(open.fields.category, category.as_str());
-        let query = TermQuery::new(term, IndexRecordOption::Basic);
-        let count = tantivy_searcher
-            .search(&query, &Count)
-            .map_err(|e| Error::tantivy(dir, e))?;
-        if count > 0 {
-            categories.push(category.as_str());
-        }
-    }
-    Ok(Stats {
-        files: open.manifest.file_count,
-        passages: tantivy_searcher.num_docs(),
-        index_bytes: folder_bytes(dir),
-        built_at: open.manifest.built_at,
-        version: open.manifest.version,
-        corpus: open.manifest.corpus,
-        categories,
-        category_labels: Category::ALL
-            .iter()
-            .map(|c| (c.as_str(), c.label()))
-            .collect(),
-        model: open.manifest.model.as_ref().map(|m| m.name.clone()),
-    })
-}
-
-/// Total size of the files directly in `dir` (an index folder is flat).
-fn folder_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return 0;
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.metadata().ok())
-        .filter(|m| m.is_file())
-        .map(|m| m.len())
-        .sum()
 }
 
 // --------------------------------------------------------------------- fallback
