@@ -48,6 +48,9 @@ pub const PASSAGE_FIELDS: [&str; 13] = [
     "metadata",
 ];
 
+/// The fields a passage of a PDF adds to [`PASSAGE_FIELDS`] (absent for other formats).
+pub const PDF_PAGE_FIELDS: [&str; 2] = ["page_start", "page_end"];
+
 /// Longest any one command may take before a test calls it hung (an index of MedQuAD
 /// in a debug build takes about a minute).
 const HANG_GUARD: Duration = Duration::from_secs(300);
