@@ -13,6 +13,7 @@ mod export;
 mod faults;
 // How articles split into passages: every heading and FAQ variant, titles, HTML.
 mod formats;
+mod pdf;
 // Question analysis that goes wrong (abbreviations, story words, foci) on articles
 // of our own making.
 mod questions;

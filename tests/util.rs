@@ -185,6 +185,22 @@ impl Workspace {
         Some(output_within(cmd, HANG_GUARD))
     }
 
+    /// Runs `args` as [`Self::run`] does, under `/usr/bin/time`: the output, and the
+    /// run's peak resident memory in KiB.
+    pub fn run_measured(&self, args: &[&str]) -> (Output, u64) {
+        const MARK: &str = "k2search-test-peak-rss-kib ";
+        let plain = self.command_on(args);
+        let mut cmd = self.isolated("/usr/bin/time");
+        cmd.args(["-f", &format!("{MARK}%M"), "--"])
+            .arg(plain.get_program())
+            .args(plain.get_args());
+        let mut out = output_within(cmd, HANG_GUARD);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let (rest, peak) = err.rsplit_once(MARK).expect("/usr/bin/time's report");
+        out.stderr = rest.as_bytes().to_vec();
+        (out, peak.trim().parse().expect("peak RSS in KiB"))
+    }
+
     /// Runs `args` as a user types them in the workspace folder: the default corpus
     /// (`corpus/`) and index (`index/`) unless the args name others.
     pub fn run_as_typed(&self, args: &[&str]) -> Output {

@@ -126,7 +126,7 @@ fn extract_unguarded(bytes: &[u8], started: Instant) -> Result<(String, Layout),
             "PDF text could not be extracted ({e}); re-save or re-export it, skipped"
         )));
     }
-    let pages: Vec<Vec<Line>> = collector.pages.iter().map(page_lines).collect();
+    let pages: Vec<Vec<(Line, f64)>> = collector.pages.iter().map(page_lines).collect();
     if pages.iter().all(Vec::is_empty) {
         return Err(Refusal(
             "PDF has no text layer (scanned pages?); run OCR on it first, skipped".into(),
@@ -340,11 +340,12 @@ fn page_lines(page: &Page) -> Vec<(Line, f64)> {
     ordered.into_iter().map(|l| (l, page.height)).collect()
 }
 
-/// Whether the page's lines stand in a left and a right column: several wide lines
-/// wholly in each half (a table's short cells are not columns).
+/// Whether the page's lines stand in a left and a right column: several lines wholly
+/// in each half, a fifth of the page wide or more (a table's short cells are not
+/// columns).
 fn is_two_columns(runs: &[Line], width: f64) -> bool {
     let mid = width / 2.0;
-    let wide = |l: &&Line| l.x_end - l.x >= 0.25 * width;
+    let wide = |l: &&Line| l.x_end - l.x >= 0.2 * width;
     let left = runs.iter().filter(|l| l.x_end <= mid).filter(wide).count();
     let right = runs.iter().filter(|l| l.x >= mid).filter(wide).count();
     left >= 3 && right >= 3
