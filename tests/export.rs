@@ -117,7 +117,7 @@ fn export_writes_every_citation_field() {
         let is_pdf = object["path"].as_str().is_some_and(|p| p.ends_with(".pdf"));
         assert_eq!(
             fields,
-            if is_pdf { &with_pages } else { &expected },
+            *if is_pdf { &with_pages } else { &expected },
             "every passage has every field (a PDF's its pages too): {object:?}"
         );
     }
