@@ -39,7 +39,10 @@ fn cited(passages: &[Passage]) -> Vec<Cited> {
         .collect()
 }
 
-fn want(rows: &[(&str, &str, (usize, usize), (usize, usize))]) -> Vec<Cited> {
+/// A passage as a test expects it: (heading path, text, pages, lines).
+type Row<'a> = (&'a str, &'a str, (usize, usize), (usize, usize));
+
+fn want(rows: &[Row]) -> Vec<Cited> {
     rows.iter()
         .map(|&(h, t, pages, lines)| (h.to_string(), t.to_string(), pages, lines))
         .collect()
@@ -79,11 +82,31 @@ fn leaflet_without_bookmarks_takes_headings_from_type_size_and_numbers() {
     assert_eq!(
         cited(&got),
         want(&[
-            ("", "This guideline covers metformin for adults with type 2 diabetes.", (1, 1), (1, 3)),
+            (
+                "",
+                "This guideline covers metformin for adults with type 2 diabetes.",
+                (1, 1),
+                (1, 3)
+            ),
             ("Dosage", "Start low and increase slowly.", (1, 1), (5, 7)),
-            ("Dosage > 2.1 Starting Dose", "500 mg once a day with the evening meal.", (1, 1), (9, 11)),
-            ("Dosage > 2.2 Maximum Dose", "2000 mg a day, in divided doses.", (1, 1), (13, 15)),
-            ("Storage", "Store below 25 C, in the original package.", (1, 1), (17, 19)),
+            (
+                "Dosage > 2.1 Starting Dose",
+                "500 mg once a day with the evening meal.",
+                (1, 1),
+                (9, 11)
+            ),
+            (
+                "Dosage > 2.2 Maximum Dose",
+                "2000 mg a day, in divided doses.",
+                (1, 1),
+                (13, 15)
+            ),
+            (
+                "Storage",
+                "Store below 25 C, in the original package.",
+                (1, 1),
+                (17, 19)
+            ),
         ])
     );
     assert!(got.iter().all(|p| p.title == "Metformin Guideline"));
@@ -131,7 +154,11 @@ fn bad_pdfs_are_refused_with_what_to_do() {
         assert!(message.contains(says), "{name}: {message}");
         assert!(message.ends_with("skipped"), "{name}: {message}");
         assert!(!message.contains('\n'), "{name}: {message}");
-        assert!(started.elapsed() < Duration::from_secs(20), "{name} took {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{name} took {:?}",
+            started.elapsed()
+        );
     }
     let not_a_pdf = source::decode("notes.pdf", Format::Pdf, b"just text").unwrap_err();
     assert!(not_a_pdf.1.contains("not a PDF"), "{}", not_a_pdf.1);
@@ -164,10 +191,19 @@ fn an_index_run_over_bad_pdfs_warns_and_goes_on_within_bounds() {
         let lines: Vec<&str> = err.lines().filter(|l| l.contains(name)).collect();
         assert_eq!(lines.len(), 1, "{name}: {err}");
     }
-    assert!(stdout(&out).contains("5 PDF files without text to index"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("5 PDF files without text to index"),
+        "{}",
+        stdout(&out)
+    );
     let all = ws.passages();
-    assert!(all.iter().any(|p| p.path == "notes.md" && p.page_start.is_none()));
-    let leaflet: Vec<&Passage> = all.iter().filter(|p| p.path == "leaflet-bookmarks.pdf").collect();
+    assert!(all
+        .iter()
+        .any(|p| p.path == "notes.md" && p.page_start.is_none()));
+    let leaflet: Vec<&Passage> = all
+        .iter()
+        .filter(|p| p.path == "leaflet-bookmarks.pdf")
+        .collect();
     assert!(leaflet.iter().all(|p| p.page_start.is_some()));
     let text = ws.ok(&["query", "side effects diarrhoea"]);
     assert!(text.contains("leaflet-bookmarks.pdf p. 2:"), "{text}");

@@ -231,7 +231,11 @@ impl Fields {
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect::<Vec<_>>()
         };
-        let page = |field| doc.get_first(field).and_then(|v| v.as_u64()).map(|n| n as usize);
+        let page = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_u64())
+                .map(|n| n as usize)
+        };
         let num = |field| page(field).unwrap_or(0);
         Passage {
             id: text(self.id),

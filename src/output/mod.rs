@@ -90,7 +90,10 @@ pub fn citation(corpus: &str, passage: &Passage) -> String {
     let mut s = if corpus.is_empty() {
         format!("{path}{pages}:{start}-{end}")
     } else {
-        format!("{}/{path}{pages}:{start}-{end}", corpus.trim_end_matches('/'))
+        format!(
+            "{}/{path}{pages}:{start}-{end}",
+            corpus.trim_end_matches('/')
+        )
     };
     for h in &passage.headings {
         s.push_str(" › ");

@@ -361,7 +361,11 @@ impl Builder<'_> {
         passage.line_end = self.lines.line_of(last_byte).max(passage.line_start);
         if let Some(layout) = &self.file.pdf {
             passage.page_start = Some(layout.page_of(passage.byte_start));
-            passage.page_end = Some(layout.page_of(last_byte).max(layout.page_of(passage.byte_start)));
+            passage.page_end = Some(
+                layout
+                    .page_of(last_byte)
+                    .max(layout.page_of(passage.byte_start)),
+            );
         }
         self.passages.push(passage);
     }
@@ -522,8 +526,18 @@ mod tests {
     fn a_faq_section_mixing_styles_gives_one_passage_per_question() {
         let d = doc("# Drug\nIntro.\n\n## Frequently Asked Questions\n\n**Q: Can I take it with food?**\nA: Yes, with or without food.\n\nQ: Can I drink alcohol?\nA: Better not.\nIt makes you dizzy.\n\n1. **Is it safe in pregnancy?** Ask your doctor.\n2. **Can children take it?** Only from age 12.\n\n## Storage\nKeep cool.\n");
         let want = [
-            ("Can I take it with food?", "Yes, with or without food.", 6, 7),
-            ("Can I drink alcohol?", "Better not. It makes you dizzy.", 9, 11),
+            (
+                "Can I take it with food?",
+                "Yes, with or without food.",
+                6,
+                7,
+            ),
+            (
+                "Can I drink alcohol?",
+                "Better not. It makes you dizzy.",
+                9,
+                11,
+            ),
             ("Is it safe in pregnancy?", "Ask your doctor.", 13, 13),
             ("Can children take it?", "Only from age 12.", 14, 14),
         ];
@@ -533,8 +547,17 @@ mod tests {
             .collect();
         assert_eq!(faqs(&d), want);
         let storage = d.passages.last().unwrap();
-        assert_eq!((storage.text.as_str(), storage.line_start), ("Keep cool.", 16));
-        assert!(d.passages.iter().all(|p| p.headings.first().map(String::as_str) != Some("Frequently Asked Questions") || p.kind == Kind::Faq));
+        assert_eq!(
+            (storage.text.as_str(), storage.line_start),
+            ("Keep cool.", 16)
+        );
+        assert!(d
+            .passages
+            .iter()
+            .all(
+                |p| p.headings.first().map(String::as_str) != Some("Frequently Asked Questions")
+                    || p.kind == Kind::Faq
+            ));
     }
 
     #[test]

@@ -96,7 +96,11 @@ pub fn extract(bytes: &[u8]) -> Result<(String, Layout), Refusal> {
 }
 
 fn extract_unguarded(bytes: &[u8], started: Instant) -> Result<(String, Layout), Refusal> {
-    if !bytes.starts_with(b"%PDF-") && !bytes[..bytes.len().min(1024)].windows(5).any(|w| w == b"%PDF-") {
+    if !bytes.starts_with(b"%PDF-")
+        && !bytes[..bytes.len().min(1024)]
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+    {
         return Err(Refusal("not a PDF (no %PDF- header); skipped".into()));
     }
     let mut doc = Document::load_mem(bytes).map_err(|e| {
@@ -154,8 +158,11 @@ fn check_inflated_sizes(doc: &Document) -> Result<(), Refusal> {
             continue;
         }
         let decoder = flate2::read::ZlibDecoder::new(stream.content.as_slice());
-        let inflated = std::io::copy(&mut decoder.take(MAX_INFLATED_BYTES + 1), &mut std::io::sink())
-            .unwrap_or(0);
+        let inflated = std::io::copy(
+            &mut decoder.take(MAX_INFLATED_BYTES + 1),
+            &mut std::io::sink(),
+        )
+        .unwrap_or(0);
         total += inflated;
         if inflated > MAX_INFLATED_BYTES || total > MAX_TOTAL_INFLATED_BYTES {
             return Err(Refusal(format!(
@@ -330,7 +337,8 @@ fn page_lines(page: &Page) -> Vec<(Line, f64)> {
             }
         }
     }
-    runs.iter_mut().for_each(|l| l.text = l.text.trim().to_string());
+    runs.iter_mut()
+        .for_each(|l| l.text = l.text.trim().to_string());
     runs.retain(|l| !l.text.is_empty());
     let ordered = if is_two_columns(&runs, page.width) {
         column_order(runs, page.width)
@@ -503,7 +511,10 @@ fn heading_shaped(text: &str) -> bool {
 /// Decides the heading level of each line: from the outline when there is one, else
 /// from type size (larger than the body text; the largest first line is the title)
 /// and numbering.
-fn heading_levels(pages: &[Vec<(Line, f64)>], outline: &[(String, usize, usize)]) -> Vec<Vec<Option<u8>>> {
+fn heading_levels(
+    pages: &[Vec<(Line, f64)>],
+    outline: &[(String, usize, usize)],
+) -> Vec<Vec<Option<u8>>> {
     let body = body_size(pages);
     let mut sizes: Vec<i64> = pages
         .iter()
@@ -526,9 +537,9 @@ fn heading_levels(pages: &[Vec<(Line, f64)>], outline: &[(String, usize, usize)]
                     let is_first = first.is_some_and(|f| std::ptr::eq(f, line));
                     if !outline.is_empty() {
                         let key = normalize(&line.text);
-                        let listed = outline
-                            .iter()
-                            .find(|(title, _, page)| *title == key && (*page == p + 1 || *page == 0));
+                        let listed = outline.iter().find(|(title, _, page)| {
+                            *title == key && (*page == p + 1 || *page == 0)
+                        });
                         return match listed {
                             Some((_, level, _)) => Some((level + 1).min(6) as u8),
                             None if is_first && title_size.is_some() => Some(1),
@@ -559,7 +570,10 @@ fn heading_levels(pages: &[Vec<(Line, f64)>], outline: &[(String, usize, usize)]
 
 /// Writes the pages' lines as one text: a blank line between paragraphs (a gap wider
 /// than a line), around headings and between pages; hyphenated words joined.
-fn lay_out(mut pages: Vec<Vec<(Line, f64)>>, outline: &[(String, usize, usize)]) -> (String, Layout) {
+fn lay_out(
+    mut pages: Vec<Vec<(Line, f64)>>,
+    outline: &[(String, usize, usize)],
+) -> (String, Layout) {
     drop_running_lines(&mut pages);
     let levels = heading_levels(&pages, outline);
     join_hyphenated(&mut pages);
@@ -605,7 +619,8 @@ fn join_hyphenated(pages: &mut [Vec<(Line, f64)>]) {
             let (head, tail) = page.split_at_mut(i);
             let (before, line) = (&mut head[i - 1].0, &mut tail[0].0);
             let mut chars = before.text.chars().rev();
-            let hyphenated = chars.next() == Some('-') && chars.next().is_some_and(char::is_alphabetic);
+            let hyphenated =
+                chars.next() == Some('-') && chars.next().is_some_and(char::is_alphabetic);
             if !hyphenated || !line.text.starts_with(|c: char| c.is_lowercase()) {
                 continue;
             }

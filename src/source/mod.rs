@@ -460,7 +460,8 @@ pub fn decode(
 /// A PDF's extracted text; `Err` says why it has none (damaged, encrypted, scanned,
 /// hostile).
 fn decode_pdf(rel: &str, bytes: &[u8]) -> Result<(SourceFile, Vec<Warning>), (SkipReason, String)> {
-    let (text, layout) = crate::reader::pdf::extract(bytes).map_err(|refusal| (SkipReason::PdfWithoutText, refusal.0))?;
+    let (text, layout) = crate::reader::pdf::extract(bytes)
+        .map_err(|refusal| (SkipReason::PdfWithoutText, refusal.0))?;
     let hash = blake3::hash(bytes).to_hex()[..32].to_string();
     let file = SourceFile {
         rel_path: rel.to_string(),
