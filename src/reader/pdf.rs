@@ -190,7 +190,9 @@ fn outline_titles(doc: &Document) -> Vec<(String, usize, usize)> {
 /// page) and size.
 #[derive(Debug, Clone)]
 struct Glyph {
-    text: String,
+    /// Where its text is in the page's [`Page::text`] (one buffer, not a string per
+    /// glyph: a page has thousands).
+    text: std::ops::Range<usize>,
     x: f64,
     x_end: f64,
     y: f64,
@@ -203,6 +205,8 @@ struct Page {
     height: f64,
     width: f64,
     glyphs: Vec<Glyph>,
+    /// The text of all the glyphs, in drawing order.
+    text: String,
 }
 
 /// Collects glyphs page by page; stops the extraction past [`TIME_LIMIT`].
@@ -222,6 +226,7 @@ impl OutputDev for Collector {
             height: (media_box.ury - media_box.lly).abs(),
             width: (media_box.urx - media_box.llx).abs(),
             glyphs: Vec::new(),
+            text: String::new(),
         });
         Ok(())
     }
@@ -253,8 +258,10 @@ impl OutputDev for Collector {
             return Ok(());
         }
         let (x, y) = (trm.m31, page.height - trm.m32);
+        let start = page.text.len();
+        page.text.push_str(char);
         page.glyphs.push(Glyph {
-            text: char.to_string(),
+            text: start..page.text.len(),
             x,
             x_end: x + width * size,
             y,
@@ -298,17 +305,18 @@ impl Line {
     }
 
     /// Adds a glyph, with a space before it when it stands apart from the last.
-    fn push(&mut self, glyph: &Glyph) {
+    fn push(&mut self, glyph: &Glyph, page_text: &str) {
+        let glyph_text = &page_text[glyph.text.clone()];
         let gap = glyph.x - self.x_end;
         if gap > 0.15 * glyph.size && !self.text.is_empty() && !self.text.ends_with(' ') {
             self.text.push(' ');
         }
-        if glyph.text.trim().is_empty() {
+        if glyph_text.trim().is_empty() {
             if !self.text.is_empty() && !self.text.ends_with(' ') {
                 self.text.push(' ');
             }
         } else {
-            self.text.push_str(&glyph.text);
+            self.text.push_str(glyph_text);
         }
         self.x_end = self.x_end.max(glyph.x_end);
         self.size = self.size.max(glyph.size);
@@ -329,10 +337,10 @@ fn page_lines(page: &Page) -> Vec<(Line, f64)> {
     let mut runs: Vec<Line> = Vec::new();
     for glyph in &page.glyphs {
         match runs.last_mut() {
-            Some(line) if line.takes(glyph) => line.push(glyph),
+            Some(line) if line.takes(glyph) => line.push(glyph, &page.text),
             _ => {
                 let mut line = Line::starting(glyph);
-                line.push(glyph);
+                line.push(glyph, &page.text);
                 runs.push(line);
             }
         }
