@@ -238,6 +238,7 @@ fn skip_reason(reason: &SkipReason) -> String {
         SkipReason::UnsupportedType(ext) if ext.is_empty() => "no extension".into(),
         SkipReason::UnsupportedType(ext) => format!("unsupported type {ext}"),
         SkipReason::Hidden => "hidden".into(),
+        SkipReason::PdfWithoutText => "PDF without text".into(),
         other => format!("{other:?}").to_lowercase(),
     }
 }
