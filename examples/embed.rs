@@ -28,13 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .take(limit)
         .map(embed::passage_text)
         .collect();
-    if let Some(path) = std::env::var_os("K2_EMBED_TEXTS") {
-        let lines: Vec<String> = texts
-            .iter()
-            .map(serde_json::to_string)
-            .collect::<Result<_, _>>()?;
-        std::fs::write(path, lines.join("\n") + "\n")?;
-    }
+    write_lines("K2_EMBED_TEXTS", &texts)?;
     let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let started = Instant::now();
     let model = Model::load(&model_dir)?.with_batch(batch);
@@ -42,17 +36,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let started = Instant::now();
     let vectors = model.embed_on(&inputs, embed::PASSAGE_TOKENS, workers)?;
     let seconds = started.elapsed().as_secs_f64();
-    if let Some(path) = std::env::var_os("K2_EMBED_VECTORS") {
-        let lines: Vec<String> = vectors
-            .iter()
-            .map(serde_json::to_string)
-            .collect::<Result<_, _>>()?;
-        std::fs::write(path, lines.join("\n") + "\n")?;
-    }
+    write_lines("K2_EMBED_VECTORS", &vectors)?;
     println!(
         "{{\"passages\": {}, \"batch\": {batch}, \"workers\": {workers}, \"load_s\": {load_s:.3}, \"seconds\": {seconds:.2}, \"passages_per_s\": {:.1}}}",
         vectors.len(),
         vectors.len() as f64 / seconds
     );
+    Ok(())
+}
+
+/// Writes `items` as JSON lines to the file the environment variable `var` names, if
+/// it is set.
+fn write_lines<T: serde::Serialize>(
+    var: &str,
+    items: &[T],
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(path) = std::env::var_os(var) {
+        let lines: Vec<String> = items
+            .iter()
+            .map(serde_json::to_string)
+            .collect::<Result<_, _>>()?;
+        std::fs::write(path, lines.join("\n") + "\n")?;
+    }
     Ok(())
 }
