@@ -271,16 +271,6 @@ impl Bert {
         })
     }
 
-    /// Width of the token vectors.
-    pub fn hidden_size(&self) -> usize {
-        self.hidden
-    }
-
-    /// Longest input, in tokens.
-    pub fn max_positions(&self) -> usize {
-        self.max_positions
-    }
-
     /// Runs the encoder over `sequences` and returns the last layer's token vectors,
     /// all sequences' rows one after another (`Σ len × hidden`).
     pub fn forward(&self, sequences: &[&[u32]], par: Parallelism) -> Vec<f32> {
