@@ -220,15 +220,34 @@ fn clean_up_failed_run(dir: &Path, faults: &storage::Faults) {
     else {
         return;
     };
-    let Ok(_lock) =
-        tantivy::Directory::acquire_lock(index.directory(), &tantivy::directory::INDEX_WRITER_LOCK)
-    else {
+    let Some(_lock) = writer_lock_soon(&index) else {
         return;
     };
     let records = read_manifest(&index, dir)
         .map(|m| m.records)
         .unwrap_or_default();
     storage::remove_orphans(&index, dir, &records);
+}
+
+/// How long a failed run waits for the writer lock it has just released.
+const RELOCK_TRIES: u32 = 40;
+const RELOCK_PAUSE: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// The writer lock, retried for a moment. The failed run's writer has released it, but
+/// a process forked by another thread meanwhile holds a copy of the lock's descriptor
+/// until it execs (a server spawning a helper, a test harness running the binary).
+fn writer_lock_soon(index: &Index) -> Option<tantivy::directory::DirectoryLock> {
+    for _ in 0..RELOCK_TRIES {
+        let lock = tantivy::Directory::acquire_lock(
+            index.directory(),
+            &tantivy::directory::INDEX_WRITER_LOCK,
+        );
+        if let Ok(lock) = lock {
+            return Some(lock);
+        }
+        std::thread::sleep(RELOCK_PAUSE);
+    }
+    None
 }
 
 /// The index folder as an index run writes it: noting faults, wrapped as asked.
