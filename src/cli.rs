@@ -119,7 +119,7 @@ struct ModelArgs {
 
 #[derive(Args)]
 struct Location {
-    /// The corpus folder of articles (.md, .markdown, .txt, .html, .htm).
+    /// The corpus folder of articles (.md, .markdown, .txt, .html, .htm, .pdf).
     #[arg(long, value_name = "DIR", default_value = DEFAULT_CORPUS)]
     corpus: PathBuf,
     /// The index folder.

@@ -18,7 +18,7 @@ pub enum Error {
         problem: String,
     },
     /// The corpus held no readable article at all.
-    #[error("corpus folder {0} has no .md, .markdown, .txt, .html or .htm articles with text; add articles or pass --corpus DIR")]
+    #[error("corpus folder {0} has no .md, .markdown, .txt, .html, .htm or .pdf articles with text; add articles or pass --corpus DIR")]
     EmptyCorpus(PathBuf),
     /// A file-system operation failed.
     #[error("{action} {path}: {source}")]

@@ -72,6 +72,8 @@ mod tests {
             text: "Take one.".into(),
             aliases: Vec::new(),
             metadata: BTreeMap::new(),
+            page_start: None,
+            page_end: None,
         };
         let line = serde_json::to_string(&p).unwrap();
         assert!(line.contains(r#""aliases":[]"#), "{line}");

@@ -182,7 +182,7 @@ fn errors_are_one_line_with_exit_code_2() {
     fs::create_dir(ws.path().join("empty")).unwrap();
     let out = ws.run_as_typed(&["index", "--corpus", "empty", "--index", "idx"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no .md, .markdown, .txt, .html or .htm articles"));
+    assert!(stderr(&out).contains("no .md, .markdown, .txt, .html, .htm or .pdf articles"));
 
     fs::write(ws.path().join("notadir"), "x").unwrap();
     let out = ws.run_as_typed(&["index", "--index", "notadir/sub"]);

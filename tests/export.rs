@@ -1,5 +1,6 @@
 //! `k2search export`: runs the real binary on the bundled corpus (plus one article with
-//! front matter, so `aliases` and `metadata` are filled) and checks that the exported
+//! front matter, so `aliases` and `metadata` are filled, and a PDF, so the page numbers
+//! are) and checks that the exported
 //! fields and JSON types agree with the shipped Quickwit and OpenSearch mappings, in
 //! both directions: every exported field is mapped with a fitting type, and every
 //! mapped field is exported. This is the mapping check of `deploy/README.md`:
@@ -13,7 +14,7 @@ use std::sync::OnceLock;
 use k2search::passage::Passage;
 use serde_json::Value;
 
-use crate::util::{Workspace, PASSAGE_FIELDS, ROOT};
+use crate::util::{Workspace, PASSAGE_FIELDS, PDF_PAGE_FIELDS, ROOT};
 
 /// The JSON shape of a value, as a mapping sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,6 +52,10 @@ fn export() -> &'static Export {
         ws.write(
             "metformin.md",
             fs::read(Path::new(ROOT).join("tests/fixtures/export/metformin.md")).unwrap(),
+        );
+        ws.write(
+            "leaflet.pdf",
+            fs::read(Path::new(ROOT).join("tests/fixtures/pdf/leaflet-bookmarks.pdf")).unwrap(),
         );
         ws.index(&["--quiet"]);
         let text = ws.ok(&["export", "--format", "ndjson"]);
@@ -105,12 +110,15 @@ fn export_writes_every_citation_field() {
     } = export();
     let names: BTreeSet<&str> = shapes.keys().map(String::as_str).collect();
     let expected: BTreeSet<&str> = PASSAGE_FIELDS.into_iter().collect();
-    assert_eq!(names, expected);
+    let with_pages: BTreeSet<&str> = expected.iter().copied().chain(PDF_PAGE_FIELDS).collect();
+    assert_eq!(names, with_pages);
     for object in objects {
         let fields: BTreeSet<&str> = object.keys().map(String::as_str).collect();
+        let is_pdf = object["path"].as_str().is_some_and(|p| p.ends_with(".pdf"));
         assert_eq!(
-            fields, expected,
-            "every passage has every field: {object:?}"
+            fields,
+            *if is_pdf { &with_pages } else { &expected },
+            "every passage has every field (a PDF's its pages too): {object:?}"
         );
     }
     let metformin: Vec<_> = records

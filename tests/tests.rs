@@ -15,6 +15,8 @@ mod faults;
 mod formats;
 // `k2search mcp`: the MCP server's tools, resource and errors over stdio.
 mod mcp;
+// PDF leaflets: reading order, headings, pages, and hostile files.
+mod pdf;
 // Question analysis that goes wrong (abbreviations, story words, foci) on articles
 // of our own making.
 mod questions;

@@ -48,6 +48,9 @@ pub const PASSAGE_FIELDS: [&str; 13] = [
     "metadata",
 ];
 
+/// The fields a passage of a PDF adds to [`PASSAGE_FIELDS`] (absent for other formats).
+pub const PDF_PAGE_FIELDS: [&str; 2] = ["page_start", "page_end"];
+
 /// Longest any one command may take before a test calls it hung (an index of MedQuAD
 /// in a debug build takes about a minute).
 const HANG_GUARD: Duration = Duration::from_secs(300);
@@ -180,6 +183,22 @@ impl Workspace {
             .arg(plain.get_program())
             .args(plain.get_args());
         Some(output_within(cmd, HANG_GUARD))
+    }
+
+    /// Runs `args` as [`Self::run`] does, under `/usr/bin/time`: the output, and the
+    /// run's peak resident memory in KiB.
+    pub fn run_measured(&self, args: &[&str]) -> (Output, u64) {
+        const MARK: &str = "k2search-test-peak-rss-kib ";
+        let plain = self.command_on(args);
+        let mut cmd = self.isolated("/usr/bin/time");
+        cmd.args(["-f", &format!("{MARK}%M"), "--"])
+            .arg(plain.get_program())
+            .args(plain.get_args());
+        let mut out = output_within(cmd, HANG_GUARD);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let (rest, peak) = err.rsplit_once(MARK).expect("/usr/bin/time's report");
+        out.stderr = rest.as_bytes().to_vec();
+        (out, peak.trim().parse().expect("peak RSS in KiB"))
     }
 
     /// Runs `args` as a user types them in the workspace folder: the default corpus

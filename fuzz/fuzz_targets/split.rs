@@ -1,6 +1,7 @@
 //! Bytes in, passages out: `source::decode` then `passage::split` must never panic,
 //! and every passage must cite a real place in the file. The first byte picks the
-//! format (even: Markdown or plain text, odd: HTML), so one target covers every reader.
+//! format (0: Markdown or plain text, 1: HTML, 2: PDF, by the byte modulo 3), so one
+//! target covers every reader; a PDF that is refused is skipped, as it should be.
 #![no_main]
 
 use std::collections::HashSet;
@@ -13,10 +14,10 @@ fuzz_target!(|data: &[u8]| {
     let Some((&choice, data)) = data.split_first() else {
         return;
     };
-    let (name, format) = if choice % 2 == 0 {
-        ("fuzz.md", source::Format::Text)
-    } else {
-        ("fuzz.html", source::Format::Html)
+    let (name, format) = match choice % 3 {
+        0 => ("fuzz.md", source::Format::Text),
+        1 => ("fuzz.html", source::Format::Html),
+        _ => ("fuzz.pdf", source::Format::Pdf),
     };
     let Ok((file, _)) = source::decode(name, format, data) else {
         return; // binary or empty: skipped, as it should be

@@ -48,6 +48,10 @@ pub struct Fields {
     pub byte_start: Field,
     /// Byte end (stored).
     pub byte_end: Field,
+    /// First page, for a PDF (stored; absent for other formats).
+    pub page_start: Field,
+    /// Last page, for a PDF (stored).
+    pub page_end: Field,
     /// Front-matter metadata as a JSON object string (stored only).
     pub metadata: Field,
     /// The passage's embedding, when the index was built with a model (bytes fast
@@ -87,7 +91,9 @@ pub fn schema() -> (Schema, Fields) {
         line_start: b.add_u64_field("line_start", stored_u64.clone()),
         line_end: b.add_u64_field("line_end", stored_u64.clone()),
         byte_start: b.add_u64_field("byte_start", stored_u64.clone()),
-        byte_end: b.add_u64_field("byte_end", stored_u64),
+        byte_end: b.add_u64_field("byte_end", stored_u64.clone()),
+        page_start: b.add_u64_field("page_start", stored_u64.clone()),
+        page_end: b.add_u64_field("page_end", stored_u64),
         metadata: b.add_text_field("metadata", STORED),
         vector: b.add_bytes_field(vectors::VECTOR_FIELD, FAST),
         vector_key: b.add_u64_field(vectors::KEY_FIELD, FAST),
@@ -145,6 +151,8 @@ impl Fields {
             line_end: f("line_end")?,
             byte_start: f("byte_start")?,
             byte_end: f("byte_end")?,
+            page_start: f("page_start")?,
+            page_end: f("page_end")?,
             metadata: f("metadata")?,
             vector: f(vectors::VECTOR_FIELD)?,
             vector_key: f(vectors::KEY_FIELD)?,
@@ -197,6 +205,11 @@ impl Fields {
         doc.add_u64(self.line_end, p.line_end as u64);
         doc.add_u64(self.byte_start, p.byte_start as u64);
         doc.add_u64(self.byte_end, p.byte_end as u64);
+        for (field, page) in [(self.page_start, p.page_start), (self.page_end, p.page_end)] {
+            if let Some(page) = page {
+                doc.add_u64(field, page as u64);
+            }
+        }
         if !p.metadata.is_empty() {
             doc.add_text(
                 self.metadata,
@@ -218,7 +231,12 @@ impl Fields {
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect::<Vec<_>>()
         };
-        let num = |field| doc.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+        let page = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_u64())
+                .map(|n| n as usize)
+        };
+        let num = |field| page(field).unwrap_or(0);
         Passage {
             id: text(self.id),
             path: text(self.path),
@@ -233,6 +251,8 @@ impl Fields {
             text: text(self.body),
             aliases: all(self.aliases),
             metadata: serde_json::from_str(&text(self.metadata)).unwrap_or_default(),
+            page_start: page(self.page_start),
+            page_end: page(self.page_end),
         }
     }
 }

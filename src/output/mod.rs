@@ -78,13 +78,22 @@ pub fn print_analysis(
     )
 }
 
-/// The citation of a passage: `corpus/file.txt:127-130 › Heading › Sub`.
+/// The citation of a passage: `corpus/file.txt:127-130 › Heading › Sub`; a PDF's
+/// cites its pages, then the lines of its extracted text: `leaflet.pdf p. 3:41-52`.
 pub fn citation(corpus: &str, passage: &Passage) -> String {
     let (path, start, end) = (&passage.path, passage.line_start, passage.line_end);
+    let pages = match (passage.page_start, passage.page_end) {
+        (Some(first), Some(last)) if last > first => format!(" pp. {first}-{last}"),
+        (Some(first), _) => format!(" p. {first}"),
+        _ => String::new(),
+    };
     let mut s = if corpus.is_empty() {
-        format!("{path}:{start}-{end}")
+        format!("{path}{pages}:{start}-{end}")
     } else {
-        format!("{}/{path}:{start}-{end}", corpus.trim_end_matches('/'))
+        format!(
+            "{}/{path}{pages}:{start}-{end}",
+            corpus.trim_end_matches('/')
+        )
     };
     for h in &passage.headings {
         s.push_str(" › ");
@@ -229,6 +238,7 @@ fn skip_reason(reason: &SkipReason) -> String {
         SkipReason::UnsupportedType(ext) if ext.is_empty() => "no extension".into(),
         SkipReason::UnsupportedType(ext) => format!("unsupported type {ext}"),
         SkipReason::Hidden => "hidden".into(),
+        SkipReason::PdfWithoutText => "PDF without text".into(),
         other => format!("{other:?}").to_lowercase(),
     }
 }

@@ -117,6 +117,16 @@ pub fn split_body(blocks: &[Block], in_faq_section: bool) -> (Vec<FaqEntry>, Vec
     (answered, rest)
 }
 
+/// The place of the first block that asks a question of its own in a written style
+/// (`Q:` line, `**…?**` lead, list item, declared FAQ entry), or the number of blocks:
+/// where the answer under a question heading ends.
+pub fn next_question(blocks: &[Block]) -> usize {
+    blocks
+        .iter()
+        .position(|b| matches!(b.kind, BlockKind::Faq { .. }) || block_question(b, false).is_some())
+        .unwrap_or(blocks.len())
+}
+
 /// The question a block starts with, and the answer that follows it in the same block.
 fn block_question(block: &Block, in_faq_section: bool) -> Option<(String, Option<String>)> {
     if !matches!(block.kind, BlockKind::Paragraph | BlockKind::ListItem) {

@@ -75,9 +75,11 @@ impl Kind {
 /// | `text` | string | the passage as plain text, at most [`MAX_PASSAGE_BYTES`] bytes |
 /// | `aliases` | array of strings | the document's alternate names (possibly empty) |
 /// | `metadata` | object of strings | front-matter scalars (possibly empty) |
+/// | `page_start`, `page_end` | integer | only for a PDF: the 1-based pages the passage is on |
 ///
-/// Every field is always present, so every line has the same shape (the strict
-/// Quickwit and OpenSearch mappings in `deploy/` need that).
+/// Every field but the page numbers is always present, so every line has the same
+/// shape (the strict Quickwit and OpenSearch mappings in `deploy/` need that; they
+/// declare the page numbers optional).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Passage {
     /// Stable identifier: a hash of the path, kind, heading path and occurrence, so it
@@ -111,6 +113,12 @@ pub struct Passage {
     /// The document's front-matter scalar fields other than `title`.
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
+    /// For a PDF, the page the passage starts on (1-based); absent for other formats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_start: Option<usize>,
+    /// For a PDF, the page the passage ends on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_end: Option<usize>,
 }
 
 /// An article split into passages.
@@ -216,9 +224,10 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// A heading's section: a question heading makes it one FAQ passage; otherwise
-    /// its body gives FAQ passages for the questions in it and a section passage for
-    /// the rest.
+    /// A heading's section: a question heading makes it one FAQ passage, up to the
+    /// next question its body writes in another style (`Q:` lines, `1. **…?**`
+    /// items), which are FAQ passages of their own; otherwise its body gives FAQ
+    /// passages for the questions in it and a section passage for the rest.
     fn heading_section(
         &mut self,
         mark: &Block,
@@ -227,15 +236,18 @@ impl Builder<'_> {
         blocks: &[Block],
     ) {
         if let Some(question) = faq::heading_question(&mark.text, in_faq_section) {
+            let parent = headings[..headings.len().saturating_sub(1)].to_vec();
             if let Some(last) = headings.last_mut() {
                 *last = question;
             }
-            let first = blocks.first().map(|b| Block {
+            let (answer, others) = blocks.split_at(faq::next_question(blocks));
+            let first = answer.first().map(|b| Block {
                 text: faq::strip_answer_marker(&b.text).to_string(),
                 ..b.clone()
             });
-            let answer: Vec<&Block> = first.iter().chain(blocks.iter().skip(1)).collect();
+            let answer: Vec<&Block> = first.iter().chain(answer.iter().skip(1)).collect();
             self.passage(Kind::Faq, headings, Some(mark.start), &answer);
+            self.body(Kind::Section, &parent, None, others, in_faq_section);
             return;
         }
         let faq_section = in_faq_section || faq::is_faq_section(&mark.text);
@@ -316,6 +328,8 @@ impl Builder<'_> {
             text: String::new(),
             aliases: self.aliases.to_vec(),
             metadata: self.metadata.clone(),
+            page_start: None,
+            page_end: None,
         };
         if text.len() <= self.max_bytes {
             self.add(Passage { text, ..whole });
@@ -340,13 +354,19 @@ impl Builder<'_> {
         }
     }
 
-    /// Adds `passage`, citing the lines of its byte range.
+    /// Adds `passage`, citing the lines (and for a PDF the pages) of its byte range.
     fn add(&mut self, mut passage: Passage) {
+        let last_byte = passage.byte_end.saturating_sub(1);
         passage.line_start = self.lines.line_of(passage.byte_start);
-        passage.line_end = self
-            .lines
-            .line_of(passage.byte_end.saturating_sub(1))
-            .max(passage.line_start);
+        passage.line_end = self.lines.line_of(last_byte).max(passage.line_start);
+        if let Some(layout) = &self.file.pdf {
+            passage.page_start = Some(layout.page_of(passage.byte_start));
+            passage.page_end = Some(
+                layout
+                    .page_of(last_byte)
+                    .max(layout.page_of(passage.byte_start)),
+            );
+        }
         self.passages.push(passage);
     }
 
@@ -488,6 +508,84 @@ mod tests {
                 ("When?".into(), "Now.".into(), 5)
             ]
         );
+    }
+
+    /// (question, answer, first line, last line) of each FAQ passage.
+    fn faqs(d: &Document) -> Vec<(String, String, usize, usize)> {
+        d.passages
+            .iter()
+            .filter(|p| p.kind == Kind::Faq)
+            .map(|p| {
+                let q = p.headings.last().cloned().unwrap_or_default();
+                (q, p.text.clone(), p.line_start, p.line_end)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_faq_section_mixing_styles_gives_one_passage_per_question() {
+        let d = doc("# Drug\nIntro.\n\n## Frequently Asked Questions\n\n**Q: Can I take it with food?**\nA: Yes, with or without food.\n\nQ: Can I drink alcohol?\nA: Better not.\nIt makes you dizzy.\n\n1. **Is it safe in pregnancy?** Ask your doctor.\n2. **Can children take it?** Only from age 12.\n\n## Storage\nKeep cool.\n");
+        let want = [
+            (
+                "Can I take it with food?",
+                "Yes, with or without food.",
+                6,
+                7,
+            ),
+            (
+                "Can I drink alcohol?",
+                "Better not. It makes you dizzy.",
+                9,
+                11,
+            ),
+            ("Is it safe in pregnancy?", "Ask your doctor.", 13, 13),
+            ("Can children take it?", "Only from age 12.", 14, 14),
+        ];
+        let want: Vec<_> = want
+            .iter()
+            .map(|&(q, a, s, e)| (q.to_string(), a.to_string(), s, e))
+            .collect();
+        assert_eq!(faqs(&d), want);
+        let storage = d.passages.last().unwrap();
+        assert_eq!(
+            (storage.text.as_str(), storage.line_start),
+            ("Keep cool.", 16)
+        );
+        assert!(d
+            .passages
+            .iter()
+            .all(
+                |p| p.headings.first().map(String::as_str) != Some("Frequently Asked Questions")
+                    || p.kind == Kind::Faq
+            ));
+    }
+
+    #[test]
+    fn mixed_faq_styles_in_other_orders() {
+        // Plain Q:/A: lines first, then a bold question line, then a numbered item.
+        let d = doc("## FAQ\nQ: Why?\nA: Because.\n\n**Q: How often?**\nA: Daily.\n\n1. **When?** In the morning.\n");
+        let got: Vec<_> = faqs(&d).into_iter().map(|f| (f.0, f.1, f.2, f.3)).collect();
+        assert_eq!(
+            got,
+            [
+                ("Why?".to_string(), "Because.".to_string(), 2, 3),
+                ("How often?".into(), "Daily.".into(), 5, 6),
+                ("When?".into(), "In the morning.".into(), 8, 8),
+            ]
+        );
+        // Two bold question lines, each followed by Q:/A: lines.
+        let d = doc("## FAQs\n**Q: One?**\nA: 1.\n\nQ: Two?\nA: 2.\n\n**Q: Three?**\nA: 3.\n\nQ: Four?\nA: 4.\n");
+        let questions: Vec<_> = faqs(&d).into_iter().map(|f| (f.0, f.2, f.3)).collect();
+        assert_eq!(
+            questions,
+            [
+                ("One?".to_string(), 2, 3),
+                ("Two?".into(), 5, 6),
+                ("Three?".into(), 8, 9),
+                ("Four?".into(), 11, 12)
+            ]
+        );
+        assert!(d.passages.iter().all(|p| p.kind == Kind::Faq));
     }
 
     #[test]

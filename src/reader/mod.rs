@@ -11,6 +11,7 @@
 //! | Markdown | [`markdown`] | ATX and setext headings, bold lines, inline `<h1>`–`<h6>` |
 //! | plain text | [`plaintext`] | a title line, short title-shaped lines, ALL-CAPS labels |
 //! | HTML | [`html`] | `<h1>`–`<h6>`; `<details>` and schema.org FAQPage give FAQ entries |
+//! | PDF | [`pdf`] | the outline (bookmarks), else type size and numbering (`2.1 Dosage`) |
 //!
 //! `.md`, `.markdown` and `.txt` files are told apart by content, not extension: a
 //! text file with any Markdown heading is read as Markdown, otherwise as plain text.
@@ -28,6 +29,7 @@
 pub mod frontmatter;
 pub mod html;
 pub mod markdown;
+pub mod pdf;
 pub mod plaintext;
 
 use std::collections::BTreeMap;
@@ -146,6 +148,7 @@ pub fn read(file: &SourceFile) -> (Article, Vec<Warning>) {
     let (article, issues) = match file.format {
         Format::Html => (html::read(&file.text, lines), Vec::new()),
         Format::Text => read_text(&file.text, lines),
+        Format::Pdf => (read_pdf(file, lines), Vec::new()),
     };
     let warnings = issues
         .into_iter()
@@ -156,6 +159,19 @@ pub fn read(file: &SourceFile) -> (Article, Vec<Warning>) {
         })
         .collect();
     (article, warnings)
+}
+
+/// A PDF's extracted text, with the headings its layout found.
+fn read_pdf(file: &SourceFile, lines: LineIndex) -> Article {
+    let layout = file.pdf.as_deref().cloned().unwrap_or_default();
+    Article {
+        title: None,
+        metadata: BTreeMap::new(),
+        aliases: Vec::new(),
+        blocks: pdf::read(&file.text, &layout),
+        declared_faqs: Vec::new(),
+        lines,
+    }
 }
 
 /// Markdown or plain text: front matter, then Markdown when the body has any heading,

@@ -22,6 +22,9 @@ pub const TEXT_EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
 /// File extensions of HTML pages.
 pub const HTML_EXTENSIONS: &[&str] = &["html", "htm"];
 
+/// File extensions of PDF documents.
+pub const PDF_EXTENSIONS: &[&str] = &["pdf"];
+
 /// How a source file is written, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -29,6 +32,8 @@ pub enum Format {
     Text,
     /// An HTML page (`.html`, `.htm`).
     Html,
+    /// A PDF document (`.pdf`): its text layer, extracted by [`crate::reader::pdf`].
+    Pdf,
 }
 
 impl Format {
@@ -40,6 +45,8 @@ impl Format {
             Some(Format::Text)
         } else if is(HTML_EXTENSIONS) {
             Some(Format::Html)
+        } else if is(PDF_EXTENSIONS) {
+            Some(Format::Pdf)
         } else {
             None
         }
@@ -66,6 +73,9 @@ pub enum SkipReason {
     SymlinkLoop,
     /// A non-UTF-8 name that reads the same as another file's.
     NameClash,
+    /// A PDF with no text to index: damaged, encrypted, scanned or hostile (the
+    /// warning says which).
+    PdfWithoutText,
 }
 
 impl SkipReason {
@@ -111,6 +121,7 @@ pub fn describe_skips(skipped: &[Skip]) -> Vec<String> {
             SkipReason::Unreadable => (5, None),
             SkipReason::SymlinkLoop => (6, None),
             SkipReason::NameClash => (7, None),
+            SkipReason::PdfWithoutText => (8, None),
         };
         let entry = by_reason.entry(order).or_default();
         entry.0 += 1;
@@ -141,7 +152,8 @@ pub fn describe_skips(skipped: &[Skip]) -> Vec<String> {
                 4 => format!("{n} {files} over {} MiB", MAX_FILE_BYTES >> 20),
                 5 => format!("{n} unreadable {files} or folders"),
                 6 => format!("{n} symlink {}", if n == 1 { "loop" } else { "loops" }),
-                _ => format!("{n} {files} with clashing names"),
+                7 => format!("{n} {files} with clashing names"),
+                _ => format!("{n} PDF {files} without text to index"),
             }
         })
         .collect()
@@ -183,6 +195,8 @@ pub struct SourceFile {
     pub text: String,
     /// Hash of the raw bytes, for incremental indexing.
     pub hash: String,
+    /// For a PDF, where its pages and headings are in `text`.
+    pub pdf: Option<std::sync::Arc<crate::reader::pdf::Layout>>,
 }
 
 impl SourceFile {
@@ -194,6 +208,7 @@ impl SourceFile {
             format,
             text: text.to_string(),
             hash: blake3::hash(text.as_bytes()).to_hex()[..32].to_string(),
+            pdf: None,
         }
     }
 }
@@ -399,6 +414,9 @@ pub fn decode(
     format: Format,
     bytes: &[u8],
 ) -> Result<(SourceFile, Vec<Warning>), (SkipReason, String)> {
+    if format == Format::Pdf {
+        return decode_pdf(rel, bytes);
+    }
     let mut warnings = Vec::new();
     if looks_binary(bytes) {
         return Err((
@@ -433,9 +451,26 @@ pub fn decode(
             format,
             text,
             hash,
+            pdf: None,
         },
         warnings,
     ))
+}
+
+/// A PDF's extracted text; `Err` says why it has none (damaged, encrypted, scanned,
+/// hostile).
+fn decode_pdf(rel: &str, bytes: &[u8]) -> Result<(SourceFile, Vec<Warning>), (SkipReason, String)> {
+    let (text, layout) = crate::reader::pdf::extract(bytes)
+        .map_err(|refusal| (SkipReason::PdfWithoutText, refusal.0))?;
+    let hash = blake3::hash(bytes).to_hex()[..32].to_string();
+    let file = SourceFile {
+        rel_path: rel.to_string(),
+        format: Format::Pdf,
+        text,
+        hash,
+        pdf: Some(std::sync::Arc::new(layout)),
+    };
+    Ok((file, Vec::new()))
 }
 
 /// A file is binary when its first 8 KiB hold a NUL byte (the heuristic git and

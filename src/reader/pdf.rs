@@ -1,0 +1,666 @@
+//! The PDF reader: a PDF's text layer, laid out in reading order, with its headings.
+//!
+//! Reading a PDF is two steps. [`extract`] (called by the source stage, since a PDF's
+//! bytes are not its text) runs `pdf-extract` over every page and collects each glyph
+//! with its position and size, then lays the page out:
+//! - glyphs on one baseline become lines; a wide gap splits a line in two, so a page
+//!   whose lines stand in a left and a right half is read column by column;
+//! - running headers and footers (a line in the top or bottom margin that recurs on
+//!   other pages, digits aside) and page numbers (`3`, `Page 3 of 8`) are dropped;
+//! - a line ending in a hyphen is joined to the word that goes on on the next line;
+//! - a vertical gap wider than a line starts a new paragraph (a blank line);
+//! - headings come from the outline (bookmarks) when the file has one, else from type
+//!   size (larger than the body text) and numbering (`2.1 Dosage`).
+//!
+//! The result is the file's text (citations' line ranges index into
+//! it) and its [`Layout`]: the byte offset where each page starts and the heading lines. [`read`]
+//! then turns it into blocks: the headings, and between them the text read as plain
+//! text is (so `Q:`/`A:` lines and `1. **…?**`-style items give FAQ passages).
+//!
+//! Bad files never stop a run: a file that is not a PDF or is cut short, encrypted
+//! with a password, without a text layer (scanned), or hostile (a stream that inflates
+//! past [`MAX_INFLATED_BYTES`], nesting past the parser's bound, content that takes
+//! longer than [`TIME_LIMIT`]) is refused with one line saying so, and any panic inside
+//! the PDF crates is caught ([`crate::guard::quietly`]).
+
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use pdf_extract::{Document, MediaBox, Object, OutputDev, OutputError, Transform};
+
+use super::{markdown, Block, BlockKind};
+
+/// The most bytes one stream of a PDF may inflate to: a page's content is far
+/// smaller; a decompression bomb is far larger.
+pub const MAX_INFLATED_BYTES: u64 = 64 << 20;
+/// The most bytes all the streams of a PDF may inflate to together.
+pub const MAX_TOTAL_INFLATED_BYTES: u64 = 256 << 20;
+/// The longest the text of one PDF may take to extract.
+pub const TIME_LIMIT: Duration = Duration::from_secs(30);
+/// Share of the page height at the top and bottom where running headers, footers and
+/// page numbers stand.
+const MARGIN_SHARE: f64 = 0.09;
+/// A line this much larger than the body text (or more) is a heading.
+const HEADING_SIZE_RATIO: f64 = 1.15;
+/// The longest line, in characters, read as a heading.
+const MAX_HEADING_CHARS: usize = 100;
+
+/// Where the pages and headings of a PDF's extracted text are (the text itself is the
+/// [`crate::source::SourceFile`]'s).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Layout {
+    /// Byte offset in the text where each page starts (page 1 first).
+    pub page_starts: Vec<usize>,
+    /// The heading lines, in text order.
+    pub headings: Vec<PdfHeading>,
+}
+
+/// One heading line of a PDF's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PdfHeading {
+    /// Byte offset of the line's start.
+    pub start: usize,
+    /// Byte offset just past its end.
+    pub end: usize,
+    /// Heading level (1 for the document title).
+    pub level: u8,
+}
+
+impl Layout {
+    /// The 1-based page that byte `offset` of the text is on.
+    pub fn page_of(&self, offset: usize) -> usize {
+        self.page_starts
+            .partition_point(|&start| start <= offset)
+            .max(1)
+    }
+}
+
+/// Why a PDF gives no text: the message of a one-line warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal(pub String);
+
+/// Extracts the text of a PDF, laid out (see the module docs); never panics.
+pub fn extract(bytes: &[u8]) -> Result<(String, Layout), Refusal> {
+    let started = Instant::now();
+    let outcome = crate::guard::quietly(|| {
+        panic::catch_unwind(AssertUnwindSafe(|| extract_unguarded(bytes, started)))
+    });
+    outcome.unwrap_or_else(|_| {
+        Err(Refusal(
+            "PDF could not be read (the PDF library failed on it); re-save or re-export it, skipped"
+                .into(),
+        ))
+    })
+}
+
+fn extract_unguarded(bytes: &[u8], started: Instant) -> Result<(String, Layout), Refusal> {
+    if !bytes.starts_with(b"%PDF-")
+        && !bytes[..bytes.len().min(1024)]
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+    {
+        return Err(Refusal("not a PDF (no %PDF- header); skipped".into()));
+    }
+    let mut doc = Document::load_mem(bytes).map_err(|e| {
+        Refusal(format!(
+            "PDF is damaged or cut short ({e}); re-save or re-export it, skipped"
+        ))
+    })?;
+    if doc.is_encrypted() && doc.decrypt("").is_err() {
+        return Err(Refusal(
+            "PDF is encrypted with a password; save a copy without one, skipped".into(),
+        ));
+    }
+    check_inflated_sizes(&doc)?;
+    let outline = outline_titles(&doc);
+    let mut collector = Collector {
+        pages: Vec::new(),
+        started,
+    };
+    if let Err(e) = pdf_extract::output_doc(&doc, &mut collector) {
+        if started.elapsed() > TIME_LIMIT {
+            return Err(Refusal(format!(
+                "PDF took over {} s to read; split it or export it as text, skipped",
+                TIME_LIMIT.as_secs()
+            )));
+        }
+        return Err(Refusal(format!(
+            "PDF text could not be extracted ({e}); re-save or re-export it, skipped"
+        )));
+    }
+    let pages: Vec<Vec<(Line, f64)>> = collector.pages.iter().map(page_lines).collect();
+    if pages.iter().all(Vec::is_empty) {
+        return Err(Refusal(
+            "PDF has no text layer (scanned pages?); run OCR on it first, skipped".into(),
+        ));
+    }
+    Ok(lay_out(pages, &outline))
+}
+
+/// Refuses a PDF any of whose Flate streams inflates past [`MAX_INFLATED_BYTES`] (or
+/// all of them past [`MAX_TOTAL_INFLATED_BYTES`]), counting without keeping the bytes.
+fn check_inflated_sizes(doc: &Document) -> Result<(), Refusal> {
+    let mut total = 0u64;
+    for object in doc.objects.values() {
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        let flate = match stream.dict.get(b"Filter") {
+            Ok(Object::Name(name)) => name == b"FlateDecode",
+            Ok(Object::Array(filters)) => filters
+                .iter()
+                .any(|f| matches!(f, Object::Name(n) if n == b"FlateDecode")),
+            _ => false,
+        };
+        if !flate {
+            continue;
+        }
+        let decoder = flate2::read::ZlibDecoder::new(stream.content.as_slice());
+        let inflated = std::io::copy(
+            &mut decoder.take(MAX_INFLATED_BYTES + 1),
+            &mut std::io::sink(),
+        )
+        .unwrap_or(0);
+        total += inflated;
+        if inflated > MAX_INFLATED_BYTES || total > MAX_TOTAL_INFLATED_BYTES {
+            return Err(Refusal(format!(
+                "PDF has streams that inflate past {} MiB (a decompression bomb?); skipped",
+                MAX_INFLATED_BYTES >> 20
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The outline's titles, normalized, with their level (1 outermost) and page.
+fn outline_titles(doc: &Document) -> Vec<(String, usize, usize)> {
+    let Ok(toc) = doc.get_toc() else {
+        return Vec::new();
+    };
+    toc.toc
+        .into_iter()
+        .map(|t| (normalize(&t.title), t.level, t.page))
+        .filter(|(title, _, _)| !title.is_empty())
+        .collect()
+}
+
+/// One glyph as drawn: its text, left edge, right edge, baseline (from the top of the
+/// page) and size.
+#[derive(Debug, Clone)]
+struct Glyph {
+    /// Where its text is in the page's [`Page::text`] (one buffer, not a string per
+    /// glyph: a page has thousands).
+    text: std::ops::Range<usize>,
+    x: f64,
+    x_end: f64,
+    y: f64,
+    size: f64,
+}
+
+/// The glyphs of one page, with the page's height.
+#[derive(Debug, Clone, Default)]
+struct Page {
+    height: f64,
+    width: f64,
+    glyphs: Vec<Glyph>,
+    /// The text of all the glyphs, in drawing order.
+    text: String,
+}
+
+/// Collects glyphs page by page; stops the extraction past [`TIME_LIMIT`].
+struct Collector {
+    pages: Vec<Page>,
+    started: Instant,
+}
+
+impl OutputDev for Collector {
+    fn begin_page(
+        &mut self,
+        _page_num: u32,
+        media_box: &MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        self.pages.push(Page {
+            height: (media_box.ury - media_box.lly).abs(),
+            width: (media_box.urx - media_box.llx).abs(),
+            glyphs: Vec::new(),
+            text: String::new(),
+        });
+        Ok(())
+    }
+
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn output_character(
+        &mut self,
+        trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        font_size: f64,
+        char: &str,
+    ) -> Result<(), OutputError> {
+        if self.started.elapsed() > TIME_LIMIT {
+            return Err(OutputError::IoError(std::io::Error::other("time limit")));
+        }
+        let Some(page) = self.pages.last_mut() else {
+            return Ok(());
+        };
+        // The font size as drawn: the side of the square of the same area as the
+        // (size, size) vector under the text matrix (as pdf-extract's own output does).
+        let scaled_x = font_size * (trm.m11 + trm.m21);
+        let scaled_y = font_size * (trm.m12 + trm.m22);
+        let size = (scaled_x * scaled_y).abs().sqrt();
+        if !size.is_finite() || size <= 0.0 {
+            return Ok(());
+        }
+        let (x, y) = (trm.m31, page.height - trm.m32);
+        let start = page.text.len();
+        page.text.push_str(char);
+        page.glyphs.push(Glyph {
+            text: start..page.text.len(),
+            x,
+            x_end: x + width * size,
+            y,
+            size,
+        });
+        Ok(())
+    }
+
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+/// One line of a page as laid out: its text, extent, baseline and type size.
+#[derive(Debug, Clone)]
+struct Line {
+    text: String,
+    x: f64,
+    x_end: f64,
+    y: f64,
+    size: f64,
+}
+
+impl Line {
+    fn starting(glyph: &Glyph) -> Line {
+        Line {
+            text: String::new(),
+            x: glyph.x,
+            x_end: glyph.x,
+            y: glyph.y,
+            size: glyph.size,
+        }
+    }
+
+    /// Adds a glyph, with a space before it when it stands apart from the last.
+    fn push(&mut self, glyph: &Glyph, page_text: &str) {
+        let glyph_text = &page_text[glyph.text.clone()];
+        let gap = glyph.x - self.x_end;
+        if gap > 0.15 * glyph.size && !self.text.is_empty() && !self.text.ends_with(' ') {
+            self.text.push(' ');
+        }
+        if glyph_text.trim().is_empty() {
+            if !self.text.is_empty() && !self.text.ends_with(' ') {
+                self.text.push(' ');
+            }
+        } else {
+            self.text.push_str(glyph_text);
+        }
+        self.x_end = self.x_end.max(glyph.x_end);
+        self.size = self.size.max(glyph.size);
+    }
+
+    /// Whether `glyph` goes on this line: the same baseline, not back to the left, and
+    /// not across a gap as wide as a column gutter.
+    fn takes(&self, glyph: &Glyph) -> bool {
+        let size = self.size.max(glyph.size);
+        (glyph.y - self.y).abs() <= 0.3 * size
+            && glyph.x >= self.x_end - 0.5 * size
+            && glyph.x <= self.x_end + 1.5 * size
+    }
+}
+
+/// The lines of a page in reading order, column by column on a two-column page.
+fn page_lines(page: &Page) -> Vec<(Line, f64)> {
+    let mut runs: Vec<Line> = Vec::new();
+    for glyph in &page.glyphs {
+        match runs.last_mut() {
+            Some(line) if line.takes(glyph) => line.push(glyph, &page.text),
+            _ => {
+                let mut line = Line::starting(glyph);
+                line.push(glyph, &page.text);
+                runs.push(line);
+            }
+        }
+    }
+    runs.iter_mut()
+        .for_each(|l| l.text = l.text.trim().to_string());
+    runs.retain(|l| !l.text.is_empty());
+    let ordered = if is_two_columns(&runs, page.width) {
+        column_order(runs, page.width)
+    } else {
+        merge_baselines(runs)
+    };
+    ordered.into_iter().map(|l| (l, page.height)).collect()
+}
+
+/// Whether the page's lines stand in a left and a right column: several lines wholly
+/// in each half, a fifth of the page wide or more (a table's short cells are not
+/// columns).
+fn is_two_columns(runs: &[Line], width: f64) -> bool {
+    let mid = width / 2.0;
+    let wide = |l: &&Line| l.x_end - l.x >= 0.2 * width;
+    let left = runs.iter().filter(|l| l.x_end <= mid).filter(wide).count();
+    let right = runs.iter().filter(|l| l.x >= mid).filter(wide).count();
+    left >= 3 && right >= 3
+}
+
+/// Full-width lines above the columns, the left column, the right column, then the
+/// full-width lines below.
+fn column_order(runs: Vec<Line>, width: f64) -> Vec<Line> {
+    let mid = width / 2.0;
+    let column = |l: &Line| {
+        if l.x_end <= mid {
+            Some(0)
+        } else if l.x >= mid {
+            Some(1)
+        } else {
+            None
+        }
+    };
+    let top = runs
+        .iter()
+        .filter(|l| column(l).is_some())
+        .map(|l| l.y)
+        .fold(f64::INFINITY, f64::min);
+    let mut keyed: Vec<(u8, Line)> = runs
+        .into_iter()
+        .map(|l| {
+            let band = match column(&l) {
+                Some(c) => 1 + c,
+                None if l.y < top => 0,
+                None => 3,
+            };
+            (band, l)
+        })
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.y.total_cmp(&b.1.y)));
+    keyed.into_iter().map(|(_, l)| l).collect()
+}
+
+/// Lines top to bottom, pieces on one baseline (table cells) joined left to right.
+fn merge_baselines(mut runs: Vec<Line>) -> Vec<Line> {
+    runs.sort_by(|a, b| a.y.total_cmp(&b.y));
+    let mut lines: Vec<Line> = Vec::new();
+    let mut i = 0;
+    while i < runs.len() {
+        let mut j = i + 1;
+        while j < runs.len() && (runs[j].y - runs[i].y).abs() <= 0.3 * runs[i].size {
+            j += 1;
+        }
+        let mut row = runs[i..j].to_vec();
+        row.sort_by(|a, b| a.x.total_cmp(&b.x));
+        let mut line = row[0].clone();
+        for piece in &row[1..] {
+            line.text.push(' ');
+            line.text.push_str(&piece.text);
+            line.x_end = line.x_end.max(piece.x_end);
+            line.size = line.size.max(piece.size);
+        }
+        lines.push(line);
+        i = j;
+    }
+    lines
+}
+
+/// A line reduced to lower-case letters, for comparing headers and outline titles.
+fn normalize(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether a line is a page number: `3`, `- 3 -`, `Page 3`, `Page 3 of 8`, `3 / 8`.
+fn is_page_number(text: &str) -> bool {
+    let words: Vec<String> = text
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let has_number = words.iter().any(|w| w.chars().all(|c| c.is_ascii_digit()));
+    has_number
+        && words
+            .iter()
+            .all(|w| w.chars().all(|c| c.is_ascii_digit()) || w == "page" || w == "of" || w == "p.")
+}
+
+/// Whether a line stands in the top or bottom margin of its page.
+fn in_margin(line: &Line, height: f64) -> bool {
+    line.y < MARGIN_SHARE * height || line.y > (1.0 - MARGIN_SHARE) * height
+}
+
+/// The type size most of the text is set in (by characters).
+fn body_size(pages: &[Vec<(Line, f64)>]) -> f64 {
+    let mut chars: HashMap<i64, usize> = HashMap::new();
+    for (line, _) in pages.iter().flatten() {
+        *chars.entry((line.size * 2.0).round() as i64).or_default() += line.text.len();
+    }
+    chars
+        .into_iter()
+        .max_by_key(|&(size, n)| (n, -size))
+        .map_or(10.0, |(size, _)| size as f64 / 2.0)
+}
+
+/// Drops running headers and footers (margin lines that recur on other pages, digits
+/// aside) and page numbers.
+fn drop_running_lines(pages: &mut [Vec<(Line, f64)>]) {
+    let key = |line: &Line| {
+        line.text
+            .chars()
+            .filter(|c| !c.is_ascii_digit())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let mut pages_with: HashMap<String, usize> = HashMap::new();
+    for page in pages.iter() {
+        let mut keys: Vec<String> = page
+            .iter()
+            .filter(|(l, h)| in_margin(l, *h))
+            .map(|(l, _)| key(l))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            *pages_with.entry(k).or_default() += 1;
+        }
+    }
+    for page in pages.iter_mut() {
+        page.retain(|(l, h)| {
+            !(in_margin(l, *h) && (is_page_number(&l.text) || pages_with[&key(l)] > 1))
+        });
+    }
+}
+
+/// The level of a numbered heading (`2 Dosage` is 2, `2.1 Dosage` 3), if the line is
+/// one: a number, then a capitalized title with no sentence punctuation at its end.
+fn numbered_heading_level(text: &str) -> Option<u8> {
+    let (number, title) = text.split_once(' ')?;
+    let number = number.trim_end_matches('.');
+    let parts: Vec<&str> = number.split('.').collect();
+    let numeric = parts
+        .iter()
+        .all(|p| !p.is_empty() && p.len() <= 2 && p.chars().all(|c| c.is_ascii_digit()));
+    let titled = title.chars().next().is_some_and(char::is_uppercase)
+        && !title.ends_with(['.', ',', ';', ':'])
+        && title.chars().count() <= 80;
+    (numeric && titled).then(|| (1 + parts.len()).min(6) as u8)
+}
+
+/// Whether a line reads as a heading at all: short, with letters, not a sentence.
+fn heading_shaped(text: &str) -> bool {
+    text.chars().count() <= MAX_HEADING_CHARS
+        && text.chars().any(char::is_alphabetic)
+        && !text.ends_with(['.', ',', ';'])
+}
+
+/// Decides the heading level of each line: from the outline when there is one, else
+/// from type size (larger than the body text; the largest first line is the title)
+/// and numbering.
+fn heading_levels(
+    pages: &[Vec<(Line, f64)>],
+    outline: &[(String, usize, usize)],
+) -> Vec<Vec<Option<u8>>> {
+    let body = body_size(pages);
+    let mut sizes: Vec<i64> = pages
+        .iter()
+        .flatten()
+        .filter(|(l, _)| l.size >= body * HEADING_SIZE_RATIO && heading_shaped(&l.text))
+        .map(|(l, _)| (l.size * 2.0).round() as i64)
+        .collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    sizes.dedup();
+    let first = pages.iter().flatten().next().map(|(l, _)| l);
+    let title_size = first
+        .filter(|l| sizes.first() == Some(&((l.size * 2.0).round() as i64)))
+        .map(|l| (l.size * 2.0).round() as i64);
+    pages
+        .iter()
+        .enumerate()
+        .map(|(p, page)| {
+            page.iter()
+                .map(|(line, _)| {
+                    let is_first = first.is_some_and(|f| std::ptr::eq(f, line));
+                    if !outline.is_empty() {
+                        let key = normalize(&line.text);
+                        let listed = outline.iter().find(|(title, _, page)| {
+                            *title == key && (*page == p + 1 || *page == 0)
+                        });
+                        return match listed {
+                            Some((_, level, _)) => Some((level + 1).min(6) as u8),
+                            None if is_first && title_size.is_some() => Some(1),
+                            None => None,
+                        };
+                    }
+                    if !heading_shaped(&line.text) {
+                        return None;
+                    }
+                    let size = (line.size * 2.0).round() as i64;
+                    if line.size >= body * HEADING_SIZE_RATIO {
+                        if is_first && title_size == Some(size) {
+                            return Some(1);
+                        }
+                        let rank = sizes.iter().position(|&s| s == size).unwrap_or(0);
+                        let skip_title = usize::from(title_size.is_some());
+                        return Some((2 + rank - skip_title.min(rank)).min(6) as u8);
+                    }
+                    if line.size >= body * 0.95 {
+                        return numbered_heading_level(&line.text);
+                    }
+                    None
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Writes the pages' lines as one text: a blank line between paragraphs (a gap wider
+/// than a line), around headings and between pages; hyphenated words joined.
+fn lay_out(
+    mut pages: Vec<Vec<(Line, f64)>>,
+    outline: &[(String, usize, usize)],
+) -> (String, Layout) {
+    drop_running_lines(&mut pages);
+    let levels = heading_levels(&pages, outline);
+    join_hyphenated(&mut pages);
+    let mut text = String::new();
+    let mut layout = Layout::default();
+    for (page, levels) in pages.iter().zip(&levels) {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        layout.page_starts.push(text.len());
+        let mut previous: Option<(&Line, bool)> = None;
+        for ((line, _), level) in page.iter().zip(levels) {
+            if line.text.is_empty() {
+                continue;
+            }
+            if let Some((before, was_heading)) = previous {
+                let gap = line.y - before.y;
+                let new_paragraph = was_heading
+                    || level.is_some()
+                    || gap > 1.6 * line.size.max(before.size)
+                    || gap < 0.0;
+                text.push_str(if new_paragraph { "\n\n" } else { "\n" });
+            }
+            if let Some(level) = *level {
+                layout.headings.push(PdfHeading {
+                    start: text.len(),
+                    end: text.len() + line.text.len(),
+                    level,
+                });
+            }
+            text.push_str(&line.text);
+            previous = Some((line, level.is_some()));
+        }
+    }
+    text.push('\n');
+    (text, layout)
+}
+
+/// Joins a word hyphenated at a line's end (`medi-` / `cation is`) on the first line.
+fn join_hyphenated(pages: &mut [Vec<(Line, f64)>]) {
+    for page in pages.iter_mut() {
+        for i in 1..page.len() {
+            let (head, tail) = page.split_at_mut(i);
+            let (before, line) = (&mut head[i - 1].0, &mut tail[0].0);
+            let mut chars = before.text.chars().rev();
+            let hyphenated =
+                chars.next() == Some('-') && chars.next().is_some_and(char::is_alphabetic);
+            if !hyphenated || !line.text.starts_with(|c: char| c.is_lowercase()) {
+                continue;
+            }
+            let (word, rest) = line.text.split_once(' ').unwrap_or((&line.text, ""));
+            before.text.pop();
+            before.text.push_str(word);
+            line.text = rest.to_string();
+        }
+    }
+}
+
+/// The blocks of a PDF's text: its headings, and between them the text read as plain
+/// text is.
+pub fn read(text: &str, layout: &Layout) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut from = 0;
+    for heading in &layout.headings {
+        let Some(title) = text.get(heading.start..heading.end) else {
+            continue;
+        };
+        if heading.start < from {
+            continue;
+        }
+        blocks.extend(markdown::read_blocks(&text[from..heading.start], from));
+        blocks.push(Block::new(
+            BlockKind::Heading(heading.level),
+            title.to_string(),
+            heading.start,
+            heading.end,
+        ));
+        from = heading.end;
+    }
+    blocks.extend(markdown::read_blocks(&text[from..], from));
+    blocks
+}
