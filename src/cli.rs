@@ -173,7 +173,7 @@ struct QueryArgs {
     /// Print JSON (the contract documented in the README).
     #[arg(long)]
     json: bool,
-    /// Show why each hit matched: words, how (exact, stem, synonym, fuzzy, unit), field, share.
+    /// Show why each hit matched: words, how (exact, stem, synonym, fuzzy, unit, prefix), field, share.
     #[arg(long)]
     explain: bool,
     /// A synonym lexicon to use instead of the bundled one.
@@ -184,6 +184,13 @@ struct QueryArgs {
     /// Rank by text alone, even when the index has vectors.
     #[arg(long)]
     lexical: bool,
+    /// Match the last word as the start of longer words too (`warf` finds warfarin),
+    /// below exact matches. On by default, as in the HTTP API.
+    #[arg(long, overrides_with = "no_prefix")]
+    prefix: bool,
+    /// Match the last word only as a whole word.
+    #[arg(long, overrides_with = "prefix")]
+    no_prefix: bool,
     /// The query: words, "quoted phrases"; punctuation is ignored.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
@@ -434,6 +441,7 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         } else {
             Mode::Hybrid
         },
+        prefix: !args.no_prefix,
     };
     let searcher = with_synonyms(searcher, args.synonyms.as_deref())?;
     let response = searcher.search(&request)?;

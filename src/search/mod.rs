@@ -5,6 +5,7 @@
 
 pub mod explain;
 pub mod lexicon;
+pub mod prefix;
 pub mod query;
 pub mod question;
 pub mod ranking;
@@ -74,6 +75,10 @@ pub struct SearchRequest {
     /// Hybrid (the default: text and vector similarity, when the index has vectors)
     /// or lexical.
     pub mode: Mode,
+    /// Prefix search (on by default): the word being typed, the query's last when
+    /// nothing follows it, also matches as the start of indexed terms, below exact
+    /// matches ([`prefix`]).
+    pub prefix: bool,
 }
 
 impl Default for SearchRequest {
@@ -86,6 +91,7 @@ impl Default for SearchRequest {
             per_file: None,
             explain: false,
             mode: Mode::Hybrid,
+            prefix: true,
         }
     }
 }
@@ -233,6 +239,9 @@ struct IndexVocabulary<'a> {
     searcher: &'a tantivy::Searcher,
     fields: &'a Fields,
     doc_freqs: std::cell::RefCell<HashMap<String, u64>>,
+    /// The word being typed, when it has completions: it is known (as often as its
+    /// most frequent completion), not a misspelling to correct.
+    typing: Option<&'a prefix::Completions>,
 }
 
 impl question::Vocabulary for IndexVocabulary<'_> {
@@ -254,6 +263,10 @@ impl question::Vocabulary for IndexVocabulary<'_> {
     fn doc_freq(&self, term: &str) -> u64 {
         if let Some(&n) = self.doc_freqs.borrow().get(term) {
             return n;
+        }
+        if let Some(typing) = self.typing.filter(|t| t.term == term) {
+            let completed = typing.terms.first().map_or(0, |t| t.1);
+            return typing.freq.max(completed);
         }
         let f = self.fields;
         let n = [f.title, f.headings, f.aliases, f.body]
@@ -496,10 +509,12 @@ impl Searcher {
         vectors: Option<&QueryVectors>,
     ) -> Result<(Ranked, Question)> {
         let inner = &self.inner;
+        let completions = self.completions(searcher, plan, request);
         let vocabulary = IndexVocabulary {
             searcher,
             fields: self.fields(),
             doc_freqs: Default::default(),
+            typing: completions.as_ref(),
         };
         let question = question::analyze(
             plan,
@@ -516,6 +531,8 @@ impl Searcher {
             lexicon: &inner.lexicon,
             ranking: &inner.ranking,
             params: &inner.params,
+            completions: completions.as_ref(),
+            num_docs: searcher.num_docs(),
         };
         let built = ranking::build(&inputs, request.category);
         // The plain ranking is a second text search: it runs on a thread of its own
@@ -524,7 +541,7 @@ impl Searcher {
             Some(plain_ranking) => std::thread::scope(|scope| {
                 let plain = scope.spawn(|| {
                     guard::quietly(|| {
-                        self.plain_matches(searcher, plan, &question, &plain_ranking, request, pool)
+                        self.plain_matches(searcher, &inputs, &plain_ranking, request, pool)
                     })
                 });
                 let analysed = self.run_text(searcher, &built, pool);
@@ -553,6 +570,27 @@ impl Searcher {
                 .map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
         );
         Ok((Ranked { built, hits, total }, question))
+    }
+
+    /// The completions of the word being typed, when the request asks for prefix
+    /// search and the query ends in a word that has some.
+    fn completions(
+        &self,
+        searcher: &tantivy::Searcher,
+        plan: &QueryPlan,
+        request: &SearchRequest,
+    ) -> Option<prefix::Completions> {
+        if !request.prefix {
+            return None;
+        }
+        let word = prefix::typed_word(plan, &request.query)?;
+        let f = self.fields();
+        prefix::complete(
+            searcher,
+            &[f.title, f.headings, f.aliases, f.body],
+            plan,
+            word,
+        )
     }
 
     /// The best `pool` matches of a built text query, with how many passages match.
@@ -586,21 +624,16 @@ impl Searcher {
     fn plain_matches(
         &self,
         searcher: &tantivy::Searcher,
-        plan: &QueryPlan,
-        question: &Question,
+        analysed: &ranking::QueryInputs,
         plain_ranking: &Ranking,
         request: &SearchRequest,
         pool: usize,
     ) -> Result<Vec<(f32, DocAddress)>> {
-        let inner = &self.inner;
-        let question = question.plain();
+        let question = analysed.question.plain();
         let inputs = ranking::QueryInputs {
-            plan,
             question: &question,
-            fields: self.fields(),
-            lexicon: &inner.lexicon,
             ranking: plain_ranking,
-            params: &inner.params,
+            ..*analysed
         };
         let built = ranking::build(&inputs, request.category);
         Ok(self.run_text(searcher, &built, pool)?.0)

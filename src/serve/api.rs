@@ -163,6 +163,7 @@ struct SearchBody {
     per_file: Option<usize>,
     explain: Option<bool>,
     mode: Option<String>,
+    prefix: Option<bool>,
 }
 
 impl SearchBody {
@@ -183,6 +184,7 @@ impl SearchBody {
             category,
             per_file: self.per_file,
             explain: self.explain.unwrap_or(false),
+            prefix: self.prefix.unwrap_or(defaults.prefix),
             mode: match self.mode.as_deref().map(str::trim) {
                 None | Some("") => Mode::default(),
                 Some(name) => Mode::parse(name).ok_or_else(|| {
@@ -212,7 +214,7 @@ fn parse_flag(name: &str, value: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// `GET /search?q=...&limit=...&offset=...&category=...&per_file=...&mode=...&explain=...`
+/// `GET /search?q=...&limit=...&offset=...&category=...&per_file=...&mode=...&explain=...&prefix=...`
 /// (`section=` is the older name of `category=`); unknown
 /// parameters are ignored (cache busters), repeated ones: the last wins.
 pub(super) async fn search_get(
@@ -238,6 +240,7 @@ pub(super) async fn search_get(
             "category" | "section" => body.category = Some(value),
             "mode" => body.mode = Some(value),
             "explain" => body.explain = Some(parse_flag("explain", &value)?),
+            "prefix" => body.prefix = Some(parse_flag("prefix", &value)?),
             _ => {}
         }
     }
