@@ -107,3 +107,206 @@ fn http_search_completes_the_last_word_unless_asked_not_to() {
     assert!(posted.json()["hits"].as_array().unwrap().is_empty());
     assert_eq!(server.get("/search?q=warf&prefix=maybe").status, 400);
 }
+
+// ------------------------------------------------------------- facets and filters
+
+/// Articles with front matter: three sources, several categories, `zinc` in some.
+fn sourced() -> Workspace {
+    let ws = Workspace::empty();
+    let articles = [
+        (
+            "a.md",
+            "CDC",
+            "Zinc",
+            "Zinc helps wounds heal.",
+            "Too much zinc upsets the stomach.",
+        ),
+        (
+            "b.md",
+            "CDC",
+            "Colds",
+            "Rest and zinc lozenges may help.",
+            "A virus causes colds.",
+        ),
+        (
+            "c.md",
+            "NIH",
+            "Iron",
+            "Iron pills treat anaemia.",
+            "Zinc lowers iron uptake.",
+        ),
+        (
+            "d.md",
+            "FDA",
+            "Copper",
+            "Copper is rarely given.",
+            "Low copper causes anaemia.",
+        ),
+    ];
+    for (file, source, title, treatment, other) in articles {
+        ws.write(
+            file,
+            format!(
+                "---\ntitle: {title}\nsource: {source}\naudience: adults\n---\n\n# {title}\n\n\
+                 ## Treatment\n\n{treatment}\n\n## Causes\n\n{other}\n"
+            ),
+        );
+    }
+    ws.index(&["--quiet"]);
+    ws
+}
+
+/// Per category and per source, the passages that mention `word` anywhere (title,
+/// headings, text), counted from `passages --json`.
+fn brute_force(ws: &Workspace, word: &str) -> Vec<(String, String)> {
+    ws.passages()
+        .into_iter()
+        .filter(|p| {
+            [&p.title, &p.headings.join(" "), &p.text]
+                .iter()
+                .any(|t| t.to_lowercase().contains(word))
+        })
+        .map(|p| {
+            let source = p.metadata.get("source").cloned().unwrap_or_default();
+            (p.category.as_str().to_string(), source)
+        })
+        .collect()
+}
+
+fn counts(facet: &[k2search::search::FacetCount]) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = facet.iter().map(|f| (f.value.clone(), f.count)).collect();
+    out.sort();
+    out
+}
+
+fn tally(values: impl Iterator<Item = String>) -> Vec<(String, usize)> {
+    let mut map = std::collections::BTreeMap::new();
+    for v in values {
+        *map.entry(v).or_insert(0) += 1;
+    }
+    map.into_iter().collect()
+}
+
+#[test]
+fn facet_counts_are_every_matching_passage_not_the_page() {
+    let ws = sourced();
+    let truth = brute_force(&ws, "zinc");
+    assert!(truth.len() > 2);
+    for page in [["-n", "1", "--offset", "0"], ["-n", "1", "--offset", "1"]] {
+        let response = ws.query(&[&page[..], &["--facets", "category,source", "zinc"]].concat());
+        assert_eq!(response.hits.len(), 1);
+        assert_eq!(
+            counts(&response.facets["category"]),
+            tally(truth.iter().map(|t| t.0.clone()))
+        );
+        assert_eq!(
+            counts(&response.facets["source"]),
+            tally(truth.iter().map(|t| t.1.clone()))
+        );
+        let sum: usize = response.facets["category"].iter().map(|f| f.count).sum();
+        assert_eq!(sum, response.total_hits);
+    }
+    // Without --facets, no facets in the JSON at all (the contract only grows).
+    let plain = ws.run(&["query", "--json", "zinc"]);
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("\"facets\""));
+}
+
+#[test]
+fn filters_on_front_matter_are_anded() {
+    let ws = sourced();
+    let cdc = ws.query(&["--filter", "source:CDC", "zinc"]);
+    assert!(!cdc.hits.is_empty());
+    assert!(cdc
+        .hits
+        .iter()
+        .all(|h| h.passage.metadata["source"] == "CDC"));
+    let both = ws.query(&[
+        "--filter",
+        "source:CDC",
+        "--filter",
+        "category:causes",
+        "zinc",
+    ]);
+    assert_eq!(both.hits.len(), 1, "{:#?}", both.hits);
+    assert_eq!(both.hits[0].passage.path, "a.md");
+    let none = ws.query(&["--filter", "source:CDC", "--filter", "source:NIH", "zinc"]);
+    assert!(none.hits.is_empty());
+    // With prefix search and the category flag too.
+    let typed = ws.query(&[
+        "--filter",
+        "audience:adults",
+        "--category",
+        "treatment",
+        "zin",
+    ]);
+    assert!(!typed.hits.is_empty());
+    assert!(typed
+        .hits
+        .iter()
+        .all(|h| h.passage.category.as_str() == "treatment"));
+}
+
+#[test]
+fn bad_facets_and_filters_are_one_line_errors() {
+    let ws = sourced();
+    for args in [
+        ["--facets", "category,bogus"],
+        ["--filter", "bogus:1"],
+        ["--filter", "nocolon"],
+        ["--filter", "category:nonsense"],
+    ] {
+        let out = ws.run(&[&["query"], &args[..], &["zinc"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("bogus") || err.contains("FIELD:VALUE") || err.contains("nonsense"),
+            "{err}"
+        );
+    }
+    let out = ws.run(&["query", "--facets", "colour", "zinc"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("category, audience, source"), "{err}");
+
+    let server = ws.serve(&[]);
+    for path in [
+        "/search?q=zinc&facets=bogus",
+        "/search?q=zinc&filter=nocolon",
+        "/search?q=zinc&filter=colour:red",
+    ] {
+        let answer = server.get(path);
+        assert_eq!(answer.status, 400, "{path}: {}", answer.body);
+        assert!(answer.json()["error"]
+            .as_str()
+            .is_some_and(|e| !e.contains('\n')));
+    }
+    let posted = server.post("/search", r#"{"q": "zinc", "filter": ["nocolon"]}"#);
+    assert_eq!(posted.status, 400, "{}", posted.body);
+}
+
+#[test]
+fn http_facets_and_filters_match_the_command_line() {
+    let ws = sourced();
+    let server = ws.serve(&[]);
+    let got =
+        server.search("q=zinc&facets=category,source&filter=source:CDC&filter=category:treatment");
+    let cli = ws.query(&[
+        "--facets",
+        "category,source",
+        "--filter",
+        "source:CDC",
+        "--filter",
+        "category:treatment",
+        "zinc",
+    ]);
+    assert_eq!(got.hits, cli.hits);
+    assert_eq!(got.facets, cli.facets);
+    assert_eq!(counts(&got.facets["source"]), [("CDC".to_string(), 2)]);
+    let posted = server.post(
+        "/search",
+        r#"{"q": "zinc", "facets": ["category", "source"], "filter": ["source:CDC", "category:treatment"]}"#,
+    );
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let posted: SearchResponse = serde_json::from_str(&posted.body).unwrap();
+    assert_eq!(posted.facets, got.facets);
+}

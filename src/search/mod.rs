@@ -4,6 +4,7 @@
 //! matched terms marked.
 
 pub mod explain;
+pub mod facets;
 pub mod lexicon;
 pub mod prefix;
 pub mod query;
@@ -28,6 +29,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 pub use explain::Match;
+pub use facets::{FacetCount, Facets, Filter};
 pub use lexicon::Lexicon;
 pub use query::QueryPlan;
 pub use question::Question;
@@ -44,6 +46,8 @@ use crate::passage::{Category, Passage};
 
 /// Largest `limit` a request may ask for.
 pub const MAX_LIMIT: usize = 1000;
+/// Most facets, and most filters, one request may ask for.
+pub const MAX_FACETS: usize = 16;
 /// Longest query text accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 
@@ -79,6 +83,10 @@ pub struct SearchRequest {
     /// nothing follows it, also matches as the start of indexed terms, below exact
     /// matches ([`prefix`]).
     pub prefix: bool,
+    /// Facet counts to return: `category` and front-matter field names ([`facets`]).
+    pub facets: Vec<String>,
+    /// Only passages whose document has each of these front-matter values (ANDed).
+    pub filters: Vec<Filter>,
 }
 
 impl Default for SearchRequest {
@@ -92,6 +100,8 @@ impl Default for SearchRequest {
             explain: false,
             mode: Mode::Hybrid,
             prefix: true,
+            facets: Vec::new(),
+            filters: Vec::new(),
         }
     }
 }
@@ -127,6 +137,18 @@ impl SearchRequest {
         }
         if self.per_file == Some(0) {
             return Err(Error::BadRequest("per_file must be at least 1".into()));
+        }
+        if self.facets.len() > MAX_FACETS || self.filters.len() > MAX_FACETS {
+            return Err(Error::BadRequest(format!(
+                "at most {MAX_FACETS} facets and {MAX_FACETS} filters, got {} and {}",
+                self.facets.len(),
+                self.filters.len()
+            )));
+        }
+        if self.facets.iter().any(|f| f.trim().is_empty()) {
+            return Err(Error::BadRequest(
+                "a facet name is empty; name fields as facets=category,source".into(),
+            ));
         }
         Ok(())
     }
@@ -195,25 +217,46 @@ pub struct SearchResponse {
     pub corrected: Option<String>,
     /// The hits, best first.
     pub hits: Vec<Hit>,
+    /// With facets requested: for each field named, the values of the passages the
+    /// text query matches (all of them, not only this page), most frequent first.
+    #[serde(default, skip_serializing_if = "Facets::is_empty")]
+    pub facets: Facets,
     /// How the query was analysed: its foci, the question types, the words and their
     /// weights (absent for an empty query).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<Question>,
 }
 
-/// Adds the passages nearest the query by vector (of the requested category, if one
-/// is) to the text matches, with a text score of 0.
+/// Adds the passages nearest the query by vector (of the requested category and
+/// filtered values, if any) to the text matches, with a text score of 0.
 fn add_nearest(
     searcher: &tantivy::Searcher,
     vectors: &QueryVectors,
     params: &Params,
-    category: Option<Category>,
+    request: &SearchRequest,
     top: &mut Vec<(f32, DocAddress)>,
 ) {
-    let columns = category.map(|_| ranking::category_columns(searcher));
-    let keep = |address: DocAddress| match (&columns, category) {
-        (Some(columns), Some(wanted)) => ranking::category_of(columns, address) == Some(wanted),
-        _ => true,
+    let (by_category, by_meta): (Vec<&Filter>, Vec<&Filter>) = request
+        .filters
+        .iter()
+        .partition(|f| f.field == facets::CATEGORY);
+    let categories: Vec<Category> = request
+        .category
+        .into_iter()
+        .chain(
+            by_category
+                .iter()
+                .filter_map(|f| Category::parse_or_list(&f.value).ok()),
+        )
+        .collect();
+    let columns = (!categories.is_empty()).then(|| ranking::category_columns(searcher));
+    let meta = (!by_meta.is_empty()).then(|| facets::FilterColumns::new(searcher, &by_meta));
+    let keep = |address: DocAddress| {
+        let category_ok = columns.as_ref().is_none_or(|columns| {
+            let of = ranking::category_of(columns, address);
+            categories.iter().all(|c| of == Some(*c))
+        });
+        category_ok && meta.as_ref().is_none_or(|m| m.matches(address))
     };
     let found: HashSet<DocAddress> = top.iter().map(|t| t.1).collect();
     for (_, address) in vectors
@@ -226,11 +269,20 @@ fn add_nearest(
     }
 }
 
+/// The best matches of a text query, with how many passages match and their facet
+/// counts.
+struct TextMatches {
+    top: Vec<(f32, DocAddress)>,
+    total: usize,
+    facets: Facets,
+}
+
 /// Reranked matches of one query, with the query that found them.
 struct Ranked {
     built: ranking::Built,
     hits: Vec<(f32, tantivy::DocAddress, ranking::Lifts)>,
     total: usize,
+    facets: Facets,
 }
 
 /// The index's vocabulary, as question analysis asks for it. Document frequencies
@@ -448,10 +500,19 @@ impl Searcher {
             mode: Mode::Lexical,
             corrected: None,
             hits: Vec::new(),
+            facets: Facets::new(),
             analysis: None,
         };
+        let names = request.facets.iter().map(|f| ("facet", f.as_str()));
+        let filtered = request.filters.iter().map(|f| ("filter", f.field.as_str()));
+        facets::check_names(searcher, self.fields().meta, names.chain(filtered))?;
         let mut plan = QueryPlan::parse(&request.query);
         if plan.is_empty() {
+            response.facets = request
+                .facets
+                .iter()
+                .map(|f| (f.clone(), Vec::new()))
+                .collect();
             response.took_ms = elapsed_ms(started);
             return Ok(response);
         }
@@ -481,6 +542,7 @@ impl Searcher {
             (ranked, analysis) = self.rank(searcher, &plan, request, pool, vectors)?;
         }
         response.total_hits = ranked.total;
+        response.facets = std::mem::take(&mut ranked.facets);
         self.fill_hits(searcher, request, &ranked, &analysis, &mut response)?;
         let corrections: Vec<(String, String)> = analysis
             .words
@@ -533,6 +595,7 @@ impl Searcher {
             params: &inner.params,
             completions: completions.as_ref(),
             num_docs: searcher.num_docs(),
+            filters: &request.filters,
         };
         let built = ranking::build(&inputs, request.category);
         // The plain ranking is a second text search: it runs on a thread of its own
@@ -544,18 +607,25 @@ impl Searcher {
                         self.plain_matches(searcher, &inputs, &plain_ranking, request, pool)
                     })
                 });
-                let analysed = self.run_text(searcher, &built, pool);
+                let analysed = self.run_text(searcher, &built, pool, &request.facets);
                 let plain = plain
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (analysed, plain)
             }),
-            None => (self.run_text(searcher, &built, pool), Ok(Vec::new())),
+            None => (
+                self.run_text(searcher, &built, pool, &request.facets),
+                Ok(Vec::new()),
+            ),
         };
-        let (mut top, mut total) = analysed?;
+        let TextMatches {
+            mut top,
+            mut total,
+            facets,
+        } = analysed?;
         let plain = plain?;
         let similarity = vectors.map(|v| {
-            add_nearest(searcher, v, &inner.params, request.category, &mut top);
+            add_nearest(searcher, v, &inner.params, request, &mut top);
             total = total.max(top.len());
             move |address| v.set.similarity(&v.sims, address)
         });
@@ -569,7 +639,15 @@ impl Searcher {
                 .as_ref()
                 .map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
         );
-        Ok((Ranked { built, hits, total }, question))
+        Ok((
+            Ranked {
+                built,
+                hits,
+                total,
+                facets,
+            },
+            question,
+        ))
     }
 
     /// The completions of the word being typed, when the request asks for prefix
@@ -593,19 +671,27 @@ impl Searcher {
         )
     }
 
-    /// The best `pool` matches of a built text query, with how many passages match.
+    /// The best `pool` matches of a built text query, with how many passages match
+    /// and the counts of the `facets` named, in one pass.
     fn run_text(
         &self,
         searcher: &tantivy::Searcher,
         built: &ranking::Built,
         pool: usize,
-    ) -> Result<(Vec<(f32, DocAddress)>, usize)> {
-        searcher
+        facets: &[String],
+    ) -> Result<TextMatches> {
+        let counter = (!facets.is_empty()).then(|| facets::FacetCollector::new(facets));
+        let (top, total, facets) = searcher
             .search(
                 &built.query,
-                &(TopDocs::with_limit(pool).order_by_score(), Count),
+                &(TopDocs::with_limit(pool).order_by_score(), Count, counter),
             )
-            .map_err(|e| Error::tantivy(self.dir(), e))
+            .map_err(|e| Error::tantivy(self.dir(), e))?;
+        Ok(TextMatches {
+            top,
+            total,
+            facets: facets.unwrap_or_default(),
+        })
     }
 
     /// The techniques of the plain ranking fused with the analysed one, or `None`
@@ -636,7 +722,7 @@ impl Searcher {
             ..*analysed
         };
         let built = ranking::build(&inputs, request.category);
-        Ok(self.run_text(searcher, &built, pool)?.0)
+        Ok(self.run_text(searcher, &built, pool, &[])?.top)
     }
 
     /// Reads the page of hits the request asks for, skipping repeated texts.

@@ -35,6 +35,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Term};
 
+use super::facets::Filter;
 use super::lexicon::Lexicon;
 use super::prefix::Completions;
 use super::query::{any_of, boost, group_query, phrase_query, QueryPlan, TermGroup, WeightedField};
@@ -487,6 +488,8 @@ pub struct QueryInputs<'a> {
     /// Passages in the index, and each completion's passages ([`Completions`]
     /// weighs completions by rarity).
     pub num_docs: u64,
+    /// Front-matter (or category) values every passage must have.
+    pub filters: &'a [Filter],
 }
 
 /// The text query: one clause per weighted word, merged with its synonyms and drug
@@ -517,10 +520,7 @@ pub fn build(inputs: &QueryInputs, category: Option<Category>) -> Built {
     clauses.extend(phrase_clauses(plan, &weighted, &mut terms));
     let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
     Built {
-        query: match category {
-            Some(category) => only_category(query, fields, category),
-            None => query,
-        },
+        query: restricted(query, fields, category, inputs.filters),
         terms,
     }
 }
@@ -630,14 +630,31 @@ fn phrase_clauses(
     clauses
 }
 
-/// `query`, restricted to passages of one category (the filter adds no score).
-fn only_category(query: Box<dyn Query>, fields: &Fields, category: Category) -> Box<dyn Query> {
-    let term = Term::from_field_text(fields.category, category.as_str());
-    let filter = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Must, query),
-        (Occur::Must, Box::new(BoostQuery::new(filter, 0.0))),
-    ]))
+/// `query`, restricted to passages of one category and with the filtered values (the
+/// filters add no score).
+fn restricted(
+    query: Box<dyn Query>,
+    fields: &Fields,
+    category: Option<Category>,
+    filters: &[Filter],
+) -> Box<dyn Query> {
+    let terms: Vec<Term> = category
+        .map(|c| Term::from_field_text(fields.category, c.as_str()))
+        .into_iter()
+        .chain(filters.iter().map(|f| f.term(fields.category, fields.meta)))
+        .collect();
+    if terms.is_empty() {
+        return query;
+    }
+    let mut clauses = vec![(Occur::Must, query)];
+    for term in terms {
+        let filter = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+        clauses.push((
+            Occur::Must,
+            Box::new(BoostQuery::new(filter, 0.0)) as Box<dyn Query>,
+        ));
+    }
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// One clause per weighted query word (keyed by its place in the plan), noting the

@@ -164,6 +164,9 @@ struct SearchBody {
     explain: Option<bool>,
     mode: Option<String>,
     prefix: Option<bool>,
+    facets: Option<Vec<String>>,
+    #[serde(alias = "filters")]
+    filter: Option<Vec<String>>,
 }
 
 impl SearchBody {
@@ -185,6 +188,13 @@ impl SearchBody {
             per_file: self.per_file,
             explain: self.explain.unwrap_or(false),
             prefix: self.prefix.unwrap_or(defaults.prefix),
+            facets: self.facets.unwrap_or_default(),
+            filters: self
+                .filter
+                .unwrap_or_default()
+                .iter()
+                .map(|f| f.parse().map_err(ApiError::bad_request))
+                .collect::<Result<_, _>>()?,
             mode: match self.mode.as_deref().map(str::trim) {
                 None | Some("") => Mode::default(),
                 Some(name) => Mode::parse(name).ok_or_else(|| {
@@ -203,6 +213,15 @@ fn parse_count(name: &str, value: &str) -> Result<usize, ApiError> {
         .map_err(|_| ApiError::bad_request(format!("{name} must be a whole number, got {value:?}")))
 }
 
+/// The facet names of `facets=category,source` (an empty value asks for none).
+fn facet_names(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
 /// Parses a true/false parameter (`1`/`0` too), naming it in the error.
 fn parse_flag(name: &str, value: &str) -> Result<bool, ApiError> {
     match value.trim() {
@@ -215,8 +234,9 @@ fn parse_flag(name: &str, value: &str) -> Result<bool, ApiError> {
 }
 
 /// `GET /search?q=...&limit=...&offset=...&category=...&per_file=...&mode=...&explain=...&prefix=...`
-/// (`section=` is the older name of `category=`); unknown
-/// parameters are ignored (cache busters), repeated ones: the last wins.
+/// `&facets=category,source&filter=source:CDC&filter=...` (`section=` is the older
+/// name of `category=`); unknown parameters are ignored (cache busters), repeated
+/// ones: the last wins, but for `filter`, whose values are ANDed.
 pub(super) async fn search_get(
     State(app): State<AppState>,
     uri: Uri,
@@ -241,6 +261,8 @@ pub(super) async fn search_get(
             "mode" => body.mode = Some(value),
             "explain" => body.explain = Some(parse_flag("explain", &value)?),
             "prefix" => body.prefix = Some(parse_flag("prefix", &value)?),
+            "facets" => body.facets = Some(facet_names(&value)),
+            "filter" | "filters" => body.filter.get_or_insert_with(Vec::new).push(value),
             _ => {}
         }
     }
