@@ -1,5 +1,7 @@
 //! The search box: the word being typed matched as a prefix (`warf` finds warfarin),
-//! on the command line and over HTTP, with the category filter and below exact words.
+//! on the command line and over HTTP, with the category filter and below exact words;
+//! facet counts checked against a brute-force count of `passages --json`; filters on
+//! front matter; `GET /suggest`; and the page's use of facets and suggestions.
 
 use k2search::search::SearchResponse;
 
@@ -309,4 +311,46 @@ fn http_facets_and_filters_match_the_command_line() {
     assert_eq!(posted.status, 200, "{}", posted.body);
     let posted: SearchResponse = serde_json::from_str(&posted.body).unwrap();
     assert_eq!(posted.facets, got.facets);
+}
+
+// ------------------------------------------------------------------- suggestions
+
+#[test]
+fn suggest_offers_titles_headings_and_words_that_start_with_the_text() {
+    let ws = sourced();
+    let server = ws.serve(&[]);
+    let answer = server.get("/suggest?q=zi");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let body = answer.json();
+    assert_eq!(body["query"], "zi");
+    let suggestions = body["suggestions"].as_array().unwrap();
+    assert_eq!(suggestions[0]["text"], "Zinc");
+    assert_eq!(suggestions[0]["kind"], "title");
+    assert_eq!(suggestions[0]["count"], 2, "the Zinc article's two passages");
+    // Headings too, most frequent first; at most `limit`.
+    let treat = server.get("/suggest?q=TREAT&limit=1").json();
+    let treat = treat["suggestions"].as_array().unwrap();
+    assert_eq!(treat.len(), 1);
+    assert_eq!(treat[0]["text"], "Treatment");
+    assert_eq!(treat[0]["kind"], "heading");
+    assert_eq!(treat[0]["count"], 4);
+    assert!(server.get("/suggest?q=qqq").json()["suggestions"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    for bad in ["/suggest", "/suggest?q=zi&limit=0", "/suggest?q=zi&limit=x"] {
+        let answer = server.get(bad);
+        assert_eq!(answer.status, 400, "{bad}: {}", answer.body);
+        assert!(answer.json()["error"].is_string());
+    }
+}
+
+#[test]
+fn the_page_asks_for_category_counts_and_suggestions() {
+    let ws = seed_index();
+    let server = ws.serve(&[]);
+    let page = server.get("/").body;
+    assert!(page.contains("id=\"facet-chips\"") && page.contains("list=\"suggestions\""));
+    let js = server.get("/app.js").body;
+    assert!(js.contains("facets', 'category'") && js.contains("/suggest?"));
 }

@@ -199,13 +199,60 @@ impl FacetCollector {
 pub struct FacetSegment {
     categories: Option<Column<u64>>,
     category_counts: HashMap<u64, usize>,
-    meta: Option<StrColumn>,
-    meta_counts: Vec<usize>,
-    fields: Vec<String>,
+    /// The meta column's term ords, when front-matter fields are counted.
+    meta: Option<Column<u64>>,
+    /// Each requested field's run of term ords (`key=…` terms sort together): its
+    /// first ord, and where its values start in `values`.
+    runs: Vec<(u64, u64, usize)>,
+    /// (field, value) of each counted term, and its count.
+    values: Vec<((String, String), usize)>,
 }
 
 /// What one segment counted: (field, value) → passages.
 type Tally = HashMap<(String, String), usize>;
+
+impl FacetCollector {
+    /// The meta column of a segment and the runs of term ords of the requested fields,
+    /// read from its dictionary once (only those ranges of it).
+    fn meta_runs(
+        &self,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<Option<(Column<u64>, FieldRuns)>> {
+        if self.fields.is_empty() {
+            return Ok(None);
+        }
+        let Some(column) = segment.fast_fields().str(META_FIELD)? else {
+            return Ok(None);
+        };
+        let mut runs = Vec::new();
+        let mut values = Vec::new();
+        for field in &self.fields {
+            // `=` is followed by `>` in byte order: the range holds `field=…` only.
+            let mut stream = column
+                .dictionary()
+                .range()
+                .ge(format!("{field}="))
+                .lt(format!("{field}>"))
+                .into_stream()?;
+            let mut first = None;
+            let start = values.len();
+            while stream.advance() {
+                first.get_or_insert(stream.term_ord());
+                let term = String::from_utf8_lossy(stream.key());
+                let value = term.split_once('=').map_or("", |(_, v)| v).to_string();
+                values.push(((field.clone(), value), 0));
+            }
+            if let Some(first) = first {
+                runs.push((first, (values.len() - start) as u64, start));
+            }
+        }
+        let (_, ords) = column.into_parts();
+        Ok(Some((ords, (runs, values))))
+    }
+}
+
+/// Runs of term ords and the (field, value) counts they index (see [`FacetSegment`]).
+type FieldRuns = (Vec<(u64, u64, usize)>, Vec<((String, String), usize)>);
 
 impl Collector for FacetCollector {
     type Fruit = Facets;
@@ -216,22 +263,20 @@ impl Collector for FacetCollector {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<FacetSegment> {
-        let fast = segment.fast_fields();
-        let meta = if self.fields.is_empty() {
-            None
-        } else {
-            fast.str(META_FIELD)?
+        let (meta, (runs, values)) = match self.meta_runs(segment)? {
+            Some((column, runs)) => (Some(column), runs),
+            None => (None, Default::default()),
         };
         Ok(FacetSegment {
             categories: if self.category {
-                fast.u64("category_code").ok()
+                segment.fast_fields().u64("category_code").ok()
             } else {
                 None
             },
             category_counts: HashMap::new(),
-            meta_counts: vec![0; meta.as_ref().map_or(0, |m| m.num_terms())],
             meta,
-            fields: self.fields.clone(),
+            runs,
+            values,
         })
     }
 
@@ -274,34 +319,23 @@ impl SegmentCollector for FacetSegment {
             *self.category_counts.entry(code).or_insert(0) += 1;
         }
         if let Some(meta) = &self.meta {
-            for ord in meta.term_ords(doc) {
-                if let Some(n) = self.meta_counts.get_mut(ord as usize) {
-                    *n += 1;
+            for ord in meta.values_for_doc(doc) {
+                let run = self
+                    .runs
+                    .iter()
+                    .find(|(first, len, _)| ord >= *first && ord < first + len);
+                if let Some((first, _, start)) = run {
+                    self.values[start + (ord - first) as usize].1 += 1;
                 }
             }
         }
     }
 
     fn harvest(self) -> Tally {
-        let mut tally = Tally::new();
+        let mut tally: Tally = self.values.into_iter().filter(|(_, n)| *n > 0).collect();
         for (code, n) in self.category_counts {
             if let Some(category) = Category::from_code(code) {
                 tally.insert((CATEGORY.to_string(), category.as_str().to_string()), n);
-            }
-        }
-        let Some(meta) = &self.meta else {
-            return tally;
-        };
-        let mut term = String::new();
-        for (ord, &n) in self.meta_counts.iter().enumerate().filter(|(_, n)| **n > 0) {
-            if !matches!(meta.ord_to_str(ord as u64, &mut term), Ok(true)) {
-                continue;
-            }
-            let Some((field, value)) = term.split_once('=') else {
-                continue;
-            };
-            if self.fields.iter().any(|f| f == field) {
-                tally.insert((field.to_string(), value.to_string()), n);
             }
         }
         tally

@@ -13,6 +13,7 @@ pub mod ranking;
 pub mod semantic;
 pub mod snippet;
 pub mod soundness;
+pub mod suggest;
 
 pub use snippet::html_escape;
 pub mod typo;
@@ -38,6 +39,7 @@ pub use semantic::Mode;
 use semantic::{QueryVectors, Semantic};
 pub use soundness::Health;
 use soundness::Soundness;
+pub use suggest::{Suggestion, SuggestionKind};
 
 use crate::error::{Error, Result};
 use crate::guard;
@@ -365,7 +367,12 @@ struct Inner {
     params: Params,
     semantic: Arc<Semantic>,
     soundness: Arc<Soundness>,
+    /// The names suggestions are made from, with the commit they were read from.
+    names: Arc<NamesCache>,
 }
+
+/// The names suggestions are made from, with the commit they were read from.
+type NamesCache = std::sync::Mutex<Option<(u64, Arc<suggest::Names>)>>;
 
 impl Searcher {
     /// Opens the index in `dir` for searching. Its checksums are verified first (on a
@@ -392,6 +399,7 @@ impl Searcher {
                 params: Params::default(),
                 semantic: Arc::default(),
                 soundness,
+                names: Arc::default(),
             }),
         })
     }
@@ -783,6 +791,47 @@ impl Searcher {
             }
         }
         Ok(())
+    }
+
+    /// Suggestions for an autocomplete list: the `limit` most frequent titles, headings
+    /// and words of them that start with `typed` ([`suggest`]).
+    pub fn suggest(&self, typed: &str, limit: usize) -> Result<Vec<Suggestion>> {
+        if limit == 0 || limit > suggest::MAX_SUGGESTIONS {
+            return Err(Error::BadRequest(format!(
+                "limit must be between 1 and {}, got {limit}",
+                suggest::MAX_SUGGESTIONS
+            )));
+        }
+        if typed.len() > suggest::MAX_SUGGEST_BYTES {
+            return Err(Error::BadRequest(format!(
+                "q is {} bytes; suggestions are for at most {}",
+                typed.len(),
+                suggest::MAX_SUGGEST_BYTES
+            )));
+        }
+        self.guarded(|searcher| Ok(self.names(searcher)?.suggest(typed, limit)))
+    }
+
+    /// The names of the current commit, read from the stored passages the first time
+    /// they are asked for.
+    fn names(&self, searcher: &tantivy::Searcher) -> Result<Arc<suggest::Names>> {
+        let generation = searcher.generation().generation_id();
+        let mut cache = self
+            .inner
+            .names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, names)) = cache.as_ref().filter(|(g, _)| *g == generation) {
+            return Ok(Arc::clone(names));
+        }
+        let mut pairs = Vec::new();
+        self.for_each_passage_in(searcher, &mut |p: Passage| {
+            pairs.push((p.title, p.headings));
+            Ok(())
+        })?;
+        let names = Arc::new(suggest::Names::of(pairs.into_iter()));
+        *cache = Some((generation, Arc::clone(&names)));
+        Ok(names)
     }
 
     /// Every passage in the index, in path and line order.

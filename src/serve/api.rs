@@ -401,6 +401,50 @@ pub(super) async fn stats(State(app): State<AppState>) -> Result<Response, ApiEr
     Ok(json_response(StatusCode::OK, &stats))
 }
 
+// ----------------------------------------------------------------------- suggest
+
+/// The answer of `GET /suggest`.
+#[derive(Serialize)]
+struct SuggestResponse {
+    /// The text as typed.
+    query: String,
+    /// Titles, headings and words that start with it, most frequent first.
+    suggestions: Vec<search::Suggestion>,
+}
+
+/// Most suggestions returned when the request does not say.
+const DEFAULT_SUGGESTIONS: usize = 8;
+
+/// `GET /suggest?q=...&limit=...`: names for an autocomplete list
+/// ([`Searcher::suggest`]).
+pub(super) async fn suggest(
+    State(app): State<AppState>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    let mut query = None;
+    let mut limit = DEFAULT_SUGGESTIONS;
+    for (name, value) in params {
+        match name.as_str() {
+            "q" | "query" => query = Some(value),
+            "limit" => limit = parse_count("limit", &value)?,
+            _ => {}
+        }
+    }
+    let query =
+        query.ok_or_else(|| ApiError::bad_request("missing q: give the typed text as q=..."))?;
+    let searcher = app.searcher.clone();
+    let typed = query.clone();
+    let suggestions = app
+        .blocking(move || searcher.suggest(&typed, limit))
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &SuggestResponse { query, suggestions },
+    ))
+}
+
 // --------------------------------------------------------------------- fallback
 
 /// Any route not listed: 404, naming what was asked for.
@@ -408,7 +452,7 @@ pub(super) async fn not_found(method: Method, OriginalUri(path): OriginalUri) ->
     ApiError::new(
         StatusCode::NOT_FOUND,
         format!(
-            "no route {method} {}; see GET /search, /passages/{{id}}, /health, /stats",
+            "no route {method} {}; see GET /search, /suggest, /passages/{{id}}, /health, /stats",
             path.path()
         ),
     )
