@@ -126,7 +126,8 @@ pub struct FacetCount {
 /// Facet counts by field name, each field's values most frequent first.
 pub type Facets = BTreeMap<String, Vec<FacetCount>>;
 
-/// The front-matter field names of the index: the keys of its `meta` terms.
+/// The front-matter field names of the index: the keys of its `meta` terms (a walk of
+/// the whole dictionary, for error messages).
 pub fn field_names(searcher: &tantivy::Searcher, meta: Field) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for segment in searcher.segment_readers() {
@@ -152,29 +153,40 @@ pub fn field_names(searcher: &tantivy::Searcher, meta: Field) -> Vec<String> {
     names
 }
 
+/// Whether some passage has the front-matter field `name`: a look at the start of its
+/// `name=` range of the term dictionaries.
+fn has_field(searcher: &tantivy::Searcher, meta: Field, name: &str) -> bool {
+    searcher.segment_readers().iter().any(|segment| {
+        let Ok(inverted) = segment.inverted_index(meta) else {
+            return false;
+        };
+        // `=` is followed by `>` in byte order: the range holds `name=…` only.
+        let range = inverted
+            .terms()
+            .range()
+            .ge(format!("{name}="))
+            .lt(format!("{name}>"));
+        range.into_stream().is_ok_and(|mut stream| stream.advance())
+    })
+}
+
 /// Checks that every facet and filter names `category` or a front-matter field of
 /// the index; the error lists the fields there are.
 pub fn check_names<'a>(
     searcher: &tantivy::Searcher,
     meta: Field,
-    names: impl Iterator<Item = (&'a str, &'a str)>,
+    mut names: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<()> {
-    let mut known: Option<Vec<String>> = None;
-    for (what, name) in names {
-        if name == CATEGORY {
-            continue;
-        }
-        let known = known.get_or_insert_with(|| field_names(searcher, meta));
-        if !known.iter().any(|k| k == name) {
-            let mut all = vec![CATEGORY.to_string()];
-            all.extend(known.iter().cloned());
-            return Err(Error::BadRequest(format!(
-                "unknown {what} field {name:?}; this index has: {}",
-                all.join(", ")
-            )));
-        }
-    }
-    Ok(())
+    let unknown = names.find(|(_, name)| *name != CATEGORY && !has_field(searcher, meta, name));
+    let Some((what, name)) = unknown else {
+        return Ok(());
+    };
+    let mut all = vec![CATEGORY.to_string()];
+    all.extend(field_names(searcher, meta));
+    Err(Error::BadRequest(format!(
+        "unknown {what} field {name:?}; this index has: {}",
+        all.join(", ")
+    )))
 }
 
 /// Counts the category and the front-matter values of every passage a query matches.
