@@ -326,7 +326,10 @@ fn suggest_offers_titles_headings_and_words_that_start_with_the_text() {
     let suggestions = body["suggestions"].as_array().unwrap();
     assert_eq!(suggestions[0]["text"], "Zinc");
     assert_eq!(suggestions[0]["kind"], "title");
-    assert_eq!(suggestions[0]["count"], 2, "the Zinc article's two passages");
+    assert_eq!(
+        suggestions[0]["count"], 2,
+        "the Zinc article's two passages"
+    );
     // Headings too, most frequent first; at most `limit`.
     let treat = server.get("/suggest?q=TREAT&limit=1").json();
     let treat = treat["suggestions"].as_array().unwrap();
