@@ -15,7 +15,7 @@ use k2search::export::{self, ExportFormat};
 use k2search::index::{self, IndexOptions};
 use k2search::output::{self, Format};
 use k2search::passage::Category;
-use k2search::search::{Lexicon, Mode, Params, Ranking, SearchRequest, Searcher};
+use k2search::search::{Filter, Lexicon, Mode, Params, Ranking, SearchRequest, Searcher};
 use k2search::serve::{self, ServeConfig};
 
 const DEFAULT_CORPUS: &str = "corpus";
@@ -178,7 +178,7 @@ struct QueryArgs {
     /// Print JSON (the contract documented in the README).
     #[arg(long)]
     json: bool,
-    /// Show why each hit matched: words, how (exact, stem, synonym, fuzzy, unit), field, share.
+    /// Show why each hit matched: words, how (exact, stem, synonym, fuzzy, unit, prefix), field, share.
     #[arg(long)]
     explain: bool,
     /// A synonym lexicon to use instead of the bundled one.
@@ -189,6 +189,21 @@ struct QueryArgs {
     /// Rank by text alone, even when the index has vectors.
     #[arg(long)]
     lexical: bool,
+    /// Match the last word as the start of longer words too (`warf` finds warfarin),
+    /// below exact matches. On by default, as in the HTTP API.
+    #[arg(long, overrides_with = "no_prefix")]
+    prefix: bool,
+    /// Match the last word only as a whole word.
+    #[arg(long, overrides_with = "prefix")]
+    no_prefix: bool,
+    /// Count the matching passages per value of these fields: `category` and
+    /// front-matter fields (e.g. `category,source`).
+    #[arg(long, value_name = "FIELDS", value_delimiter = ',')]
+    facets: Vec<String>,
+    /// Only passages whose document has this front-matter value (FIELD:VALUE, e.g.
+    /// source:MPlusDrugs); repeat to require several.
+    #[arg(long, value_name = "FIELD:VALUE")]
+    filter: Vec<Filter>,
     /// The query: words, "quoted phrases"; punctuation is ignored.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
@@ -440,6 +455,9 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         } else {
             Mode::Hybrid
         },
+        prefix: !args.no_prefix,
+        facets: args.facets,
+        filters: args.filter,
     };
     let searcher = with_synonyms(searcher, args.synonyms.as_deref())?;
     let response = searcher.search(&request)?;

@@ -25,6 +25,8 @@ mod relevance;
 // Incremental and crash-safe indexing, concurrent runs, versions, hostile files and
 // hostile queries.
 mod reliability;
+// The search box: prefix search, facets and filters, suggestions, the page's use of them.
+mod searchbox;
 // Semantic ranking with the embedding model.
 mod semantic;
 // `k2search serve`: the HTTP API, the page, a live index, hostile clients.

@@ -1,7 +1,8 @@
 /* k2search web UI: plain JavaScript, no dependencies, no build step.
  *
  * Talks to the same-origin JSON API:
- *   GET /search?q=&limit=&offset=&category=   GET /passages/{id}   GET /stats
+ *   GET /search?q=&limit=&offset=&category=&facets=category   GET /suggest?q=
+ *   GET /passages/{id}   GET /stats
  * Everything that comes from the server is inserted as text, except
  * `snippet_html` (server-escaped, with <mark> tags), which is parsed inertly
  * and rebuilt from text and <mark> elements only.
@@ -19,7 +20,8 @@
   var $ = function (id) { return document.getElementById(id); };
   var el = {
     form: $('search-form'), q: $('q'), category: $('category'), categoryWrap: $('category-filter'),
-    summary: $('summary'), corrected: $('corrected'),
+    summary: $('summary'), corrected: $('corrected'), facetChips: $('facet-chips'),
+    suggestions: $('suggestions'),
     empty: $('state-empty'), none: $('state-none'), noneText: $('none-text'),
     noneAll: $('none-all-categories'), error: $('state-error'), errorText: $('error-text'),
     retry: $('retry'), resultsSection: $('results-section'), results: $('results'),
@@ -35,6 +37,9 @@
   // Current search state. `seq` increases with every request so that a late
   // response to an older query can never overwrite a newer one.
   var state = { q: '', category: '', hits: [], total: 0, tookMs: null, seq: 0, controller: null, words: [] };
+  // The category counts of the query searched in all categories: the chips keep
+  // showing every category while one of them filters.
+  var facets = { q: '', counts: [] };
   var debounceTimer = 0;
   var panelSeq = 0;
   var panelReturnFocus = null;
@@ -322,12 +327,14 @@
     el.errorText.textContent = err && err.message ? err.message : 'Unknown error.';
     el.summary.textContent = '';
     el.corrected.hidden = true;
+    el.facetChips.hidden = true;
     show('error');
   }
 
   function showEmpty() {
     el.summary.textContent = '';
     el.corrected.hidden = true;
+    el.facetChips.hidden = true;
     el.results.textContent = '';
     state.hits = [];
     state.total = 0;
@@ -347,7 +354,43 @@
     p.set('limit', String(PAGE_SIZE));
     p.set('offset', String(offset));
     if (state.category) p.set('category', state.category);
+    if (offset === 0) p.set('facets', 'category');
     return '/search?' + p.toString();
+  }
+
+  function chip(cat, label, count) {
+    var li = document.createElement('li');
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'chip facet-chip';
+    b.setAttribute('data-category', cat);
+    b.setAttribute('aria-pressed', String(state.category === cat));
+    b.textContent = label;
+    if (typeof count === 'number') {
+      var n = document.createElement('span');
+      n.className = 'chip-count';
+      n.textContent = '(' + count.toLocaleString('en-US') + ')';
+      b.appendChild(n);
+    }
+    li.appendChild(b);
+    return li;
+  }
+
+  /** The category chips: "All" and each category with its count of matches. */
+  function renderFacets(data) {
+    var counts = data && data.facets && Array.isArray(data.facets.category) ? data.facets.category : null;
+    if (counts && !state.category) facets = { q: state.q, counts: counts };
+    if (facets.q !== state.q) facets = { q: state.q, counts: counts || [] };
+    el.facetChips.textContent = '';
+    var list = facets.counts;
+    if (state.category && !list.some(function (f) { return f.value === state.category; })) {
+      list = list.concat([{ value: state.category, count: state.total }]);
+    }
+    if (list.length < 2 && !state.category) { el.facetChips.hidden = true; return; }
+    var all = list.reduce(function (sum, f) { return sum + f.count; }, 0);
+    el.facetChips.appendChild(chip('', 'All', state.category ? undefined : all));
+    list.forEach(function (f) { el.facetChips.appendChild(chip(f.value, categoryLabel(f.value), f.count)); });
+    el.facetChips.hidden = false;
   }
 
   /** Starts a fresh search for the current input (offset 0). */
@@ -380,6 +423,7 @@
       state.tookMs = data.took_ms;
       renderCorrected(data.corrected);
       renderSummary();
+      renderFacets(data);
       el.results.textContent = '';
       if (!hits.length) {
         renderNone();
@@ -397,6 +441,30 @@
       setLoading(false);
       showError(err);
     });
+  }
+
+  // The autocomplete list: titles, headings and words that start with the last
+  // word typed (GET /suggest), offered as completions of the whole input.
+  var suggestTimer = 0;
+  var suggestSeq = 0;
+  function scheduleSuggest() {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, DEBOUNCE_MS);
+  }
+
+  function suggest() {
+    var value = el.q.value;
+    var m = /(\S+)$/.exec(value);
+    var seq = ++suggestSeq;
+    if (!m || m[1].length < 2) { el.suggestions.textContent = ''; return; }
+    var before = value.slice(0, value.length - m[1].length);
+    getJSON('/suggest?limit=8&q=' + encodeURIComponent(m[1])).then(function (data) {
+      if (seq !== suggestSeq) return;
+      el.suggestions.textContent = '';
+      (Array.isArray(data.suggestions) ? data.suggestions : []).forEach(function (s) {
+        el.suggestions.appendChild(new Option(before + s.text));
+      });
+    }, function () { /* suggestions are a nicety: the search reports errors */ });
   }
 
   function scheduleSearch() {
@@ -690,7 +758,16 @@
     if (window.matchMedia && window.matchMedia('(pointer: coarse)').matches) el.q.blur();
   });
   el.q.addEventListener('input', scheduleSearch);
+  el.q.addEventListener('input', scheduleSuggest);
   el.category.addEventListener('change', function () { search(); });
+  el.facetChips.addEventListener('click', function (e) {
+    var b = e.target.closest ? e.target.closest('button.facet-chip') : null;
+    if (!b) return;
+    var cat = b.getAttribute('data-category') || '';
+    if (cat) ensureCategoryOption(cat);
+    el.category.value = cat;
+    search();
+  });
   el.retry.addEventListener('click', function () { search(); });
   el.loadMore.addEventListener('click', loadMore);
   el.noneAll.addEventListener('click', function () {

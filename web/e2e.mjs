@@ -125,10 +125,11 @@ async function run() {
   check(/Passages are cited to their source file and lines\.\s*Not medical advice\./.test(await page.locator('footer').innerText()),
     'footer carries the citation / not-medical-advice note');
 
-  // Accessible name comes from <label> or aria-label; getByRole computes it.
-  const box = page.getByRole('searchbox', { name: /search/i });
-  check((await box.count()) === 1, 'search box has an accessible label',
-    `found ${await box.count()} searchbox(es) named /search/i`);
+  // Accessible name comes from <label> or aria-label; getByRole computes it. With its
+  // list of suggestions (<datalist>) the search input's role is combobox.
+  const box = page.getByRole('combobox', { name: /search/i });
+  check((await box.count()) === 1, 'search box (a combobox: it offers suggestions) has an accessible label',
+    `found ${await box.count()} combobox(es) named /search/i`);
 
   // Empty state before typing.
   await waitFor('empty state is shown before typing', (t) => page.locator('#state-empty').waitFor({ state: 'visible', timeout: t }));
@@ -258,6 +259,31 @@ async function run() {
   await select.selectOption('');
   await settledView(page, ['results']);
   ok('back to all categories');
+
+  // Category chips: the counts of every match per category; a chip filters.
+  const facetChips = page.locator('#facet-chips button.facet-chip');
+  check((await facetChips.count()) >= 3, 'category chips ("All" and each category, with counts) are shown', `${await facetChips.count()} chip(s)`);
+  const chipCat = await facetChips.nth(1).getAttribute('data-category');
+  const chipReq = page.waitForRequest((r) => r.url().includes('/search?') && new URL(r.url()).searchParams.get('category') === chipCat, { timeout: TIMEOUT });
+  await facetChips.nth(1).click();
+  await chipReq.catch(() => { throw new CheckFailed(`a category chip sends category=${chipCat}`); });
+  ok(`a category chip sends category=${chipCat}`);
+  await settledView(page, ['results']);
+  const chipped = await page.locator('#results a.hit .badge').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-category')));
+  check(chipped.length > 0 && chipped.every((c) => c === chipCat), `a category chip filters the results to "${chipCat}"`, JSON.stringify(chipped));
+  check((await page.locator(`#facet-chips button[data-category="${chipCat}"]`).getAttribute('aria-pressed')) === 'true', 'the chosen category chip is shown pressed');
+  await select.selectOption('');
+  await settledView(page, ['results']);
+
+  // Prefix search: typing "warf" one key at a time shows warfarin by the 4th key.
+  await box.fill('');
+  await settledView(page, ['empty']);
+  const warfReq = searchRequest(page, 'warf');
+  await box.pressSequentially('warf', { delay: 60 });
+  await warfReq;
+  await waitFor('results appear after typing "warf"', (t) => page.locator('#results a.hit').first().waitFor({ state: 'visible', timeout: t }));
+  const warfMarks = await page.locator('#results a.hit .hit-snippet mark').allInnerTexts();
+  check(warfMarks.some((m) => /^warfarin$/i.test(m.trim())), 'typing "warf" key by key shows warfarin results (prefix search)', JSON.stringify(warfMarks.slice(0, 5)));
 
   // Load more, where the engine has more than one page for a broad query.
   await searchFor(page, box, 'vitamin', ['results', 'none']);

@@ -392,6 +392,8 @@ impl Searcher {
                     ))
                 })?,
             },
+            // Prefix search on, no facets or filters: the library's defaults.
+            ..SearchRequest::default()
         };
         let response = py
             .detach(|| self.searcher.search(&request))

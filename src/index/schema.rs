@@ -11,6 +11,7 @@ use tantivy::TantivyDocument;
 use crate::analyze::{self, ANALYZER};
 use crate::embed::vectors;
 use crate::passage::{Category, Kind, Passage};
+use crate::search::facets;
 
 /// Handles to the fields of a k2search index.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +55,9 @@ pub struct Fields {
     pub page_end: Field,
     /// Front-matter metadata as a JSON object string (stored only).
     pub metadata: Field,
+    /// Front-matter metadata as exact `key=value` terms, one per field (indexed and
+    /// fast, not stored): filters and facet counts ([`crate::search::facets`]).
+    pub meta: Field,
     /// The passage's embedding, when the index was built with a model (bytes fast
     /// field, see [`crate::embed::vectors`]).
     pub vector: Field,
@@ -95,6 +99,7 @@ pub fn schema() -> (Schema, Fields) {
         page_start: b.add_u64_field("page_start", stored_u64.clone()),
         page_end: b.add_u64_field("page_end", stored_u64),
         metadata: b.add_text_field("metadata", STORED),
+        meta: b.add_text_field(facets::META_FIELD, STRING | FAST),
         vector: b.add_bytes_field(vectors::VECTOR_FIELD, FAST),
         vector_key: b.add_u64_field(vectors::KEY_FIELD, FAST),
     };
@@ -154,6 +159,7 @@ impl Fields {
             page_start: f("page_start")?,
             page_end: f("page_end")?,
             metadata: f("metadata")?,
+            meta: f(facets::META_FIELD)?,
             vector: f(vectors::VECTOR_FIELD)?,
             vector_key: f(vectors::KEY_FIELD)?,
         })
@@ -208,6 +214,11 @@ impl Fields {
         for (field, page) in [(self.page_start, p.page_start), (self.page_end, p.page_end)] {
             if let Some(page) = page {
                 doc.add_u64(field, page as u64);
+            }
+        }
+        for (key, value) in &p.metadata {
+            if let Some(term) = facets::meta_term(key, value) {
+                doc.add_text(self.meta, term);
             }
         }
         if !p.metadata.is_empty() {

@@ -51,9 +51,22 @@ pub fn print_response(
             for hit in &response.hits {
                 print_hit(out, hit, corpus, color)?;
             }
-            Ok(())
+            print_facets(out, response, color)
         }
     }
+}
+
+/// Prints the facet counts, one line per field: `category: treatment 12 · causes 4`.
+fn print_facets(out: &mut dyn Write, response: &SearchResponse, color: bool) -> io::Result<()> {
+    let (b, r) = if color { (BOLD, RESET) } else { ("", "") };
+    for (field, values) in &response.facets {
+        let counts: Vec<String> = values
+            .iter()
+            .map(|v| format!("{} {}", v.value, v.count))
+            .collect();
+        writeln!(out, "{b}{field}:{r} {}", counts.join(" · "))?;
+    }
+    Ok(())
 }
 
 /// Prints how a query was analysed (text `--explain`): focus, question types,

@@ -4,13 +4,16 @@
 //! matched terms marked.
 
 pub mod explain;
+pub mod facets;
 pub mod lexicon;
+pub mod prefix;
 pub mod query;
 pub mod question;
 pub mod ranking;
 pub mod semantic;
 pub mod snippet;
 pub mod soundness;
+pub mod suggest;
 
 pub use snippet::html_escape;
 pub mod typo;
@@ -27,6 +30,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 pub use explain::Match;
+pub use facets::{FacetCount, Facets, Filter};
 pub use lexicon::Lexicon;
 pub use query::QueryPlan;
 pub use question::Question;
@@ -35,6 +39,7 @@ pub use semantic::Mode;
 use semantic::{QueryVectors, Semantic};
 pub use soundness::Health;
 use soundness::Soundness;
+pub use suggest::{Suggestion, SuggestionKind};
 
 use crate::error::{Error, Result};
 use crate::guard;
@@ -43,6 +48,8 @@ use crate::passage::{Category, Passage};
 
 /// Largest `limit` a request may ask for.
 pub const MAX_LIMIT: usize = 1000;
+/// Most facets, and most filters, one request may ask for.
+pub const MAX_FACETS: usize = 16;
 /// Longest query text accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 
@@ -74,6 +81,14 @@ pub struct SearchRequest {
     /// Hybrid (the default: text and vector similarity, when the index has vectors)
     /// or lexical.
     pub mode: Mode,
+    /// Prefix search (on by default): the word being typed, the query's last when
+    /// nothing follows it, also matches as the start of indexed terms, below exact
+    /// matches ([`prefix`]).
+    pub prefix: bool,
+    /// Facet counts to return: `category` and front-matter field names ([`facets`]).
+    pub facets: Vec<String>,
+    /// Only passages whose document has each of these front-matter values (ANDed).
+    pub filters: Vec<Filter>,
 }
 
 impl Default for SearchRequest {
@@ -86,6 +101,9 @@ impl Default for SearchRequest {
             per_file: None,
             explain: false,
             mode: Mode::Hybrid,
+            prefix: true,
+            facets: Vec::new(),
+            filters: Vec::new(),
         }
     }
 }
@@ -121,6 +139,18 @@ impl SearchRequest {
         }
         if self.per_file == Some(0) {
             return Err(Error::BadRequest("per_file must be at least 1".into()));
+        }
+        if self.facets.len() > MAX_FACETS || self.filters.len() > MAX_FACETS {
+            return Err(Error::BadRequest(format!(
+                "at most {MAX_FACETS} facets and {MAX_FACETS} filters, got {} and {}",
+                self.facets.len(),
+                self.filters.len()
+            )));
+        }
+        if self.facets.iter().any(|f| f.trim().is_empty()) {
+            return Err(Error::BadRequest(
+                "a facet name is empty; name fields as facets=category,source".into(),
+            ));
         }
         Ok(())
     }
@@ -189,25 +219,46 @@ pub struct SearchResponse {
     pub corrected: Option<String>,
     /// The hits, best first.
     pub hits: Vec<Hit>,
+    /// With facets requested: for each field named, the values of the passages the
+    /// text query matches (all of them, not only this page), most frequent first.
+    #[serde(default, skip_serializing_if = "Facets::is_empty")]
+    pub facets: Facets,
     /// How the query was analysed: its foci, the question types, the words and their
     /// weights (absent for an empty query).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<Question>,
 }
 
-/// Adds the passages nearest the query by vector (of the requested category, if one
-/// is) to the text matches, with a text score of 0.
+/// Adds the passages nearest the query by vector (of the requested category and
+/// filtered values, if any) to the text matches, with a text score of 0.
 fn add_nearest(
     searcher: &tantivy::Searcher,
     vectors: &QueryVectors,
     params: &Params,
-    category: Option<Category>,
+    request: &SearchRequest,
     top: &mut Vec<(f32, DocAddress)>,
 ) {
-    let columns = category.map(|_| ranking::category_columns(searcher));
-    let keep = |address: DocAddress| match (&columns, category) {
-        (Some(columns), Some(wanted)) => ranking::category_of(columns, address) == Some(wanted),
-        _ => true,
+    let (by_category, by_meta): (Vec<&Filter>, Vec<&Filter>) = request
+        .filters
+        .iter()
+        .partition(|f| f.field == facets::CATEGORY);
+    let categories: Vec<Category> = request
+        .category
+        .into_iter()
+        .chain(
+            by_category
+                .iter()
+                .filter_map(|f| Category::parse_or_list(&f.value).ok()),
+        )
+        .collect();
+    let columns = (!categories.is_empty()).then(|| ranking::category_columns(searcher));
+    let meta = (!by_meta.is_empty()).then(|| facets::FilterColumns::new(searcher, &by_meta));
+    let keep = |address: DocAddress| {
+        let category_ok = columns.as_ref().is_none_or(|columns| {
+            let of = ranking::category_of(columns, address);
+            categories.iter().all(|c| of == Some(*c))
+        });
+        category_ok && meta.as_ref().is_none_or(|m| m.matches(address))
     };
     let found: HashSet<DocAddress> = top.iter().map(|t| t.1).collect();
     for (_, address) in vectors
@@ -220,11 +271,20 @@ fn add_nearest(
     }
 }
 
+/// The best matches of a text query, with how many passages match and their facet
+/// counts.
+struct TextMatches {
+    top: Vec<(f32, DocAddress)>,
+    total: usize,
+    facets: Facets,
+}
+
 /// Reranked matches of one query, with the query that found them.
 struct Ranked {
     built: ranking::Built,
     hits: Vec<(f32, tantivy::DocAddress, ranking::Lifts)>,
     total: usize,
+    facets: Facets,
 }
 
 /// The index's vocabulary, as question analysis asks for it. Document frequencies
@@ -233,6 +293,9 @@ struct IndexVocabulary<'a> {
     searcher: &'a tantivy::Searcher,
     fields: &'a Fields,
     doc_freqs: std::cell::RefCell<HashMap<String, u64>>,
+    /// The word being typed, when it has completions: it is known (as often as its
+    /// most frequent completion), not a misspelling to correct.
+    typing: Option<&'a prefix::Completions>,
 }
 
 impl question::Vocabulary for IndexVocabulary<'_> {
@@ -254,6 +317,10 @@ impl question::Vocabulary for IndexVocabulary<'_> {
     fn doc_freq(&self, term: &str) -> u64 {
         if let Some(&n) = self.doc_freqs.borrow().get(term) {
             return n;
+        }
+        if let Some(typing) = self.typing.filter(|t| t.term == term) {
+            let completed = typing.terms.first().map_or(0, |t| t.1);
+            return typing.freq.max(completed);
         }
         let f = self.fields;
         let n = [f.title, f.headings, f.aliases, f.body]
@@ -300,7 +367,12 @@ struct Inner {
     params: Params,
     semantic: Arc<Semantic>,
     soundness: Arc<Soundness>,
+    /// The names suggestions are made from, with the commit they were read from.
+    names: Arc<NamesCache>,
 }
+
+/// The names suggestions are made from, with the commit they were read from.
+type NamesCache = std::sync::Mutex<Option<(u64, Arc<suggest::Names>)>>;
 
 impl Searcher {
     /// Opens the index in `dir` for searching. Its checksums are verified first (on a
@@ -327,6 +399,7 @@ impl Searcher {
                 params: Params::default(),
                 semantic: Arc::default(),
                 soundness,
+                names: Arc::default(),
             }),
         })
     }
@@ -435,10 +508,19 @@ impl Searcher {
             mode: Mode::Lexical,
             corrected: None,
             hits: Vec::new(),
+            facets: Facets::new(),
             analysis: None,
         };
+        let names = request.facets.iter().map(|f| ("facet", f.as_str()));
+        let filtered = request.filters.iter().map(|f| ("filter", f.field.as_str()));
+        facets::check_names(searcher, self.fields().meta, names.chain(filtered))?;
         let mut plan = QueryPlan::parse(&request.query);
         if plan.is_empty() {
+            response.facets = request
+                .facets
+                .iter()
+                .map(|f| (f.clone(), Vec::new()))
+                .collect();
             response.took_ms = elapsed_ms(started);
             return Ok(response);
         }
@@ -468,6 +550,7 @@ impl Searcher {
             (ranked, analysis) = self.rank(searcher, &plan, request, pool, vectors)?;
         }
         response.total_hits = ranked.total;
+        response.facets = std::mem::take(&mut ranked.facets);
         self.fill_hits(searcher, request, &ranked, &analysis, &mut response)?;
         let corrections: Vec<(String, String)> = analysis
             .words
@@ -496,10 +579,12 @@ impl Searcher {
         vectors: Option<&QueryVectors>,
     ) -> Result<(Ranked, Question)> {
         let inner = &self.inner;
+        let completions = self.completions(searcher, plan, request);
         let vocabulary = IndexVocabulary {
             searcher,
             fields: self.fields(),
             doc_freqs: Default::default(),
+            typing: completions.as_ref(),
         };
         let question = question::analyze(
             plan,
@@ -516,6 +601,9 @@ impl Searcher {
             lexicon: &inner.lexicon,
             ranking: &inner.ranking,
             params: &inner.params,
+            completions: completions.as_ref(),
+            num_docs: searcher.num_docs(),
+            filters: &request.filters,
         };
         let built = ranking::build(&inputs, request.category);
         // The plain ranking is a second text search: it runs on a thread of its own
@@ -524,21 +612,28 @@ impl Searcher {
             Some(plain_ranking) => std::thread::scope(|scope| {
                 let plain = scope.spawn(|| {
                     guard::quietly(|| {
-                        self.plain_matches(searcher, plan, &question, &plain_ranking, request, pool)
+                        self.plain_matches(searcher, &inputs, &plain_ranking, request, pool)
                     })
                 });
-                let analysed = self.run_text(searcher, &built, pool);
+                let analysed = self.run_text(searcher, &built, pool, &request.facets);
                 let plain = plain
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (analysed, plain)
             }),
-            None => (self.run_text(searcher, &built, pool), Ok(Vec::new())),
+            None => (
+                self.run_text(searcher, &built, pool, &request.facets),
+                Ok(Vec::new()),
+            ),
         };
-        let (mut top, mut total) = analysed?;
+        let TextMatches {
+            mut top,
+            mut total,
+            facets,
+        } = analysed?;
         let plain = plain?;
         let similarity = vectors.map(|v| {
-            add_nearest(searcher, v, &inner.params, request.category, &mut top);
+            add_nearest(searcher, v, &inner.params, request, &mut top);
             total = total.max(top.len());
             move |address| v.set.similarity(&v.sims, address)
         });
@@ -552,22 +647,59 @@ impl Searcher {
                 .as_ref()
                 .map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
         );
-        Ok((Ranked { built, hits, total }, question))
+        Ok((
+            Ranked {
+                built,
+                hits,
+                total,
+                facets,
+            },
+            question,
+        ))
     }
 
-    /// The best `pool` matches of a built text query, with how many passages match.
+    /// The completions of the word being typed, when the request asks for prefix
+    /// search and the query ends in a word that has some.
+    fn completions(
+        &self,
+        searcher: &tantivy::Searcher,
+        plan: &QueryPlan,
+        request: &SearchRequest,
+    ) -> Option<prefix::Completions> {
+        if !request.prefix {
+            return None;
+        }
+        let word = prefix::typed_word(plan, &request.query)?;
+        let f = self.fields();
+        prefix::complete(
+            searcher,
+            &[f.title, f.headings, f.aliases, f.body],
+            plan,
+            word,
+        )
+    }
+
+    /// The best `pool` matches of a built text query, with how many passages match
+    /// and the counts of the `facets` named, in one pass.
     fn run_text(
         &self,
         searcher: &tantivy::Searcher,
         built: &ranking::Built,
         pool: usize,
-    ) -> Result<(Vec<(f32, DocAddress)>, usize)> {
-        searcher
+        facets: &[String],
+    ) -> Result<TextMatches> {
+        let counter = (!facets.is_empty()).then(|| facets::FacetCollector::new(facets));
+        let (top, total, facets) = searcher
             .search(
                 &built.query,
-                &(TopDocs::with_limit(pool).order_by_score(), Count),
+                &(TopDocs::with_limit(pool).order_by_score(), Count, counter),
             )
-            .map_err(|e| Error::tantivy(self.dir(), e))
+            .map_err(|e| Error::tantivy(self.dir(), e))?;
+        Ok(TextMatches {
+            top,
+            total,
+            facets: facets.unwrap_or_default(),
+        })
     }
 
     /// The techniques of the plain ranking fused with the analysed one, or `None`
@@ -586,24 +718,19 @@ impl Searcher {
     fn plain_matches(
         &self,
         searcher: &tantivy::Searcher,
-        plan: &QueryPlan,
-        question: &Question,
+        analysed: &ranking::QueryInputs,
         plain_ranking: &Ranking,
         request: &SearchRequest,
         pool: usize,
     ) -> Result<Vec<(f32, DocAddress)>> {
-        let inner = &self.inner;
-        let question = question.plain();
+        let question = analysed.question.plain();
         let inputs = ranking::QueryInputs {
-            plan,
             question: &question,
-            fields: self.fields(),
-            lexicon: &inner.lexicon,
             ranking: plain_ranking,
-            params: &inner.params,
+            ..*analysed
         };
         let built = ranking::build(&inputs, request.category);
-        Ok(self.run_text(searcher, &built, pool)?.0)
+        Ok(self.run_text(searcher, &built, pool, &[])?.top)
     }
 
     /// Reads the page of hits the request asks for, skipping repeated texts.
@@ -664,6 +791,47 @@ impl Searcher {
             }
         }
         Ok(())
+    }
+
+    /// Suggestions for an autocomplete list: the `limit` most frequent titles, headings
+    /// and words of them that start with `typed` ([`suggest`]).
+    pub fn suggest(&self, typed: &str, limit: usize) -> Result<Vec<Suggestion>> {
+        if limit == 0 || limit > suggest::MAX_SUGGESTIONS {
+            return Err(Error::BadRequest(format!(
+                "limit must be between 1 and {}, got {limit}",
+                suggest::MAX_SUGGESTIONS
+            )));
+        }
+        if typed.len() > suggest::MAX_SUGGEST_BYTES {
+            return Err(Error::BadRequest(format!(
+                "q is {} bytes; suggestions are for at most {}",
+                typed.len(),
+                suggest::MAX_SUGGEST_BYTES
+            )));
+        }
+        self.guarded(|searcher| Ok(self.names(searcher)?.suggest(typed, limit)))
+    }
+
+    /// The names of the current commit, read from the stored passages the first time
+    /// they are asked for.
+    fn names(&self, searcher: &tantivy::Searcher) -> Result<Arc<suggest::Names>> {
+        let generation = searcher.generation().generation_id();
+        let mut cache = self
+            .inner
+            .names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((_, names)) = cache.as_ref().filter(|(g, _)| *g == generation) {
+            return Ok(Arc::clone(names));
+        }
+        let mut pairs = Vec::new();
+        self.for_each_passage_in(searcher, &mut |p: Passage| {
+            pairs.push((p.title, p.headings));
+            Ok(())
+        })?;
+        let names = Arc::new(suggest::Names::of(pairs.into_iter()));
+        *cache = Some((generation, Arc::clone(&names)));
+        Ok(names)
     }
 
     /// Every passage in the index, in path and line order.

@@ -35,7 +35,9 @@ use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Term};
 
+use super::facets::Filter;
 use super::lexicon::Lexicon;
+use super::prefix::Completions;
 use super::query::{any_of, boost, group_query, phrase_query, QueryPlan, TermGroup, WeightedField};
 use super::question::{Question, Role, TopicMatch};
 use crate::index::Fields;
@@ -61,6 +63,9 @@ pub struct Params {
     pub drug: f32,
     /// Weight of a typo correction relative to an exact word.
     pub fuzzy: f32,
+    /// Weight of a completion of the word being typed relative to an exact word
+    /// (scored as if as common as the word: [`super::prefix`]).
+    pub prefix: f32,
     /// Weight of a pair of neighbouring query words found close together.
     pub proximity: f32,
     /// Lift of a passage of a category the question asks about (text score 0..1).
@@ -417,6 +422,8 @@ pub enum Via {
     Synonym,
     /// A typo correction.
     Fuzzy,
+    /// A completion of the word being typed (prefix search).
+    Prefix,
     /// The same unit written differently (`µg` for `mcg`).
     Unit,
 }
@@ -462,6 +469,7 @@ pub fn weighted_fields(fields: &Fields, ranking: &Ranking, params: &Params) -> [
 const MAX_PROXIMITY_PAIRS: usize = 8;
 
 /// Everything a text query is built from.
+#[derive(Clone, Copy)]
 pub struct QueryInputs<'a> {
     /// The parsed query.
     pub plan: &'a QueryPlan,
@@ -475,6 +483,13 @@ pub struct QueryInputs<'a> {
     pub ranking: &'a Ranking,
     /// The learned weights.
     pub params: &'a Params,
+    /// The completions of the word being typed, when prefix search is on.
+    pub completions: Option<&'a Completions>,
+    /// Passages in the index, and each completion's passages ([`Completions`]
+    /// weighs completions by rarity).
+    pub num_docs: u64,
+    /// Front-matter (or category) values every passage must have.
+    pub filters: &'a [Filter],
 }
 
 /// The text query: one clause per weighted word, merged with its synonyms and drug
@@ -491,6 +506,9 @@ pub fn build(inputs: &QueryInputs, category: Option<Category>) -> Built {
     let weighted = weighted_fields(fields, ranking, params);
     let mut terms = Vec::new();
     let mut words = word_clauses(plan, question, &weighted, params, &mut terms);
+    if let Some(completions) = inputs.completions {
+        complete_word(inputs, completions, &weighted, &mut words, &mut terms);
+    }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     if ranking.synonyms || ranking.drugs {
         clauses.extend(synonym_clauses(inputs, &weighted, &mut words, &mut terms));
@@ -502,12 +520,48 @@ pub fn build(inputs: &QueryInputs, category: Option<Category>) -> Built {
     clauses.extend(phrase_clauses(plan, &weighted, &mut terms));
     let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
     Built {
-        query: match category {
-            Some(category) => only_category(query, fields, category),
-            None => query,
-        },
+        query: restricted(query, fields, category, inputs.filters),
         terms,
     }
+}
+
+/// Adds the completions of the word being typed to its clause: the best of the word
+/// and its completions counts, once; each completion weighs [`Params::prefix`] times
+/// the word, brought down to the word's rarity.
+fn complete_word(
+    inputs: &QueryInputs,
+    completions: &Completions,
+    weighted: &[WeightedField; 4],
+    words: &mut [(usize, Box<dyn Query>)],
+    terms: &mut Vec<QueryTerm>,
+) {
+    let Some((_, clause)) = words.iter_mut().find(|(w, _)| *w == completions.word) else {
+        return;
+    };
+    let Some(weighed) = inputs.question.words.get(completions.word) else {
+        return;
+    };
+    let word = weighed.word.to_lowercase();
+    let mut alternatives = Vec::new();
+    for (term, freq) in &completions.terms {
+        let weight = inputs.params.prefix
+            * weighed.weight
+            * completions.rarity_weight(*freq, inputs.num_docs);
+        alternatives.push(boost(
+            group_query(&TermGroup::Single(term.clone()), weighted),
+            weight,
+        ));
+        terms.push(QueryTerm {
+            word: word.clone(),
+            term: term.clone(),
+            matched: term.clone(),
+            via: Via::Prefix,
+            weight,
+        });
+    }
+    let original = std::mem::replace(clause, Box::new(tantivy::query::EmptyQuery));
+    alternatives.insert(0, original);
+    *clause = Box::new(DisjunctionMaxQuery::new(alternatives));
 }
 
 /// The synonyms and drug names of the query's words and phrases, weighted as the words
@@ -576,14 +630,31 @@ fn phrase_clauses(
     clauses
 }
 
-/// `query`, restricted to passages of one category (the filter adds no score).
-fn only_category(query: Box<dyn Query>, fields: &Fields, category: Category) -> Box<dyn Query> {
-    let term = Term::from_field_text(fields.category, category.as_str());
-    let filter = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Must, query),
-        (Occur::Must, Box::new(BoostQuery::new(filter, 0.0))),
-    ]))
+/// `query`, restricted to passages of one category and with the filtered values (the
+/// filters add no score).
+fn restricted(
+    query: Box<dyn Query>,
+    fields: &Fields,
+    category: Option<Category>,
+    filters: &[Filter],
+) -> Box<dyn Query> {
+    let terms: Vec<Term> = category
+        .map(|c| Term::from_field_text(fields.category, c.as_str()))
+        .into_iter()
+        .chain(filters.iter().map(|f| f.term(fields.category, fields.meta)))
+        .collect();
+    if terms.is_empty() {
+        return query;
+    }
+    let mut clauses = vec![(Occur::Must, query)];
+    for term in terms {
+        let filter = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+        clauses.push((
+            Occur::Must,
+            Box::new(BoostQuery::new(filter, 0.0)) as Box<dyn Query>,
+        ));
+    }
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// One clause per weighted query word (keyed by its place in the plan), noting the

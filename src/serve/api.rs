@@ -163,6 +163,10 @@ struct SearchBody {
     per_file: Option<usize>,
     explain: Option<bool>,
     mode: Option<String>,
+    prefix: Option<bool>,
+    facets: Option<Vec<String>>,
+    #[serde(alias = "filters")]
+    filter: Option<Vec<String>>,
 }
 
 impl SearchBody {
@@ -183,6 +187,14 @@ impl SearchBody {
             category,
             per_file: self.per_file,
             explain: self.explain.unwrap_or(false),
+            prefix: self.prefix.unwrap_or(defaults.prefix),
+            facets: self.facets.unwrap_or_default(),
+            filters: self
+                .filter
+                .unwrap_or_default()
+                .iter()
+                .map(|f| f.parse().map_err(ApiError::bad_request))
+                .collect::<Result<_, _>>()?,
             mode: match self.mode.as_deref().map(str::trim) {
                 None | Some("") => Mode::default(),
                 Some(name) => Mode::parse(name).ok_or_else(|| {
@@ -201,6 +213,15 @@ fn parse_count(name: &str, value: &str) -> Result<usize, ApiError> {
         .map_err(|_| ApiError::bad_request(format!("{name} must be a whole number, got {value:?}")))
 }
 
+/// The facet names of `facets=category,source` (an empty value asks for none).
+fn facet_names(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
 /// Parses a true/false parameter (`1`/`0` too), naming it in the error.
 fn parse_flag(name: &str, value: &str) -> Result<bool, ApiError> {
     match value.trim() {
@@ -212,9 +233,10 @@ fn parse_flag(name: &str, value: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// `GET /search?q=...&limit=...&offset=...&category=...&per_file=...&mode=...&explain=...`
-/// (`section=` is the older name of `category=`); unknown
-/// parameters are ignored (cache busters), repeated ones: the last wins.
+/// `GET /search?q=...&limit=...&offset=...&category=...&per_file=...&mode=...&explain=...&prefix=...`
+/// `&facets=category,source&filter=source:CDC&filter=...` (`section=` is the older
+/// name of `category=`); unknown parameters are ignored (cache busters), repeated
+/// ones: the last wins, but for `filter`, whose values are ANDed.
 pub(super) async fn search_get(
     State(app): State<AppState>,
     uri: Uri,
@@ -238,6 +260,9 @@ pub(super) async fn search_get(
             "category" | "section" => body.category = Some(value),
             "mode" => body.mode = Some(value),
             "explain" => body.explain = Some(parse_flag("explain", &value)?),
+            "prefix" => body.prefix = Some(parse_flag("prefix", &value)?),
+            "facets" => body.facets = Some(facet_names(&value)),
+            "filter" | "filters" => body.filter.get_or_insert_with(Vec::new).push(value),
             _ => {}
         }
     }
@@ -376,6 +401,50 @@ pub(super) async fn stats(State(app): State<AppState>) -> Result<Response, ApiEr
     Ok(json_response(StatusCode::OK, &stats))
 }
 
+// ----------------------------------------------------------------------- suggest
+
+/// The answer of `GET /suggest`.
+#[derive(Serialize)]
+struct SuggestResponse {
+    /// The text as typed.
+    query: String,
+    /// Titles, headings and words that start with it, most frequent first.
+    suggestions: Vec<search::Suggestion>,
+}
+
+/// Most suggestions returned when the request does not say.
+const DEFAULT_SUGGESTIONS: usize = 8;
+
+/// `GET /suggest?q=...&limit=...`: names for an autocomplete list
+/// ([`Searcher::suggest`]).
+pub(super) async fn suggest(
+    State(app): State<AppState>,
+    params: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(params) = params
+        .map_err(|e| ApiError::bad_request(format!("bad query string: {}", e.body_text())))?;
+    let mut query = None;
+    let mut limit = DEFAULT_SUGGESTIONS;
+    for (name, value) in params {
+        match name.as_str() {
+            "q" | "query" => query = Some(value),
+            "limit" => limit = parse_count("limit", &value)?,
+            _ => {}
+        }
+    }
+    let query =
+        query.ok_or_else(|| ApiError::bad_request("missing q: give the typed text as q=..."))?;
+    let searcher = app.searcher.clone();
+    let typed = query.clone();
+    let suggestions = app
+        .blocking(move || searcher.suggest(&typed, limit))
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &SuggestResponse { query, suggestions },
+    ))
+}
+
 // --------------------------------------------------------------------- fallback
 
 /// Any route not listed: 404, naming what was asked for.
@@ -383,7 +452,7 @@ pub(super) async fn not_found(method: Method, OriginalUri(path): OriginalUri) ->
     ApiError::new(
         StatusCode::NOT_FOUND,
         format!(
-            "no route {method} {}; see GET /search, /passages/{{id}}, /health, /stats",
+            "no route {method} {}; see GET /search, /suggest, /passages/{{id}}, /health, /stats",
             path.path()
         ),
     )

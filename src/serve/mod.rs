@@ -6,8 +6,9 @@
 //!
 //! | route | answer |
 //! |---|---|
-//! | `GET /search?q=&limit=&offset=&category=&per_file=` | a [`crate::search::SearchResponse`] |
+//! | `GET /search?q=&limit=&offset=&category=&per_file=&prefix=&facets=&filter=` | a [`crate::search::SearchResponse`] |
 //! | `POST /search` with a JSON body of the same fields | the same |
+//! | `GET /suggest?q=&limit=` | titles, headings and words starting with `q`, for autocomplete |
 //! | `GET /passages/{id}` | a [`crate::passage::Passage`] plus its `citation` |
 //! | `GET /health` | `{"status": "ok", "passages": N}` |
 //! | `GET /stats` | files, passages, index size, build time, version, categories |
@@ -128,6 +129,7 @@ pub fn parse_cors_origin(origin: &str) -> Result<HeaderValue> {
 pub fn router(searcher: Searcher, config: ServeConfig) -> Router {
     let routes = Router::new()
         .route("/search", get(api::search_get).post(api::search_post))
+        .route("/suggest", get(api::suggest))
         .route("/passages/{id}", get(api::passage))
         .route("/health", get(api::health))
         .route("/stats", get(api::stats))

@@ -1,0 +1,209 @@
+//! Prefix search: the word being typed also matches as the start of indexed terms, so
+//! a search box finds `warfarin` at `warf` (as Meilisearch and Typesense do).
+//!
+//! The word being typed is the query's last word when the query ends in it: a space or
+//! a question mark after a word says it is complete. Its completions are the indexed
+//! terms (stems) that start with the word's analyzed form or with its form before
+//! stemming: `osteopor` reaches `osteoporosi` either way, `vitamins` only through its
+//! stem `vitamin`, and a cut word that stemming shortens (`nause` → `naus`) still
+//! reaches `nausea`. At most [`MAX_COMPLETIONS`], the most frequent first.
+//!
+//! A completion is scored as if it were as common as the word itself (or, for a cut
+//! word that is no term, as its most frequent completion), times [`Params::prefix`]:
+//! a rare completion (`diabetolog`) would otherwise outscore the complete word the
+//! user typed (`diabetes`) by its rarity alone.
+//!
+//! [`Params::prefix`]: super::Params::prefix
+
+use std::collections::HashMap;
+
+use tantivy::schema::Field;
+use tantivy::{Searcher as TantivySearcher, Term};
+
+use super::query::{QueryPlan, TermGroup};
+use crate::analyze;
+
+/// Fewest letters typed before a word is completed: two letters complete to too much
+/// of the vocabulary to be useful.
+pub const MIN_PREFIX_CHARS: usize = 3;
+
+/// Most completions of one word (the most frequent are kept).
+pub const MAX_COMPLETIONS: usize = 50;
+
+/// The word being typed and its completions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completions {
+    /// Its place in [`QueryPlan::words`].
+    pub word: usize,
+    /// Its analyzed term (searched exactly, as always).
+    pub term: String,
+    /// The passages its term occurs in (0 for a cut word), its most in one field.
+    pub freq: u64,
+    /// Indexed terms that start with it (the term itself excluded), most frequent
+    /// first, each with the number of passages it occurs in.
+    pub terms: Vec<(String, u64)>,
+}
+
+impl Completions {
+    /// The weight of a completion relative to the word's exact term: its BM25 rarity
+    /// brought down to the reference's (the word's own term, or else the most frequent
+    /// completion), so that rarity alone does not lift it above the word typed.
+    pub fn rarity_weight(&self, freq: u64, num_docs: u64) -> f32 {
+        let reference = if self.freq > 0 {
+            self.freq
+        } else {
+            self.terms.first().map_or(freq, |t| t.1)
+        };
+        let (reference, mine) = (idf(reference, num_docs), idf(freq, num_docs));
+        if mine <= 0.0 {
+            1.0
+        } else {
+            (reference / mine).min(1.0)
+        }
+    }
+}
+
+/// BM25's inverse document frequency, as Tantivy computes it.
+fn idf(doc_freq: u64, num_docs: u64) -> f32 {
+    let (n, df) = (num_docs as f32, doc_freq as f32);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// The place in `plan.words` of the word being typed: the query's last word when
+/// nothing follows it, it is a loose word (not quoted) and a single term of at least
+/// [`MIN_PREFIX_CHARS`] letters.
+pub fn typed_word(plan: &QueryPlan, query: &str) -> Option<usize> {
+    let last = plan.sequence.last()?;
+    if !query.ends_with(last.surface.as_str())
+        || last.surface.chars().count() < MIN_PREFIX_CHARS
+        || !matches!(last.group, TermGroup::Single(_))
+    {
+        return None;
+    }
+    plan.words.iter().rposition(|w| w.group == last.group)
+}
+
+/// The starts a completion of `surface` (the typed word) may have: its analyzed term,
+/// and its folded form before stemming when that differs.
+pub fn starts(surface: &str, term: &str) -> Vec<String> {
+    let mut out = vec![term.to_string()];
+    let mut unstemmed = analyze::unstemmed_analyzer();
+    let mut stream = unstemmed.token_stream(surface);
+    if stream.advance() {
+        let folded = stream.token().text.clone();
+        if folded != term {
+            out.push(folded);
+        }
+    }
+    out
+}
+
+/// The completions of the word at `word` in `plan` (`None` when it has none): the
+/// terms of `fields` that start with one of its [`starts`], most frequent first (a
+/// term's frequency is its most passages in one field).
+pub fn complete(
+    searcher: &TantivySearcher,
+    fields: &[Field],
+    plan: &QueryPlan,
+    word: usize,
+) -> Option<Completions> {
+    let typed = plan.words.get(word)?;
+    let term = typed.group.primary().to_string();
+    let mut freq: HashMap<String, u64> = HashMap::new();
+    for start in starts(&typed.surface, &term) {
+        for &field in fields {
+            for (candidate, n) in terms_starting_with(searcher, field, &start) {
+                if candidate != term {
+                    let best = freq.entry(candidate).or_insert(0);
+                    *best = (*best).max(n);
+                }
+            }
+        }
+    }
+    let mut terms: Vec<(String, u64)> = freq.into_iter().collect();
+    terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    terms.truncate(MAX_COMPLETIONS);
+    let own = fields
+        .iter()
+        .filter_map(|&f| searcher.doc_freq(&Term::from_field_text(f, &term)).ok())
+        .max()
+        .unwrap_or(0);
+    (!terms.is_empty()).then_some(Completions {
+        word,
+        term,
+        freq: own,
+        terms,
+    })
+}
+
+/// The terms of one field that start with `start`, with the passages each occurs in
+/// (summed over segments). Only that range of each term dictionary is read.
+pub fn terms_starting_with(
+    searcher: &TantivySearcher,
+    field: Field,
+    start: &str,
+) -> HashMap<String, u64> {
+    let mut out: HashMap<String, u64> = HashMap::new();
+    // A text field's dictionary keys are the terms' UTF-8 bytes.
+    let key = start.as_bytes();
+    for segment in searcher.segment_readers() {
+        let Ok(inverted) = segment.inverted_index(field) else {
+            continue;
+        };
+        let Ok(mut stream) = inverted.terms().range().ge(key).into_stream() else {
+            continue;
+        };
+        while stream.advance() {
+            if !stream.key().starts_with(key) {
+                break;
+            }
+            if let Ok(candidate) = std::str::from_utf8(stream.key()) {
+                *out.entry(candidate.to_string()).or_insert(0) +=
+                    u64::from(stream.value().doc_freq);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_word_is_typed_when_nothing_follows_it() {
+        let at = |q: &str| typed_word(&QueryPlan::parse(q), q);
+        assert_eq!(at("warf"), Some(0));
+        assert_eq!(at("warfarin interac"), Some(1));
+        assert_eq!(at("warfarin interac "), None);
+        assert_eq!(at("what is warfarin?"), None);
+        assert_eq!(at("vitamin k2"), None, "two letters");
+        assert_eq!(at("\"vitamin k2\" warf"), Some(0));
+        assert_eq!(at("warf \"vitamin dose\""), None);
+        assert_eq!(at("MK-7"), None, "a compound");
+        // A repeated word is the one loose word it stands for.
+        assert_eq!(at("warfarin dose warfarin"), Some(0));
+    }
+
+    #[test]
+    fn a_completion_starts_with_the_stem_or_the_word() {
+        assert_eq!(starts("osteopor", "osteopor"), vec!["osteopor"]);
+        let typed = analyze::analyze("Vitamins")[0].text.clone();
+        assert_eq!(starts("Vitamins", &typed), vec!["vitamin", "vitamins"]);
+    }
+
+    #[test]
+    fn rare_completions_weigh_as_the_word_typed() {
+        let mut c = Completions {
+            word: 0,
+            term: "diabet".into(),
+            freq: 500,
+            terms: vec![("diabetolog".into(), 2)],
+        };
+        let w = c.rarity_weight(2, 10_000);
+        assert!(w > 0.0 && w < 0.5, "{w}");
+        // A cut word weighs its completions as its most frequent one.
+        c.freq = 0;
+        assert_eq!(c.rarity_weight(2, 10_000), 1.0);
+    }
+}
