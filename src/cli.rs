@@ -151,11 +151,6 @@ struct IndexArgs {
     /// How vectors are stored: f32, or i8 (a quarter of the size).
     #[arg(long, value_name = "FORMAT", value_parser = parse_vector_format)]
     vectors: Option<VectorFormat>,
-    /// Windows of 128 tokens embedded per passage (1 to 16): a passage's similarity
-    /// is its best window's; more windows find what long passages say further down,
-    /// and embedding takes longer.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=16))]
-    windows: Option<u16>,
 }
 
 #[derive(Args)]
@@ -363,7 +358,6 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
         progress: !args.quiet,
         model: args.model.model,
         vector_format: args.vectors,
-        passage_windows: args.windows.map(usize::from),
         ..IndexOptions::new(&args.location.corpus, &index_dir)
     };
     stop_on_ctrl_c(&opts.stop);

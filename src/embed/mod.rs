@@ -33,13 +33,6 @@ pub const MODEL_ENV: &str = "K2SEARCH_MODEL";
 /// issue's measurements, and ours, found the start of a passage enough.
 pub const PASSAGE_TOKENS: usize = 128;
 
-/// Windows of [`PASSAGE_TOKENS`] embedded per passage by default.
-pub const PASSAGE_WINDOWS: usize = 1;
-
-/// Tokens a passage's window shares with the window before it (of
-/// [`PASSAGE_TOKENS`]), so that a sentence cut at a window's end is whole in the next.
-pub const WINDOW_OVERLAP: usize = 32;
-
 /// Texts embedded in one forward pass, by default.
 const BATCH: usize = 32;
 
@@ -60,9 +53,6 @@ pub struct ModelInfo {
     pub dim: usize,
     /// Tokens of each passage embedded.
     pub passage_tokens: usize,
-    /// Windows of `passage_tokens` tokens embedded per passage (0, in indexes made
-    /// before windows: one). See [`Model::embed_windows_on`].
-    pub passage_windows: usize,
     /// How the vectors are stored.
     pub format: VectorFormat,
     /// The sizes and modification times of the files `fingerprint` hashed: while
@@ -93,26 +83,19 @@ impl ModelInfo {
     }
 
     /// Whether vectors made as `other` records can be mixed with these: the same
-    /// model files, input length, windows and storage (wherever the folder is now).
+    /// model files, input length and storage (wherever the folder is now).
     pub fn same_vectors(&self, other: &ModelInfo) -> bool {
         (
             &self.fingerprint,
             self.dim,
             self.passage_tokens,
-            self.windows(),
             self.format,
         ) == (
             &other.fingerprint,
             other.dim,
             other.passage_tokens,
-            other.windows(),
             other.format,
         )
-    }
-
-    /// Windows embedded per passage (at least one).
-    pub fn windows(&self) -> usize {
-        self.passage_windows.max(1)
     }
 }
 
@@ -127,9 +110,9 @@ enum Pooling {
 pub struct Model {
     bert: Bert,
     tokenizer: Tokenizer,
-    /// The tokenizer set to cut at each length and overlap asked for so far (cloning it per call
+    /// The tokenizer set to cut at each length asked for so far (cloning it per call
     /// would cost more than embedding a short query).
-    cutting: std::sync::Mutex<Vec<(usize, usize, std::sync::Arc<Tokenizer>)>>,
+    cutting: std::sync::Mutex<Vec<(usize, std::sync::Arc<Tokenizer>)>>,
     pooling: Pooling,
     info: ModelInfo,
     batch: usize,
@@ -199,7 +182,6 @@ impl Model {
             files_stamp: stamp,
             dim: config.hidden_size,
             passage_tokens: PASSAGE_TOKENS,
-            passage_windows: 1,
             format: VectorFormat::default(),
         };
         Ok(Model {
@@ -249,47 +231,7 @@ impl Model {
         max_tokens: usize,
         workers: usize,
     ) -> Result<Vec<Vec<f32>>> {
-        let encodings = self.tokenize(texts, max_tokens, 0)?;
-        self.embed_encodings(&encodings, workers)
-    }
-
-    /// Embeds each text as up to `windows` windows of `max_tokens` tokens (the first
-    /// as [`Model::embed_on`] cuts it, then the text that follows, each window
-    /// overlapping the one before by [`WINDOW_OVERLAP`] tokens): one vector per
-    /// window, in order. A passage longer than the model's few tokens is then found
-    /// by what it says further down, not only by its start.
-    pub fn embed_windows_on(
-        &self,
-        texts: &[&str],
-        max_tokens: usize,
-        windows: usize,
-        workers: usize,
-    ) -> Result<Vec<Vec<Vec<f32>>>> {
-        let overlap = if windows > 1 { WINDOW_OVERLAP } else { 0 };
-        let encodings = self.tokenize(texts, max_tokens, overlap)?;
-        let mut owner = Vec::new();
-        let mut flat = Vec::new();
-        for (i, encoding) in encodings.iter().enumerate() {
-            let more = encoding.get_overflowing().iter().take(windows.max(1) - 1);
-            for window in std::iter::once(encoding).chain(more) {
-                owner.push(i);
-                flat.push(window.clone());
-            }
-        }
-        let mut out = vec![Vec::new(); texts.len()];
-        for (i, vector) in owner.into_iter().zip(self.embed_encodings(&flat, workers)?) {
-            out[i].push(vector);
-        }
-        Ok(out)
-    }
-
-    /// Embeds tokenized texts, batches shared among `workers` as [`Model::embed_on`]
-    /// says.
-    fn embed_encodings(
-        &self,
-        encodings: &[tokenizers::Encoding],
-        workers: usize,
-    ) -> Result<Vec<Vec<f32>>> {
+        let encodings = self.tokenize(texts, max_tokens)?;
         let mut order: Vec<usize> = (0..encodings.len()).collect();
         order.sort_by_key(|&i| encodings[i].get_ids().len());
         let batches: Vec<&[usize]> = order.chunks(self.batch).collect();
@@ -329,32 +271,22 @@ impl Model {
         Ok(out)
     }
 
-    /// Tokenizes texts, each cut at `max_tokens` tokens (what follows is in each
-    /// encoding's overflowing windows, overlapping by `overlap` tokens).
-    fn tokenize(
-        &self,
-        texts: &[&str],
-        max_tokens: usize,
-        overlap: usize,
-    ) -> Result<Vec<tokenizers::Encoding>> {
+    /// Tokenizes texts, each cut at `max_tokens` tokens.
+    fn tokenize(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<tokenizers::Encoding>> {
         let tokenizer = {
             let mut cutting = self.cutting.lock().unwrap_or_else(|e| e.into_inner());
-            match cutting
-                .iter()
-                .find(|(n, o, _)| (*n, *o) == (max_tokens, overlap))
-            {
-                Some((_, _, tokenizer)) => tokenizer.clone(),
+            match cutting.iter().find(|(n, _)| *n == max_tokens) {
+                Some((_, tokenizer)) => tokenizer.clone(),
                 None => {
                     let mut tokenizer = self.tokenizer.clone();
                     tokenizer
                         .with_truncation(Some(TruncationParams {
                             max_length: max_tokens,
-                            stride: overlap,
                             ..TruncationParams::default()
                         }))
                         .map_err(|e| self.error(format!("cannot set truncation: {e}")))?;
                     let tokenizer = std::sync::Arc::new(tokenizer);
-                    cutting.push((max_tokens, overlap, tokenizer.clone()));
+                    cutting.push((max_tokens, tokenizer.clone()));
                     tokenizer
                 }
             }

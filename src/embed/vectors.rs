@@ -1,11 +1,9 @@
 //! Passage vectors in the index, and brute-force nearest-neighbour search over them.
 //!
-//! Each passage's vectors are a bytes fast field of its index document (`vector`), so
-//! they are written in the same atomic Tantivy commit as the passage, deleted with it
-//! and merged with it. A passage has one vector per window of its text embedded, laid
-//! one after another in the field. A search loads every segment's vectors into memory
-//! once per index generation ([`VectorSet::load`]) and scores all of them with one dot
-//! product each; a passage's similarity is its best window's.
+//! Each passage's vector is a bytes fast field of its index document (`vector`), so it
+//! is written in the same atomic Tantivy commit as the passage, deleted with it and
+//! merged with it. A search loads every segment's vectors into memory once per index
+//! generation ([`VectorSet::load`]) and scores all of them with one dot product each.
 
 use std::collections::HashMap;
 
@@ -78,16 +76,13 @@ pub struct VectorSet {
     segments: Vec<SegmentVectors>,
 }
 
-/// One segment's vectors: one row per window of each live document that has them.
+/// One segment's vectors: one row per live document that has one.
 #[derive(Debug, Default)]
 struct SegmentVectors {
-    /// Each document with vectors.
+    /// Document of each row.
     docs: Vec<DocId>,
-    /// Place of each document in `docs` (`u32::MAX`: none).
+    /// Row of each document (`u32::MAX`: none).
     row_of: Vec<u32>,
-    /// The first row of each document of `docs`; the rows of `docs[i]` end where
-    /// those of `docs[i + 1]` start (the last, at the end of the rows).
-    starts: Vec<u32>,
     /// f32 rows, `dim` values each (format f32).
     f32s: Vec<f32>,
     /// i8 rows (format i8), with a scale per row.
@@ -121,7 +116,7 @@ impl VectorSet {
     pub fn from_rows(dim: usize, format: VectorFormat, rows: &[Vec<f32>]) -> VectorSet {
         let mut segment = SegmentVectors::default();
         for (doc, row) in rows.iter().enumerate() {
-            segment.push(doc as DocId, &format.encode(row), format, dim);
+            segment.push(doc as DocId, &format.encode(row), format);
         }
         VectorSet {
             dim,
@@ -140,40 +135,23 @@ impl VectorSet {
         self.len() == 0
     }
 
-    /// Cosine similarity of `query` (a unit vector) to every passage: to its best
-    /// window.
+    /// Cosine similarity of `query` (a unit vector) to every passage vector.
     pub fn similarities(&self, query: &[f32]) -> Similarities {
         let by_segment = self
             .segments
             .iter()
-            .map(|s| {
-                let rows: Vec<f32> = match self.format {
-                    VectorFormat::F32 => s
-                        .f32s
-                        .chunks_exact(self.dim)
-                        .map(|row| dot(query, row))
-                        .collect(),
-                    VectorFormat::I8 => s
-                        .i8s
-                        .chunks_exact(self.dim)
-                        .zip(&s.scales)
-                        .map(|(row, scale)| dot(query, row) * scale)
-                        .collect(),
-                };
-                if rows.len() == s.docs.len() {
-                    return rows; // one window each
-                }
-                let ends = s.starts.iter().skip(1).copied().chain([rows.len() as u32]);
-                s.starts
-                    .iter()
-                    .zip(ends)
-                    .map(|(&a, b)| {
-                        rows[a as usize..b as usize]
-                            .iter()
-                            .copied()
-                            .fold(f32::NEG_INFINITY, f32::max)
-                    })
-                    .collect()
+            .map(|s| match self.format {
+                VectorFormat::F32 => s
+                    .f32s
+                    .chunks_exact(self.dim)
+                    .map(|row| dot(query, row))
+                    .collect(),
+                VectorFormat::I8 => s
+                    .i8s
+                    .chunks_exact(self.dim)
+                    .zip(&s.scales)
+                    .map(|(row, scale)| dot(query, row) * scale)
+                    .collect(),
             })
             .collect();
         Similarities { by_segment }
@@ -255,8 +233,7 @@ fn load_segment(
     let mut by_ord: Vec<Option<Vec<u8>>> = vec![None; column.num_terms()];
     if let Ok(mut stream) = column.dictionary().stream() {
         while stream.advance() {
-            let len = stream.key().len();
-            if len > 0 && len % format.stored_len(dim) == 0 {
+            if stream.key().len() == format.stored_len(dim) {
                 if let Some(slot) = by_ord.get_mut(stream.term_ord() as usize) {
                     *slot = Some(stream.key().to_vec());
                 }
@@ -271,35 +248,29 @@ fn load_segment(
         else {
             continue;
         };
-        out.push(doc, bytes, format, dim);
+        out.push(doc, bytes, format);
     }
     out
 }
 
 impl SegmentVectors {
-    /// Adds a document's vectors (stored bytes of `format`, one window after
-    /// another) as the next rows.
-    fn push(&mut self, doc: DocId, bytes: &[u8], format: VectorFormat, dim: usize) {
+    /// Adds a document's vector (stored bytes of `format`) as the next row.
+    fn push(&mut self, doc: DocId, bytes: &[u8], format: VectorFormat) {
         if self.row_of.len() <= doc as usize {
             self.row_of.resize(doc as usize + 1, u32::MAX);
         }
         self.row_of[doc as usize] = self.docs.len() as u32;
         self.docs.push(doc);
-        self.starts
-            .push((self.f32s.len() + self.i8s.len()).div_ceil(dim.max(1)) as u32);
-        for window in bytes.chunks_exact(format.stored_len(dim)) {
-            match format {
-                VectorFormat::F32 => self.f32s.extend(
-                    window
-                        .chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-                ),
-                VectorFormat::I8 => {
-                    self.scales.push(f32::from_le_bytes([
-                        window[0], window[1], window[2], window[3],
-                    ]));
-                    self.i8s.extend(window[4..].iter().map(|&b| b as i8));
-                }
+        match format {
+            VectorFormat::F32 => self.f32s.extend(
+                bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            ),
+            VectorFormat::I8 => {
+                self.scales
+                    .push(f32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]));
+                self.i8s.extend(bytes[4..].iter().map(|&b| b as i8));
             }
         }
     }
@@ -375,35 +346,6 @@ mod tests {
         assert!((cos - 1.0).abs() < 0.01, "{cos}");
         let f = VectorFormat::F32.encode(&v);
         assert_eq!(f.len(), 384 * 4);
-    }
-
-    #[test]
-    fn a_passage_scores_as_its_best_window() {
-        for format in [VectorFormat::F32, VectorFormat::I8] {
-            let (x, y) = ([1.0, 0.0, 0.0], [0.0, 1.0, 0.0]);
-            let mut segment = SegmentVectors::default();
-            segment.push(0, &format.encode(&x), format, 3);
-            let two: Vec<u8> = [format.encode(&x), format.encode(&y)].concat();
-            segment.push(2, &two, format, 3);
-            segment.push(5, &format.encode(&[0.6, 0.8, 0.0]), format, 3);
-            let set = VectorSet {
-                dim: 3,
-                format,
-                segments: vec![segment],
-            };
-            let sims = set.similarities(&y);
-            let at = |doc| set.similarity(&sims, DocAddress::new(0, doc)).unwrap();
-            assert!(at(0).abs() < 0.01, "{format:?}");
-            assert!((at(2) - 1.0).abs() < 0.01, "{format:?}");
-            assert!((at(5) - 0.8).abs() < 0.01, "{format:?}");
-            assert_eq!(set.similarity(&sims, DocAddress::new(0, 1)), None);
-            let best: Vec<DocId> = set
-                .nearest(&sims, 2, |_| true)
-                .iter()
-                .map(|(_, a)| a.doc_id)
-                .collect();
-            assert_eq!(best, [2, 5], "{format:?}");
-        }
     }
 
     #[test]

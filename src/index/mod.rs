@@ -67,10 +67,6 @@ pub struct IndexOptions {
     pub model: Option<PathBuf>,
     /// How vectors are stored (unset: as the index already stores them, else f32).
     pub vector_format: Option<VectorFormat>,
-    /// Windows of a passage's tokens embedded, each a vector, a passage's similarity
-    /// being its best window's (unset: as the index already has, else
-    /// [`crate::embed::PASSAGE_WINDOWS`]).
-    pub passage_windows: Option<usize>,
     /// Threads that embed batches of passages side by side (0 or 1: one). See
     /// [`Model::embed_on`]: the CLI runs one per core, each single-threaded.
     pub embed_threads: usize,
@@ -91,7 +87,6 @@ impl IndexOptions {
             progress: false,
             model: None,
             vector_format: None,
-            passage_windows: None,
             embed_threads: 1,
             wrap: None,
         }
@@ -298,7 +293,6 @@ fn build_on(opts: &IndexOptions, faults: &storage::Faults) -> Result<IndexReport
             },
             model,
             format: info.format,
-            windows: info.windows(),
             threads: opts.embed_threads,
             pending: Vec::new(),
             embedded: 0,
@@ -369,11 +363,6 @@ fn plan_vectors(
             .vector_format
             .or(previous.model.as_ref().map(|p| p.format))
             .unwrap_or_default(),
-        passage_windows: opts
-            .passage_windows
-            .or(previous.model.as_ref().map(|p| p.windows()))
-            .unwrap_or(embed::PASSAGE_WINDOWS)
-            .max(1),
         ..m.info().clone()
     });
     Ok((model, info))
@@ -578,8 +567,6 @@ fn previous_vectors(index: &Index, dir: &Path) -> Result<std::collections::HashM
 struct Embedding {
     model: Model,
     format: VectorFormat,
-    /// Windows embedded per passage.
-    windows: usize,
     threads: usize,
     /// Vectors of the index before this run, by text key.
     reuse: std::collections::HashMap<u64, Vec<u8>>,
@@ -610,16 +597,12 @@ impl Embedding {
             .collect();
         let inputs: Vec<&str> = missing.iter().map(|&i| texts[i].as_str()).collect();
         self.started.get_or_insert_with(std::time::Instant::now);
-        let made = self.model.embed_windows_on(
-            &inputs,
-            embed::PASSAGE_TOKENS,
-            self.windows,
-            self.threads,
-        )?;
+        let made = self
+            .model
+            .embed_on(&inputs, embed::PASSAGE_TOKENS, self.threads)?;
         self.embedded += made.len();
-        for (&i, windows) in missing.iter().zip(made) {
-            let bytes = windows.iter().flat_map(|w| self.format.encode(w)).collect();
-            self.reuse.insert(keys[i], bytes);
+        for (&i, vector) in missing.iter().zip(made) {
+            self.reuse.insert(keys[i], self.format.encode(&vector));
         }
         for (mut doc, key) in fields.to_documents(&self.pending).zip(keys) {
             if let Some(bytes) = self.reuse.get(&key) {
