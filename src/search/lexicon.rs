@@ -16,6 +16,11 @@ use crate::error::{Error, Result};
 /// The lexicon bundled with k2search.
 pub const BUNDLED: &str = include_str!("../../lexicon/synonyms.txt");
 
+/// Lay and clinical names of conditions (`myocardial infarction, heart attack`),
+/// generated from the Human Phenotype Ontology by `lexicon/conditions.py` (see the
+/// file's header for source and licence), in the format of [`BUNDLED`].
+pub const CONDITIONS: &str = include_str!("../../lexicon/conditions.txt");
+
 /// Brand drug names and their generic names, generated from an open dataset by
 /// `lexicon/drugs.py` (see the file's header for source and licence): one
 /// `brand<TAB>generic` line per brand, sorted by brand, lower case.
@@ -136,10 +141,42 @@ pub struct Expansion {
 }
 
 impl Lexicon {
-    /// The bundled lexicon.
+    /// The bundled lexicon: the hand-written groups, then the generated condition
+    /// names where they do not repeat a hand-written term.
     pub fn bundled() -> Lexicon {
         // The bundled file is checked by a unit test, so it always parses.
-        Lexicon::parse(BUNDLED, Path::new("lexicon/synonyms.txt")).unwrap_or_default()
+        let mut lexicon =
+            Lexicon::parse(BUNDLED, Path::new("lexicon/synonyms.txt")).unwrap_or_default();
+        lexicon.add_generated(CONDITIONS);
+        lexicon
+    }
+
+    /// Adds the groups of a generated file (the format of [`Lexicon::parse`]),
+    /// leaving out each term that is already in a group: the groups before win.
+    fn add_generated(&mut self, text: &str) {
+        let lines = text.lines().map(str::trim);
+        for line in lines.filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let mut group: Vec<Entry> = Vec::new();
+            for surface in line.split(',').map(str::trim) {
+                let words = analyze_groups(surface);
+                let taken =
+                    self.by_words.contains_key(&words) || group.iter().any(|e| e.words == words);
+                if !words.is_empty() && !taken {
+                    group.push(Entry {
+                        surface: surface.to_string(),
+                        words,
+                    });
+                }
+            }
+            if group.len() < 2 {
+                continue;
+            }
+            for entry in &group {
+                self.by_words.insert(entry.words.clone(), self.groups.len());
+                self.longest = self.longest.max(entry.words.len());
+            }
+            self.groups.push(group);
+        }
     }
 
     /// Reads a lexicon file.
@@ -342,6 +379,45 @@ mod tests {
     fn bundled_lexicon_parses() {
         let lexicon = Lexicon::parse(BUNDLED, Path::new("lexicon/synonyms.txt")).unwrap();
         assert!(lexicon.len() > 100);
+    }
+
+    #[test]
+    fn lay_and_clinical_condition_names_reach_each_other() {
+        let lexicon = Lexicon::bundled();
+        let hand = Lexicon::parse(BUNDLED, Path::new("lexicon/synonyms.txt")).unwrap();
+        assert!(lexicon.len() > hand.len() + 1000, "{}", lexicon.len());
+        let others = |query: &str| -> Vec<String> {
+            let found = lexicon.expand(&analyze_groups(query));
+            assert_eq!(found.len(), 1, "{query}: {found:?}");
+            found[0]
+                .alternatives
+                .iter()
+                .map(|e| e.surface.clone())
+                .collect()
+        };
+        // Pairs only the generated file holds, both ways.
+        for (lay, clinical) in [
+            ("loss of bladder control", "urinary incontinence"),
+            ("undescended testis", "cryptorchidism"),
+            ("tiredness", "fatigue"),
+        ] {
+            assert!(others(lay).contains(&clinical.to_string()), "{lay}");
+            assert!(others(clinical).contains(&lay.to_string()), "{clinical}");
+        }
+        // Where the hand-written lexicon has the pair, its group answers.
+        assert!(others("heart attack").contains(&"myocardial infarction".to_string()));
+        // A name both lists hold stays in the hand-written group alone.
+        let mut seen = HashMap::new();
+        for (g, group) in lexicon.groups.iter().enumerate() {
+            for entry in group {
+                assert_eq!(
+                    seen.insert(entry.words.clone(), g),
+                    None,
+                    "{}",
+                    entry.surface
+                );
+            }
+        }
     }
 
     #[test]
