@@ -137,6 +137,12 @@ impl TopicKeys {
 }
 
 impl Fields {
+    /// The four text fields a query searches, in the order their weights are given
+    /// (title, headings, aliases, body).
+    pub fn text(&self) -> [Field; 4] {
+        [self.title, self.headings, self.aliases, self.body]
+    }
+
     /// Looks the fields up by name in an existing index's schema.
     pub fn from_schema(schema: &Schema) -> Option<Fields> {
         let f = |name: &str| schema.get_field(name).ok();

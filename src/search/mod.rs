@@ -322,8 +322,9 @@ impl question::Vocabulary for IndexVocabulary<'_> {
             let completed = typing.terms.first().map_or(0, |t| t.1);
             return typing.freq.max(completed);
         }
-        let f = self.fields;
-        let n = [f.title, f.headings, f.aliases, f.body]
+        let n = self
+            .fields
+            .text()
             .into_iter()
             .filter_map(|field| {
                 self.searcher
@@ -670,13 +671,7 @@ impl Searcher {
             return None;
         }
         let word = prefix::typed_word(plan, &request.query)?;
-        let f = self.fields();
-        prefix::complete(
-            searcher,
-            &[f.title, f.headings, f.aliases, f.body],
-            plan,
-            word,
-        )
+        prefix::complete(searcher, &self.fields().text(), plan, word)
     }
 
     /// The best `pool` matches of a built text query, with how many passages match

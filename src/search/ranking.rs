@@ -458,7 +458,7 @@ pub fn weighted_fields(fields: &Fields, ranking: &Ranking, params: &Params) -> [
     } else {
         [1.0; 4]
     };
-    let f = [fields.title, fields.headings, fields.aliases, fields.body];
+    let f = fields.text();
     std::array::from_fn(|i| WeightedField {
         field: f[i],
         weight: w[i],
