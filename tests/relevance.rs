@@ -243,6 +243,47 @@ mod medquad {
         medquad.query(&[extra, &[q]].concat())
     }
 
+    /// A result page does not depend on how many hits were asked for: over every
+    /// judged question of MedQuAD and LiveQA, the hits of `--limit 10` are the first
+    /// ten of `--limit 50`, and the page at offset 10 holds its next ten.
+    #[test]
+    fn a_page_never_depends_on_the_limit() {
+        use k2search::search::{SearchRequest, Searcher};
+        let Some(medquad) = workspace() else { return };
+        let Some(liveqa) = shared("eval/liveqa-train.jsonl") else {
+            return;
+        };
+        let searcher = Searcher::open(&medquad.index_dir()).unwrap();
+        let page = |q: &str, offset: usize, limit: usize| {
+            let request = SearchRequest {
+                offset,
+                limit,
+                ..SearchRequest::new(q)
+            };
+            let hits = searcher.search(&request).unwrap().hits;
+            hits.into_iter()
+                .map(|h| (h.rank, h.score, h.passage.id))
+                .collect::<Vec<_>>()
+        };
+        let mut questions = Vec::new();
+        for file in [liveqa, format!("{ROOT}/eval/medquad-queries.jsonl").into()] {
+            for line in std::fs::read_to_string(file).unwrap().lines() {
+                let q: serde_json::Value = serde_json::from_str(line).unwrap();
+                questions.push(q["query"].as_str().unwrap().to_string());
+            }
+        }
+        assert!(questions.len() > 150, "{} questions", questions.len());
+        for q in &questions {
+            let long = page(q, 0, 50);
+            let first = page(q, 0, 10);
+            assert_eq!(first[..], long[..first.len()], "{q}");
+            assert_eq!(first.len(), long.len().min(10), "{q}");
+            let second = page(q, 10, 10);
+            let next = long.get(10..).unwrap_or_default();
+            assert_eq!(second[..], next[..second.len()], "{q}");
+        }
+    }
+
     #[test]
     fn brand_names_reach_generic_names() {
         let Some(medquad) = workspace() else { return };

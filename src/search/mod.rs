@@ -271,6 +271,13 @@ fn add_nearest(
     }
 }
 
+/// Text matches fetched for a page reaching hit `wanted` (offset plus limit): three
+/// per hit plus twenty, so that the page still fills when repeated texts and the
+/// per-file cap drop some; never fewer than the rerank `window`.
+fn text_depth(wanted: usize, window: usize) -> usize {
+    (wanted * 3 + 20).max(window)
+}
+
 /// The best matches of a text query, with how many passages match and their facet
 /// counts.
 struct TextMatches {
@@ -525,8 +532,7 @@ impl Searcher {
             response.took_ms = elapsed_ms(started);
             return Ok(response);
         }
-        let wanted = request.offset + request.limit;
-        let pool = (wanted * 3 + 20).max(self.inner.params.pool);
+        let depth = text_depth(request.offset + request.limit, self.inner.params.pool);
         let vectors = match &self.manifest().model {
             Some(info) if self.is_hybrid() && request.mode == Mode::Hybrid => {
                 Some(self.inner.semantic.query(
@@ -544,11 +550,11 @@ impl Searcher {
             response.mode = Mode::Hybrid;
         }
         let vectors = vectors.as_ref();
-        let (mut ranked, mut analysis) = self.rank(searcher, &plan, request, pool, vectors)?;
+        let (mut ranked, mut analysis) = self.rank(searcher, &plan, request, depth, vectors)?;
         if ranked.hits.is_empty() && !plan.phrases.is_empty() {
             // Quoted words that never stand together: search the words alone.
             plan = QueryPlan::loose(&request.query);
-            (ranked, analysis) = self.rank(searcher, &plan, request, pool, vectors)?;
+            (ranked, analysis) = self.rank(searcher, &plan, request, depth, vectors)?;
         }
         response.total_hits = ranked.total;
         response.facets = std::mem::take(&mut ranked.facets);
@@ -570,16 +576,20 @@ impl Searcher {
         Ok(response)
     }
 
-    /// Analyses the question, runs the text query and reranks its best matches.
+    /// Analyses the question, runs the text query and reranks its best matches: the
+    /// first [`Params::pool`] (the rerank window, the same whatever the page asked
+    /// for, so that a page never depends on the limit), followed by the rest of the
+    /// best `depth` text matches in text order.
     fn rank(
         &self,
         searcher: &tantivy::Searcher,
         plan: &QueryPlan,
         request: &SearchRequest,
-        pool: usize,
+        depth: usize,
         vectors: Option<&QueryVectors>,
     ) -> Result<(Ranked, Question)> {
         let inner = &self.inner;
+        let pool = inner.params.pool;
         let completions = self.completions(searcher, plan, request);
         let vocabulary = IndexVocabulary {
             searcher,
@@ -616,14 +626,14 @@ impl Searcher {
                         self.plain_matches(searcher, &inputs, &plain_ranking, request, pool)
                     })
                 });
-                let analysed = self.run_text(searcher, &built, pool, &request.facets);
+                let analysed = self.run_text(searcher, &built, depth, &request.facets);
                 let plain = plain
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (analysed, plain)
             }),
             None => (
-                self.run_text(searcher, &built, pool, &request.facets),
+                self.run_text(searcher, &built, depth, &request.facets),
                 Ok(Vec::new()),
             ),
         };
@@ -633,12 +643,14 @@ impl Searcher {
             facets,
         } = analysed?;
         let plain = plain?;
+        let best_text = top.first().map_or(0.0, |t| t.0);
+        let beyond = top.split_off(pool.min(top.len()));
         let similarity = vectors.map(|v| {
             add_nearest(searcher, v, &inner.params, request, &mut top);
             total = total.max(top.len());
             move |address| v.set.similarity(&v.sims, address)
         });
-        let hits = ranking::rerank(
+        let mut hits = ranking::rerank(
             searcher,
             self.fields(),
             &question,
@@ -648,6 +660,7 @@ impl Searcher {
                 .as_ref()
                 .map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
         );
+        ranking::append_beyond(&mut hits, beyond, best_text);
         Ok((
             Ranked {
                 built,

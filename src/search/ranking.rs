@@ -860,6 +860,26 @@ pub fn rerank(
     out
 }
 
+/// Appends to reranked `hits` the text matches `beyond` the rerank window (best
+/// first), in text order, leaving out those the window already holds. They are not
+/// reranked: each scores its text score normalized by `best` (the best text score of
+/// the run), capped at the last score before it so that scores never rise down the
+/// list.
+pub fn append_beyond(
+    hits: &mut Vec<(f32, DocAddress, Lifts)>,
+    beyond: Vec<(f32, DocAddress)>,
+    best: f32,
+) {
+    let held: std::collections::HashSet<DocAddress> = hits.iter().map(|h| h.1).collect();
+    let mut floor = hits.last().map_or(f32::INFINITY, |h| h.0);
+    for (score, address) in beyond {
+        if !held.contains(&address) {
+            floor = floor.min(score / best.max(f32::MIN_POSITIVE));
+            hits.push((floor, address, Lifts::default()));
+        }
+    }
+}
+
 /// A passage's category, from the columns of [`category_columns`].
 pub(crate) fn category_of(
     columns: &[Option<tantivy::columnar::Column<u64>>],
