@@ -13,7 +13,7 @@ use k2search::embed::VectorFormat;
 use k2search::eval;
 use k2search::export::{self, ExportFormat};
 use k2search::index::{self, IndexOptions};
-use k2search::output::{self, Format};
+use k2search::output::{self, OutputFormat};
 use k2search::passage::Category;
 use k2search::search::{Filter, Lexicon, Mode, Params, Ranking, SearchRequest, Searcher};
 use k2search::serve::{self, ServeConfig};
@@ -350,18 +350,21 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
     let index_dir = args.location.index.unwrap_or_else(|| DEFAULT_INDEX.into());
     // One model worker per core, each on batches of its own.
     let embed_threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let progress = ProgressBar::default();
     let opts = IndexOptions {
         embed_threads,
         rebuild: args.rebuild,
         threads: args.threads,
         memory_budget: args.memory_mb << 20,
-        progress: !args.quiet,
+        progress: (!args.quiet).then(|| progress.on_progress()),
         model: args.model.model,
         vector_format: args.vectors,
         ..IndexOptions::new(&args.location.corpus, &index_dir)
     };
     stop_on_ctrl_c(&opts.stop);
-    let report = index::build(&opts)?;
+    let built = index::build(&opts);
+    progress.finish(matches!(built, Err(k2search::Error::Interrupted(_))));
+    let report = built?;
     let mut err = io::stderr().lock();
     if !args.quiet {
         output::print_warnings(&mut err, &report)?;
@@ -372,6 +375,62 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
     drop(err);
     println!("{}", output::index_summary(&report, &index_dir));
     Ok(())
+}
+
+/// The bar an index run draws on stderr (when it is a terminal): files done, and
+/// passages embedded with their rate. Runs over fewer files than
+/// [`ProgressBar::MIN_FILES`] finish in about a second and draw none, unless they embed.
+#[derive(Clone, Default)]
+struct ProgressBar {
+    bar: Arc<std::sync::OnceLock<indicatif::ProgressBar>>,
+    /// When the bar was first shown.
+    embedding_since: Arc<std::sync::OnceLock<std::time::Instant>>,
+}
+
+impl ProgressBar {
+    const MIN_FILES: usize = 2000;
+
+    /// What the index run calls after each file.
+    fn on_progress(&self) -> index::OnProgress {
+        let this = self.clone();
+        index::OnProgress(Arc::new(move |p| this.show(p)))
+    }
+
+    fn show(&self, p: index::Progress) {
+        if p.files < Self::MIN_FILES && !p.embedding {
+            return;
+        }
+        let bar = self.bar.get_or_init(|| {
+            // indicatif draws nothing when stderr is not a terminal.
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(p.files as u64),
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{spinner} indexing [{bar:30}] {pos}/{len} files, {per_sec}{msg}, {eta} left",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        bar.set_position(p.done as u64);
+        let since = self.embedding_since.get_or_init(std::time::Instant::now);
+        if p.embedded > 0 {
+            let rate = p.embedded as f64 / since.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(", {} passages embedded ({rate:.0}/s)", p.embedded));
+        }
+    }
+
+    /// Clears the bar, or leaves it with a note when the run was interrupted.
+    fn finish(&self, interrupted: bool) {
+        if let Some(bar) = self.bar.get() {
+            if interrupted {
+                bar.abandon_with_message("interrupted");
+            } else {
+                bar.finish_and_clear();
+            }
+        }
+    }
 }
 
 /// The first Ctrl-C asks the run to stop before it commits (the index keeps its
@@ -424,15 +483,15 @@ fn open_searcher(location: &Location) -> Result<Searcher, Failure> {
 
 fn with_synonyms(searcher: Searcher, file: Option<&Path>) -> Result<Searcher, Failure> {
     Ok(match file {
-        Some(file) => searcher.with_lexicon(Lexicon::load(file)?),
+        Some(file) => searcher.with_synonyms(Lexicon::load(file)?),
         None => searcher,
     })
 }
 
-fn text_format() -> Format {
+fn text_format() -> OutputFormat {
     let color =
         io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    Format::Text { color }
+    OutputFormat::Text { color }
 }
 
 fn run_query(args: QueryArgs) -> Result<(), Failure> {
@@ -456,12 +515,12 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
     let searcher = with_synonyms(searcher, args.synonyms.as_deref())?;
     let response = searcher.search(&request)?;
     let format = if args.json {
-        Format::Json
+        OutputFormat::Json
     } else {
         text_format()
     };
     let mut out = io::stdout().lock();
-    if let (true, Format::Text { color }) = (args.explain, format) {
+    if let (true, OutputFormat::Text { color }) = (args.explain, format) {
         output::print_analysis(&mut out, &response, color)?;
     }
     output::print_response(&mut out, &response, &searcher.manifest().corpus, format)?;
@@ -476,7 +535,7 @@ fn run_passages(args: PassagesArgs) -> Result<(), Failure> {
     let searcher = open_searcher(&args.location)?;
     let passages = searcher.passages()?;
     let format = if args.json {
-        Format::Json
+        OutputFormat::Json
     } else {
         text_format()
     };

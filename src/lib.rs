@@ -61,6 +61,7 @@ pub mod output;
 pub mod passage;
 pub mod reader;
 pub mod search;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod source;
 

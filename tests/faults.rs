@@ -300,9 +300,7 @@ fn a_full_disk_keeps_the_previous_index() {
 #[test]
 #[ignore]
 fn medquad_full_disk_at_every_10th_write() {
-    let Some(medquad) = crate::util::shared("corpora/medquad") else {
-        return;
-    };
+    let medquad = crate::util::shared("corpora/medquad");
     let ws = Workspace::reading(medquad);
     let started = Instant::now();
     let failed = full_disk_at_writes(&ws, 64 << 10, |_| 10);

@@ -162,20 +162,18 @@ fn user_lexicon_replaces_the_bundled_one() {
 }
 
 #[test]
+#[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
 fn seed_dev_set_floors() {
-    let Some(qrels) = shared("eval/seed-queries.jsonl") else {
-        return;
-    };
+    let qrels = shared("eval/seed-queries.jsonl");
     let report = seed_index().eval(&[qrels.to_str().unwrap()]);
     assert!(report.ndcg >= 0.90, "nDCG@10 {}", report.ndcg);
     assert!(report.mrr >= 0.95, "MRR@10 {}", report.mrr);
 }
 
 #[test]
+#[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
 fn medquad_judged_set_floors() {
-    let Some(medquad) = medquad::workspace() else {
-        return;
-    };
+    let medquad = medquad::workspace();
     let qrels = format!("{ROOT}/eval/medquad-queries.jsonl");
     let full = medquad.eval(&[&qrels]);
     let stock = medquad.eval(&["--disable", "all", &qrels]);
@@ -193,14 +191,13 @@ fn medquad_judged_set_floors() {
 /// answers (MEDIQA) and nutrition queries over PubMed abstracts without headings
 /// (NFCorpus). The analysis must not make either worse than the plain ranking.
 #[test]
+#[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
 fn mediqa_and_nfcorpus_dev_set_floors() {
     for (corpus, qrels, floor) in [
         ("corpora/mediqa-dev", "eval/mediqa-dev.jsonl", 0.75),
         ("corpora/nfcorpus", "eval/nfcorpus-dev.jsonl", 0.295),
     ] {
-        let (Some(corpus), Some(qrels)) = (shared(corpus), shared(qrels)) else {
-            return;
-        };
+        let (corpus, qrels) = (shared(corpus), shared(qrels));
         let ws = Workspace::reading(corpus);
         ws.index(&["--quiet"]);
         let qrels = qrels.to_str().unwrap();
@@ -225,16 +222,14 @@ mod medquad {
     use k2search::Category;
 
     /// The index of the shared MedQuAD folder all tests of this module share, built
-    /// once; `None` when the shared data is absent (outside CI).
-    pub(super) fn workspace() -> Option<&'static Workspace> {
-        static MEDQUAD: OnceLock<Option<Workspace>> = OnceLock::new();
-        MEDQUAD
-            .get_or_init(|| {
-                let ws = Workspace::reading(shared("corpora/medquad")?).removed_at_exit();
-                ws.index(&["--quiet"]);
-                Some(ws)
-            })
-            .as_ref()
+    /// once.
+    pub(super) fn workspace() -> &'static Workspace {
+        static MEDQUAD: OnceLock<Workspace> = OnceLock::new();
+        MEDQUAD.get_or_init(|| {
+            let ws = Workspace::reading(shared("corpora/medquad")).removed_at_exit();
+            ws.index(&["--quiet"]);
+            ws
+        })
     }
 
     /// `query --json EXTRA… Q` on the MedQuAD index.
@@ -247,12 +242,11 @@ mod medquad {
     /// judged question of MedQuAD and LiveQA, the hits of `--limit 10` are the first
     /// ten of `--limit 50`, and the page at offset 10 holds its next ten.
     #[test]
+    #[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
     fn a_page_never_depends_on_the_limit() {
         use k2search::search::{SearchRequest, Searcher};
-        let Some(medquad) = workspace() else { return };
-        let Some(liveqa) = shared("eval/liveqa-train.jsonl") else {
-            return;
-        };
+        let medquad = workspace();
+        let liveqa = shared("eval/liveqa-train.jsonl");
         let searcher = Searcher::open(&medquad.index_dir()).unwrap();
         let page = |q: &str, offset: usize, limit: usize| {
             let request = SearchRequest {
@@ -285,8 +279,9 @@ mod medquad {
     }
 
     #[test]
+    #[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
     fn brand_names_reach_generic_names() {
-        let Some(medquad) = workspace() else { return };
+        let medquad = workspace();
         for (q, generic) in [
             ("zoloft side effects", "sertraline"),
             ("advil and kidney problems", "ibuprofen"),
@@ -303,8 +298,9 @@ mod medquad {
     }
 
     #[test]
+    #[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
     fn side_efects_is_not_corrected_to_defects() {
-        let Some(medquad) = workspace() else { return };
+        let medquad = workspace();
         let r = ask(medquad, "side efects of metformin", &[]);
         let corrected = r.corrected.unwrap_or_default();
         assert!(!corrected.contains("defect"), "{corrected}");
@@ -312,8 +308,9 @@ mod medquad {
     }
 
     #[test]
+    #[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
     fn unbalanced_quote_falls_back_to_the_words() {
-        let Some(medquad) = workspace() else { return };
+        let medquad = workspace();
         let r = ask(medquad, r#"can I take "tylenol with warfarin"#, &[]);
         assert!(!r.hits.is_empty());
         let r = ask(medquad, r#""warfarin zebra-unicorn" bleeding"#, &[]);
@@ -321,8 +318,9 @@ mod medquad {
     }
 
     #[test]
+    #[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
     fn shingles_treatment_question_finds_the_shingles_treatment_section() {
-        let Some(medquad) = workspace() else { return };
+        let medquad = workspace();
         let r = ask(medquad, "my mother has shingles how is it treated", &[]);
         let top = &r.hits[0];
         assert_eq!(top.passage.title, "Shingles", "{:?}", top.passage.headings);
@@ -338,8 +336,9 @@ mod medquad {
     }
 
     #[test]
+    #[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
     fn text_explain_prints_the_analysis_and_why_each_hit_matched() {
-        let Some(medquad) = workspace() else { return };
+        let medquad = workspace();
         let out = medquad.run(&["query", "--explain", "--limit", "2", "zoloft side efects"]);
         let text = stdout(&out);
         assert!(text.contains("analysis: focus:"), "{text}");
@@ -349,8 +348,9 @@ mod medquad {
     }
 
     #[test]
+    #[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
     fn conditions_get_categories_of_their_own() {
-        let Some(medquad) = workspace() else { return };
+        let medquad = workspace();
         let passages: Vec<Passage> = medquad.passages();
         let overview = passages
             .iter()
@@ -387,11 +387,10 @@ mod medquad {
     }
 
     #[test]
+    #[cfg_attr(not(k2search_shared), ignore = "needs ../shared (K2SEARCH_SHARED)")]
     fn liveqa_dev_set_floor_and_question_analysis() {
-        let Some(medquad) = workspace() else { return };
-        let Some(qrels) = shared("eval/liveqa-train.jsonl") else {
-            return;
-        };
+        let medquad = workspace();
+        let qrels = shared("eval/liveqa-train.jsonl");
         let report = medquad.eval(&[qrels.to_str().unwrap()]);
         assert!(report.ndcg >= 0.43, "liveqa-train nDCG@10 {}", report.ndcg);
         let analysis = report

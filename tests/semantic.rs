@@ -37,8 +37,12 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 /// The vectors sentence-transformers (PyTorch) made for the same texts
 /// (`scripts/reference-vectors.py`), batched together as an index run batches them.
 #[test]
+#[cfg_attr(
+    not(k2search_model),
+    ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+)]
 fn embedder_matches_the_reference_implementation() {
-    let Some(dir) = model() else { return };
+    let dir = model();
     let reference: Reference =
         serde_json::from_str(&fs::read_to_string(REFERENCE).unwrap()).unwrap();
     let model = Model::load(&dir).unwrap();
@@ -67,8 +71,12 @@ fn embedded(summary: &str) -> usize {
 }
 
 #[test]
+#[cfg_attr(
+    not(k2search_model),
+    ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+)]
 fn index_with_model_ranks_hybrid_and_lexical_on_request() {
-    let Some(model) = model() else { return };
+    let model = model();
     let ws = Workspace::seeds();
     let summary = index_with_model(&ws, &model);
     let passages: usize = summary
@@ -118,8 +126,12 @@ fn index_with_model_ranks_hybrid_and_lexical_on_request() {
 }
 
 #[test]
+#[cfg_attr(
+    not(k2search_model),
+    ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+)]
 fn an_update_embeds_only_new_or_changed_passages() {
-    let Some(model) = model() else { return };
+    let model = model();
     let ws = Workspace::seeds();
     index_with_model(&ws, &model);
     // Unchanged files: nothing embedded, and the model recorded is used again.
@@ -143,8 +155,12 @@ fn an_update_embeds_only_new_or_changed_passages() {
 }
 
 #[test]
+#[cfg_attr(
+    not(k2search_model),
+    ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+)]
 fn another_or_missing_model_is_a_clear_error() {
-    let Some(model) = model() else { return };
+    let model = model();
     let ws = Workspace::seeds();
     index_with_model(&ws, &model);
 
@@ -186,8 +202,12 @@ fn another_or_missing_model_is_a_clear_error() {
 }
 
 #[test]
+#[cfg_attr(
+    not(k2search_model),
+    ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+)]
 fn i8_vectors_rank_like_f32() {
-    let Some(model) = model() else { return };
+    let model = model();
     let ws = Workspace::seeds();
     let model = model.to_str().unwrap();
     for args in [

@@ -566,52 +566,58 @@ pub fn assert_no_panic(out: &Output) {
 }
 
 /// A file of the team's shared folder (`../shared`, or `$K2SEARCH_SHARED`), read in
-/// place, never copied into the repository. Without it the caller's test says so and
-/// passes, except in CI (`CI` set, see `.ci/run`), where the data is required.
-pub fn shared(rel: &str) -> Option<PathBuf> {
+/// place, never copied into the repository. Tests that call it are marked
+/// `#[cfg_attr(not(k2search_shared), ignore = …)]`: `build.rs` sets `k2search_shared`
+/// when the folder is there, so without it they are reported as ignored, never run
+/// and passed. A test run anyway (`--include-ignored`) fails here, saying what to do.
+#[track_caller]
+pub fn shared(rel: &str) -> PathBuf {
     let root = std::env::var_os("K2SEARCH_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(ROOT).join("../shared"));
     let path = root.join(rel);
-    let found = path.exists();
-    required_in_ci(
-        found,
-        &format!("{} not found", path.display()),
-        "set K2SEARCH_SHARED",
-    )
-    .then_some(path)
-}
-
-/// Whether a test can go on: yes when `found`; otherwise it says why it skips and
-/// passes, except in CI (`CI` set), where it fails.
-pub fn required_in_ci(found: bool, what: &str, remedy: &str) -> bool {
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{what}: CI requires it ({remedy})"
-        );
-        eprintln!("skipped: {what} ({remedy})");
-    }
-    found
+    assert!(
+        path.exists(),
+        "{} not found: set K2SEARCH_SHARED to the team's shared folder",
+        path.display()
+    );
+    path
 }
 
 /// The embedding model folder for semantic tests: `$K2SEARCH_TEST_MODEL`, else
-/// `models/all-MiniLM-L6-v2` (where `scripts/fetch-model.sh` puts it). Without it the
-/// caller's test says so and passes, except in CI, where `.ci/run` fetches it.
+/// `models/all-MiniLM-L6-v2` (where `scripts/fetch-model.sh` puts it). Tests that
+/// call it are marked `#[cfg_attr(not(k2search_model), ignore = …)]` (see [`shared`]).
 ///
 /// Tests never set `K2SEARCH_MODEL`: every index run would then embed.
-pub fn model() -> Option<PathBuf> {
+#[track_caller]
+pub fn model() -> PathBuf {
     let dir = std::env::var_os("K2SEARCH_TEST_MODEL")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(ROOT).join("models/all-MiniLM-L6-v2"));
-    let found = dir.join("model.safetensors").is_file();
-    let what = format!("no model in {}", dir.display());
-    required_in_ci(
-        found,
-        &what,
-        "scripts/fetch-model.sh DIR; K2SEARCH_TEST_MODEL=DIR",
-    )
-    .then_some(dir)
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "no model in {}: bash scripts/fetch-model.sh DIR; K2SEARCH_TEST_MODEL=DIR",
+        dir.display()
+    );
+    dir
+}
+
+/// In CI (`CI` set, see `.ci/run`) no test may be ignored for want of data: the
+/// shared folder, the model and the browser are all required there.
+#[test]
+fn ci_has_what_every_test_needs() {
+    if std::env::var_os("CI").is_none() {
+        return;
+    }
+    let missing: Vec<&str> = [
+        (cfg!(k2search_shared), "the shared data (K2SEARCH_SHARED)"),
+        (cfg!(k2search_model), "the model (scripts/fetch-model.sh)"),
+        (cfg!(k2search_browser), "chromium and `npm ci` in web/"),
+    ]
+    .into_iter()
+    .filter_map(|(found, what)| (!found).then_some(what))
+    .collect();
+    assert!(missing.is_empty(), "CI requires {}", missing.join(", "));
 }
 
 /// An HTTP client that takes error statuses as answers and gives up after `timeout`.

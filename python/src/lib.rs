@@ -15,7 +15,7 @@ use pyo3::types::{PyIterator, PyList};
 use serde::Serialize;
 
 use k2search::index::{self, stats, IndexOptions, IndexReport};
-use k2search::output::{self, Format};
+use k2search::output::{self, OutputFormat};
 use k2search::search::Mode;
 use k2search::{Category, Error, Hit as EngineHit, Passage as EnginePassage, SearchRequest};
 
@@ -291,7 +291,7 @@ impl Response {
     /// The response as `k2search query --json` prints it (one line, no newline).
     fn to_json(&self) -> PyResult<String> {
         let mut out = Vec::with_capacity(4096);
-        output::print_response(&mut out, &self.response, &self.corpus, Format::Json)
+        output::print_response(&mut out, &self.response, &self.corpus, OutputFormat::Json)
             .map_err(|e| K2SearchError::new_err(format!("cannot encode the response: {e}")))?;
         out.pop();
         String::from_utf8(out).map_err(|e| K2SearchError::new_err(e.to_string()))

@@ -1,4 +1,5 @@
-//! Stage 3: the one analyzer, used at index and at query time alike.
+//! The one analyzer, shared by stage 4 (index) and stage 5 (search): text becomes
+//! terms the same way at index and at query time.
 //!
 //! [`analyzer`] is registered on every index under [`ANALYZER`]; the query builder
 //! runs query text through the same definition, so a word is always found in the form

@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Instant, UNIX_EPOCH};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 pub use manifest::{FileRecord, Manifest, FORMAT_VERSION};
@@ -34,13 +33,33 @@ use crate::source::{self, Read, Skip, Warning};
 /// Files in an index folder that are not part of the index and may stay there.
 const FOREIGN_FILES_ALLOWED: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
 
-/// Runs over fewer files than this finish in about a second: no progress bar (unless
-/// passages are embedded, which takes longer).
-const PROGRESS_MIN_FILES: usize = 2000;
-
 /// Passages embedded together: big enough to batch by length and share among
 /// threads, small enough for Ctrl-C to stop a run within a few seconds.
 const EMBED_CHUNK: usize = 128;
+
+/// How far an index run has got: given to [`IndexOptions::progress`] once before the
+/// first file and after each one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Files this run reads or checks.
+    pub files: usize,
+    /// Files done so far.
+    pub done: usize,
+    /// Whether passages are embedded (a run then takes much longer).
+    pub embedding: bool,
+    /// Passages embedded so far (vectors reused from before are not counted).
+    pub embedded: usize,
+}
+
+/// What [`IndexOptions::progress`] calls, from the thread that runs [`build`].
+#[derive(Clone)]
+pub struct OnProgress(pub Arc<dyn Fn(Progress) + Send + Sync>);
+
+impl std::fmt::Debug for OnProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnProgress(..)")
+    }
+}
 
 /// What `k2search index` should do.
 #[derive(Debug, Clone)]
@@ -58,8 +77,8 @@ pub struct IndexOptions {
     /// Set (by a Ctrl-C handler, say) to stop the run before it commits: the index
     /// keeps its previous commit, and [`build`] returns [`Error::Interrupted`].
     pub stop: Arc<AtomicBool>,
-    /// Draw a progress bar on stderr when it is a terminal and the run is big.
-    pub progress: bool,
+    /// Called after each file with how far the run has got (the CLI draws a bar).
+    pub progress: Option<OnProgress>,
     /// The embedding model folder: every passage gets a vector for semantic ranking.
     /// When unset, [`crate::embed::MODEL_ENV`] is read, and an update of an index
     /// built with a model uses that model again (a `rebuild` without one drops the
@@ -84,7 +103,7 @@ impl IndexOptions {
             threads: 0,
             memory_budget: 128 << 20,
             stop: Arc::new(AtomicBool::new(false)),
-            progress: false,
+            progress: None,
             model: None,
             vector_format: None,
             embed_threads: 1,
@@ -296,7 +315,6 @@ fn build_on(opts: &IndexOptions, faults: &storage::Faults) -> Result<IndexReport
             threads: opts.embed_threads,
             pending: Vec::new(),
             embedded: 0,
-            started: None,
         }),
         _ => None,
     };
@@ -392,23 +410,29 @@ impl Run<'_> {
     ) -> Result<()> {
         let (tx, rx) = mpsc::sync_channel::<Change>(64);
         let corpus = self.opts.corpus.clone();
-        let bar = progress_bar(
-            self.opts.progress,
-            self.report.files,
-            self.embedding.is_some(),
-        );
+        let mut progress = Progress {
+            files: self.report.files,
+            done: 0,
+            embedding: self.embedding.is_some(),
+            embedded: 0,
+        };
+        let opts = self.opts;
+        let report = |progress: Progress| {
+            if let Some(on) = &opts.progress {
+                (on.0)(progress);
+            }
+        };
+        report(progress);
         std::thread::scope(|scope| -> Result<()> {
             scope.spawn(move || read_changes(&corpus, paths, previous, tx));
             for change in rx {
                 if self.opts.stop.load(Ordering::Relaxed) {
-                    bar.abandon_with_message("interrupted");
                     return Err(Error::Interrupted(self.opts.index.clone()));
                 }
-                bar.inc(1);
                 self.apply(change)?;
-                if let Some(embedding) = &self.embedding {
-                    bar.set_message(embedding.progress());
-                }
+                progress.done += 1;
+                progress.embedded = self.embedding.as_ref().map_or(0, |e| e.embedded);
+                report(progress);
             }
             if let Some(embedding) = self.embedding.as_mut() {
                 embedding.flush(&self.writer, &self.fields, &self.opts.index)?;
@@ -416,7 +440,6 @@ impl Run<'_> {
             Ok(())
         })?;
         self.report.passages_embedded = self.embedding.as_ref().map_or(0, |e| e.embedded);
-        bar.finish_and_clear();
         Ok(())
     }
 
@@ -573,21 +596,9 @@ struct Embedding {
     pending: Vec<Passage>,
     /// Passages embedded so far (not counting reused vectors).
     embedded: usize,
-    /// When the first passage was embedded.
-    started: Option<std::time::Instant>,
 }
 
 impl Embedding {
-    /// The progress bar's note: passages embedded and their rate.
-    fn progress(&self) -> String {
-        let seconds = self.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
-        if self.embedded == 0 || seconds <= 0.0 {
-            return String::new();
-        }
-        let rate = self.embedded as f64 / seconds;
-        format!(", {} passages embedded ({rate:.0}/s)", self.embedded)
-    }
-
     /// Embeds the pending passages whose text has no vector yet and adds them all.
     fn flush(&mut self, writer: &IndexWriter, fields: &schema::Fields, dir: &Path) -> Result<()> {
         let texts: Vec<String> = self.pending.iter().map(embed::passage_text).collect();
@@ -596,7 +607,6 @@ impl Embedding {
             .filter(|&i| !self.reuse.contains_key(&keys[i]))
             .collect();
         let inputs: Vec<&str> = missing.iter().map(|&i| texts[i].as_str()).collect();
-        self.started.get_or_insert_with(std::time::Instant::now);
         let made = self
             .model
             .embed_on(&inputs, embed::PASSAGE_TOKENS, self.threads)?;
@@ -614,22 +624,6 @@ impl Embedding {
         self.pending.clear();
         Ok(())
     }
-}
-
-/// A bar counting files on stderr; hidden unless asked for, stderr is a terminal and
-/// the run is big enough to last more than a moment.
-fn progress_bar(wanted: bool, files: usize, embedding: bool) -> ProgressBar {
-    if !wanted || (files < PROGRESS_MIN_FILES && !embedding) {
-        return ProgressBar::hidden();
-    }
-    // indicatif draws nothing when stderr is not a terminal.
-    let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} indexing [{bar:30}] {pos}/{len} files, {per_sec}{msg}, {eta} left",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 /// One source file's outcome, sent from the reading thread to the indexing one.

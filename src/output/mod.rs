@@ -15,7 +15,7 @@ use crate::source::SkipReason;
 
 /// How to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum OutputFormat {
     /// Human-readable text, coloured when `color` is set.
     Text {
         /// Use ANSI colours.
@@ -36,14 +36,14 @@ pub fn print_response(
     out: &mut dyn Write,
     response: &SearchResponse,
     corpus: &str,
-    format: Format,
+    format: OutputFormat,
 ) -> io::Result<()> {
     match format {
-        Format::Json => {
+        OutputFormat::Json => {
             serde_json::to_writer(&mut *out, response)?;
             writeln!(out)
         }
-        Format::Text { color } => {
+        OutputFormat::Text { color } => {
             if let Some(corrected) = &response.corrected {
                 let (b, r) = if color { (BOLD, RESET) } else { ("", "") };
                 writeln!(out, "showing results for {b}{corrected}{r}\n")?;
@@ -196,15 +196,15 @@ pub fn print_passages(
     out: &mut dyn Write,
     passages: &[Passage],
     corpus: &str,
-    format: Format,
+    format: OutputFormat,
 ) -> io::Result<()> {
     for p in passages {
         match format {
-            Format::Json => {
+            OutputFormat::Json => {
                 serde_json::to_writer(&mut *out, p)?;
                 writeln!(out)?;
             }
-            Format::Text { color } => {
+            OutputFormat::Text { color } => {
                 let (c, d, r) = if color {
                     (CYAN, DIM, RESET)
                 } else {

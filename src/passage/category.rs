@@ -20,49 +20,49 @@ use super::Kind;
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// Treatments, therapies, management of a condition.
-    Treatment,
+    Treatment = 0,
     /// Causes of a condition.
-    Causes,
+    Causes = 1,
     /// Signs and symptoms.
-    Symptoms,
+    Symptoms = 2,
     /// Diagnosis: tests, screening, staging.
-    Diagnosis,
+    Diagnosis = 3,
     /// Prevention.
-    Prevention,
+    Prevention = 4,
     /// Outlook (prognosis), course of the condition.
-    Outlook,
+    Outlook = 5,
     /// Inheritance and genetics (genetic changes, how it is passed on).
-    Inheritance,
+    Inheritance = 6,
     /// How common it is (prevalence, how many people are affected).
-    Frequency,
+    Frequency = 7,
     /// Complications.
-    Complications,
+    Complications = 8,
     /// Risk factors (susceptibility, who is at risk).
-    RiskFactors,
+    RiskFactors = 9,
     /// Research and clinical trials.
-    Research,
+    Research = 10,
     /// Doses, amounts, how much to take.
-    Dosage,
+    Dosage = 11,
     /// Side effects, adverse reactions, allergies.
-    SideEffects,
+    SideEffects = 12,
     /// Drug and supplement interactions.
-    Interactions,
+    Interactions = 13,
     /// Contraindications, precautions, warnings.
-    Contraindications,
+    Contraindications = 14,
     /// Pregnancy and breastfeeding.
-    Pregnancy,
+    Pregnancy = 15,
     /// How it works: mechanism, pharmacology, absorption.
-    Mechanism,
+    Mechanism = 16,
     /// Uses and benefits, what it is used for (indication).
-    Usage,
+    Usage = 17,
     /// Food and dietary sources.
-    FoodSources,
+    FoodSources = 18,
     /// Storage and handling.
-    Storage,
+    Storage = 19,
     /// A question/answer entry about none of the above.
-    Faq,
+    Faq = 20,
     /// Anything else: overviews, introductions, summaries.
-    Overview,
+    Overview = 21,
 }
 
 /// Question headings, recognized by how they start (lower case, after a leading
@@ -350,14 +350,16 @@ impl Category {
         }
     }
 
-    /// The category's number in the index: its place in [`Category::ALL`].
+    /// The category's number in the index: its discriminant, written out in the enum
+    /// (indexes store it, so a number is never reused; a new category takes a new
+    /// one).
     pub fn code(self) -> u64 {
-        Category::ALL.iter().position(|&c| c == self).unwrap_or(0) as u64
+        self as u64
     }
 
     /// The category with number `code` (see [`Category::code`]).
     pub fn from_code(code: u64) -> Option<Category> {
-        Category::ALL.get(usize::try_from(code).ok()?).copied()
+        Category::ALL.into_iter().find(|c| c.code() == code)
     }
 
     /// Parses a category name (`side_effects`, `side-effects` and `side effects` alike).
@@ -472,6 +474,44 @@ impl std::fmt::Display for Category {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The numbers indexes store: changing one would silently remap every index built
+    /// before (a new category takes a new number; the index format version says when
+    /// old indexes must be rebuilt).
+    #[test]
+    fn category_codes_are_stable_and_round_trip() {
+        let stored = [
+            ("treatment", 0),
+            ("causes", 1),
+            ("symptoms", 2),
+            ("diagnosis", 3),
+            ("prevention", 4),
+            ("outlook", 5),
+            ("inheritance", 6),
+            ("frequency", 7),
+            ("complications", 8),
+            ("risk_factors", 9),
+            ("research", 10),
+            ("dosage", 11),
+            ("side_effects", 12),
+            ("interactions", 13),
+            ("contraindications", 14),
+            ("pregnancy", 15),
+            ("mechanism", 16),
+            ("usage", 17),
+            ("food_sources", 18),
+            ("storage", 19),
+            ("faq", 20),
+            ("overview", 21),
+        ];
+        assert_eq!(stored.len(), Category::ALL.len());
+        for (name, code) in stored {
+            let category = Category::parse(name).unwrap();
+            assert_eq!(category.code(), code, "{name}");
+            assert_eq!(Category::from_code(code), Some(category));
+        }
+        assert_eq!(Category::from_code(99), None);
+    }
 
     fn classify(headings: &[&str]) -> Category {
         let headings: Vec<String> = headings.iter().map(|s| s.to_string()).collect();

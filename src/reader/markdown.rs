@@ -9,7 +9,9 @@
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
-use super::{html, promote_bold_lines, tidy, Block, BlockKind, Join};
+#[cfg(feature = "html")]
+use super::html;
+use super::{promote_bold_lines, tidy, Block, BlockKind, Join};
 
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
@@ -115,9 +117,12 @@ impl Reader<'_> {
         if self.depth == 0 {
             match &tag {
                 Tag::HtmlBlock => {
-                    let html = &self.slice[range.clone()];
-                    self.out
-                        .extend(html::read_fragment(html, self.base + range.start));
+                    // Without the feature `html`, an HTML block is left out.
+                    #[cfg(feature = "html")]
+                    self.out.extend(html::read_fragment(
+                        &self.slice[range.clone()],
+                        self.base + range.start,
+                    ));
                     self.html_depth = Some(self.depth);
                     self.depth += 1;
                     return;

@@ -23,11 +23,15 @@
 //! longer than [`TIME_LIMIT`]) is refused with one line saying so, and any panic inside
 //! the PDF crates is caught ([`crate::guard::quietly`]).
 
+// Without the feature `pdf` only the layout half is built, and nothing calls it.
+#![cfg_attr(not(feature = "pdf"), allow(dead_code, unused_imports))]
+
 use std::collections::HashMap;
 use std::io::Read as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "pdf")]
 use pdf_extract::{Document, MediaBox, Object, OutputDev, OutputError, Transform};
 
 use super::{markdown, Block, BlockKind};
@@ -81,7 +85,17 @@ impl Layout {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal(pub String);
 
+/// Refuses every PDF: this build reads none (feature `pdf`), and the source walk
+/// skips `.pdf` files as an unsupported type before they get here.
+#[cfg(not(feature = "pdf"))]
+pub fn extract(_bytes: &[u8]) -> Result<(String, Layout), Refusal> {
+    Err(Refusal(
+        "PDF not read: this k2search was built without the `pdf` feature; skipped".into(),
+    ))
+}
+
 /// Extracts the text of a PDF, laid out (see the module docs); never panics.
+#[cfg(feature = "pdf")]
 pub fn extract(bytes: &[u8]) -> Result<(String, Layout), Refusal> {
     let started = Instant::now();
     let outcome = crate::guard::quietly(|| {
@@ -95,6 +109,7 @@ pub fn extract(bytes: &[u8]) -> Result<(String, Layout), Refusal> {
     })
 }
 
+#[cfg(feature = "pdf")]
 fn extract_unguarded(bytes: &[u8], started: Instant) -> Result<(String, Layout), Refusal> {
     if !bytes.starts_with(b"%PDF-")
         && !bytes[..bytes.len().min(1024)]
@@ -142,6 +157,7 @@ fn extract_unguarded(bytes: &[u8], started: Instant) -> Result<(String, Layout),
 
 /// Refuses a PDF any of whose Flate streams inflates past [`MAX_INFLATED_BYTES`] (or
 /// all of them past [`MAX_TOTAL_INFLATED_BYTES`]), counting without keeping the bytes.
+#[cfg(feature = "pdf")]
 fn check_inflated_sizes(doc: &Document) -> Result<(), Refusal> {
     let mut total = 0u64;
     for object in doc.objects.values() {
@@ -176,6 +192,7 @@ fn check_inflated_sizes(doc: &Document) -> Result<(), Refusal> {
 }
 
 /// The outline's titles, normalized, with their level (1 outermost) and page.
+#[cfg(feature = "pdf")]
 fn outline_titles(doc: &Document) -> Vec<(String, usize, usize)> {
     let Ok(toc) = doc.get_toc() else {
         return Vec::new();
@@ -211,6 +228,7 @@ struct Page {
 }
 
 /// Collects glyphs page by page; stops the extraction past [`TIME_LIMIT`].
+#[cfg(feature = "pdf")]
 struct Collector {
     pages: Vec<Page>,
     started: Instant,
@@ -222,6 +240,7 @@ struct Collector {
 /// Glyphs between two readings of the clock against [`TIME_LIMIT`].
 const CLOCK_EVERY: u64 = 1024;
 
+#[cfg(feature = "pdf")]
 impl OutputDev for Collector {
     fn begin_page(
         &mut self,

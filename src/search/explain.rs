@@ -8,7 +8,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Term};
 
 use super::query::WeightedField;
-use super::ranking::{QueryTerm, Via};
+use super::text_query::{QueryTerm, Via};
 
 /// One matched query term of a hit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,9 +83,10 @@ fn contains_word(text: &str, word: &str) -> bool {
     })
 }
 
-/// Why a hit was lifted above its text score, in words: the focus whose document it
-/// belongs to, the category the question asks about.
-pub fn lifted(lifts: &super::ranking::Lifts, question: &super::Question) -> Vec<String> {
+/// Why a hit was lifted above its text score, in words: one entry per lift that
+/// [`rerank`](super::rerank) added: the focus whose document it belongs to, the
+/// category the question asks about, and the extra for the category asked first.
+pub fn lifted(lifts: &super::rerank::Lifts, question: &super::Question) -> Vec<String> {
     let mut out = Vec::new();
     if lifts.focus || lifts.focus_part {
         let kind = if lifts.focus { "focus" } else { "focus_part" };
@@ -95,6 +96,11 @@ pub fn lifted(lifts: &super::ranking::Lifts, question: &super::Question) -> Vec<
     if lifts.category {
         let types: Vec<&str> = question.types.iter().map(|c| c.as_str()).collect();
         out.push(format!("category: {}", types.join(", ")));
+    }
+    if lifts.first_type {
+        if let Some(first) = question.types.first() {
+            out.push(format!("first_type: {}", first.as_str()));
+        }
     }
     out
 }

@@ -305,7 +305,7 @@ impl Lexicon {
 fn brand_at(words: &[Word]) -> Option<Expansion> {
     // Drug names start with a letter or digit, never with a stop word.
     let first = &words.first()?.surface;
-    if super::ranking::is_stop(first) || first.len() < 3 {
+    if super::words::is_stop(first) || first.len() < 3 {
         return None;
     }
     // Most words begin no drug name: one look-up says so for all the spans they start.

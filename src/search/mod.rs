@@ -2,21 +2,39 @@
 //! [`Hit`]s: the query is parsed leniently, scored with BM25 over weighted fields,
 //! duplicates (the same text twice) are dropped, and each hit gets a snippet with the
 //! matched terms marked.
+//!
+//! A request goes through these modules in order; each hands the next one value, and
+//! none imports a later one:
+//!
+//! | step | module | value |
+//! |---|---|---|
+//! | parse the query text | [`query`] | [`QueryPlan`] |
+//! | analyse the question (focus, types, word roles) with the word lists of [`words`], the [`lexicon`], [`typo`] corrections and [`prefix`] completions | [`question`] | [`Question`] |
+//! | build the text query | [`text_query`] | [`text_query::Built`] |
+//! | rerank the best matches (plus [`semantic`] similarity) | [`rerank`] | scored passages |
+//! | page, snippets, explanations, facets | this module, [`snippet`], [`explain`], [`facets`] | [`SearchResponse`] |
+//!
+//! What every step reads is configured in one place, [`params`]: the weights
+//! ([`Params`], from `lexicon/ranking.json`) and the techniques that are on
+//! ([`Ranking`]).
 
 pub mod explain;
 pub mod facets;
 pub mod lexicon;
+pub mod params;
 pub mod prefix;
 pub mod query;
 pub mod question;
-pub mod ranking;
+pub mod rerank;
 pub mod semantic;
 pub mod snippet;
 pub mod soundness;
 pub mod suggest;
+pub mod text_query;
 
 pub use snippet::html_escape;
 pub mod typo;
+pub mod words;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -32,14 +50,15 @@ use tantivy::{DocAddress, IndexReader, ReloadPolicy, TantivyDocument, Term};
 pub use explain::Match;
 pub use facets::{FacetCount, Facets, Filter};
 pub use lexicon::Lexicon;
+pub use params::{Params, Ranking};
 pub use query::QueryPlan;
 pub use question::Question;
-pub use ranking::{Params, Ranking, Via};
 pub use semantic::Mode;
 use semantic::{QueryVectors, Semantic};
 pub use soundness::Health;
 use soundness::Soundness;
 pub use suggest::{Suggestion, SuggestionKind};
+pub use text_query::Via;
 
 use crate::error::{Error, Result};
 use crate::guard;
@@ -48,6 +67,9 @@ use crate::passage::{Category, Passage};
 
 /// Largest `limit` a request may ask for.
 pub const MAX_LIMIT: usize = 1000;
+/// Largest `offset` a request may ask for: a page that deep fetches three text
+/// matches per hit before it.
+pub const MAX_OFFSET: usize = 100_000;
 /// Most facets, and most filters, one request may ask for.
 pub const MAX_FACETS: usize = 16;
 /// Longest query text accepted, in bytes.
@@ -58,7 +80,7 @@ pub const MAX_QUERY_BYTES: usize = 16 * 1024;
 /// blocks, most reads of a MedQuAD-sized index decompressed a block again.
 const DOC_STORE_CACHE_BLOCKS: usize = 1024;
 
-/// Field names in the order of [`ranking::weighted_fields`].
+/// Field names in the order of [`text_query::weighted_fields`].
 const FIELD_NAMES: [&str; 4] = ["title", "headings", "aliases", "body"];
 
 /// A search: the query and how to shape the results.
@@ -125,9 +147,9 @@ impl SearchRequest {
                 self.limit
             )));
         }
-        if self.offset > 100_000 {
+        if self.offset > MAX_OFFSET {
             return Err(Error::BadRequest(format!(
-                "offset must be at most 100000, got {}",
+                "offset must be at most {MAX_OFFSET}, got {}",
                 self.offset
             )));
         }
@@ -251,11 +273,11 @@ fn add_nearest(
                 .filter_map(|f| Category::parse_or_list(&f.value).ok()),
         )
         .collect();
-    let columns = (!categories.is_empty()).then(|| ranking::category_columns(searcher));
+    let columns = (!categories.is_empty()).then(|| rerank::category_columns(searcher));
     let meta = (!by_meta.is_empty()).then(|| facets::FilterColumns::new(searcher, &by_meta));
     let keep = |address: DocAddress| {
         let category_ok = columns.as_ref().is_none_or(|columns| {
-            let of = ranking::category_of(columns, address);
+            let of = rerank::category_of(columns, address);
             categories.iter().all(|c| of == Some(*c))
         });
         category_ok && meta.as_ref().is_none_or(|m| m.matches(address))
@@ -288,8 +310,8 @@ struct TextMatches {
 
 /// Reranked matches of one query, with the query that found them.
 struct Ranked {
-    built: ranking::Built,
-    hits: Vec<(f32, tantivy::DocAddress, ranking::Lifts)>,
+    built: text_query::Built,
+    hits: Vec<(f32, tantivy::DocAddress, rerank::Lifts)>,
     total: usize,
     facets: Facets,
 }
@@ -412,8 +434,12 @@ impl Searcher {
         })
     }
 
-    /// The same index searched with another synonym lexicon.
-    pub fn with_lexicon(self, lexicon: Lexicon) -> Searcher {
+    /// The same index searched with other synonym groups (`--synonyms FILE`) in
+    /// place of the bundled ones (`lexicon/synonyms.txt` and the generated condition
+    /// names). Brand drug names keep reaching their generic names through the bundled
+    /// drug table (`lexicon/drugs.tsv`), which is not part of a [`Lexicon`]; the
+    /// `drugs` technique ([`Ranking`]) switches it off.
+    pub fn with_synonyms(self, lexicon: Lexicon) -> Searcher {
         self.rebuild_inner(|inner| inner.lexicon = lexicon)
     }
 
@@ -438,10 +464,10 @@ impl Searcher {
         Ok(self.rebuild_inner(|inner| inner.semantic = Arc::new(semantic)))
     }
 
-    /// Whether searches rank hybrid by default: the index has vectors and semantic
-    /// ranking is on.
+    /// Whether searches rank hybrid by default: the index has vectors, semantic
+    /// ranking is on, and this build can embed a query (feature `embed`).
     pub fn is_hybrid(&self) -> bool {
-        self.inner.ranking.semantic && self.manifest().model.is_some()
+        cfg!(feature = "embed") && self.inner.ranking.semantic && self.manifest().model.is_some()
     }
 
     fn rebuild_inner(self, change: impl FnOnce(&mut Inner)) -> Searcher {
@@ -605,7 +631,7 @@ impl Searcher {
             &inner.ranking,
             &inner.params,
         );
-        let inputs = ranking::QueryInputs {
+        let inputs = text_query::QueryInputs {
             plan,
             question: &question,
             fields: self.fields(),
@@ -616,7 +642,7 @@ impl Searcher {
             num_docs: searcher.num_docs(),
             filters: &request.filters,
         };
-        let built = ranking::build(&inputs, request.category);
+        let built = text_query::build(&inputs, request.category);
         // The plain ranking is a second text search: it runs on a thread of its own
         // while this one runs the analysed query, so fusion costs little latency.
         let (analysed, plain) = match self.plain_ranking() {
@@ -650,17 +676,17 @@ impl Searcher {
             total = total.max(top.len());
             move |address| v.set.similarity(&v.sims, address)
         });
-        let mut hits = ranking::rerank(
+        let mut hits = rerank::rerank(
             searcher,
             self.fields(),
             &question,
             &inner.params,
-            ranking::Candidates { top, plain },
+            rerank::Candidates { top, plain },
             similarity
                 .as_ref()
                 .map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
         );
-        ranking::append_beyond(&mut hits, beyond, best_text);
+        rerank::append_beyond(&mut hits, beyond, best_text);
         Ok((
             Ranked {
                 built,
@@ -692,7 +718,7 @@ impl Searcher {
     fn run_text(
         &self,
         searcher: &tantivy::Searcher,
-        built: &ranking::Built,
+        built: &text_query::Built,
         pool: usize,
         facets: &[String],
     ) -> Result<TextMatches> {
@@ -721,23 +747,23 @@ impl Searcher {
     /// The best matches of the plain text query: the same words, fields, synonyms and
     /// corrections as `question`, but no focus, no question type and no word roles
     /// ([`Question::plain`]). Fused with the analysed ranking (see
-    /// [`ranking::rerank`]), it keeps what a well-weighted BM25 finds in the pool when
+    /// [`rerank::rerank`]), it keeps what a well-weighted BM25 finds in the pool when
     /// the analysis reads the question wrong.
     fn plain_matches(
         &self,
         searcher: &tantivy::Searcher,
-        analysed: &ranking::QueryInputs,
+        analysed: &text_query::QueryInputs,
         plain_ranking: &Ranking,
         request: &SearchRequest,
         pool: usize,
     ) -> Result<Vec<(f32, DocAddress)>> {
         let question = analysed.question.plain();
-        let inputs = ranking::QueryInputs {
+        let inputs = text_query::QueryInputs {
             question: &question,
             ranking: plain_ranking,
             ..*analysed
         };
-        let built = ranking::build(&inputs, request.category);
+        let built = text_query::build(&inputs, request.category);
         Ok(self.run_text(searcher, &built, pool, &[])?.top)
     }
 
@@ -753,7 +779,7 @@ impl Searcher {
         let inner = &self.inner;
         let wanted = request.offset + request.limit;
         let snippets = snippet::Snippets::new(&ranked.built.terms);
-        let fields = ranking::weighted_fields(self.fields(), &inner.ranking, &inner.params);
+        let fields = text_query::weighted_fields(self.fields(), &inner.ranking, &inner.params);
         let mut seen_text = SeenTexts::default();
         let mut per_file: HashMap<String, usize> = HashMap::new();
         let mut kept = 0;

@@ -15,16 +15,17 @@
 //!   more; greetings, thanks and story ("my mother", "I was wondering") weigh little;
 //!   a long message keeps its most telling words only.
 //!
-//! The ranking ([`ranking`](super::ranking)) consumes it; `--explain` and the JSON
-//! response show it.
+//! The text query ([`text_query`](super::text_query)) and the rerank consume it;
+//! `--explain` and the JSON response show it.
 
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::lexicon::Lexicon;
+use super::params::{Params, Ranking};
 use super::query::{analyze_words, QueryPlan, TermGroup, Word};
-use super::ranking::{is_stop, Params, Ranking};
+use super::words::{self, is_stop, is_story};
 use crate::passage::Category;
 
 /// Most question types kept (besides `overview`): a long message touches on many, and
@@ -132,366 +133,6 @@ pub struct Question {
     pub words: Vec<WeightedWord>,
 }
 
-/// Family, greetings, thanks and the story around a question: words that say who
-/// asks, not what about. Age groups (`child`, `baby`, `age`) are not among them: a
-/// question about a child's dose is answered by the passages on children's doses.
-const STORY_WORDS: &[&str] = &[
-    "mother",
-    "mom",
-    "mum",
-    "father",
-    "dad",
-    "son",
-    "daughter",
-    "husband",
-    "wife",
-    "sister",
-    "brother",
-    "grandmother",
-    "grandfather",
-    "friend",
-    "cousin",
-    "aunt",
-    "uncle",
-    "family",
-    "parent",
-    "parents",
-    "boyfriend",
-    "girlfriend",
-    "year",
-    "years",
-    "old",
-    "month",
-    "months",
-    "week",
-    "weeks",
-    "day",
-    "days",
-    "ago",
-    "recently",
-    "now",
-    "currently",
-    "since",
-    "hello",
-    "hi",
-    "dear",
-    "sir",
-    "madam",
-    "thank",
-    "thanks",
-    "please",
-    "help",
-    "helping",
-    "appreciate",
-    "advance",
-    "wondering",
-    "wonder",
-    "question",
-    "questions",
-    "information",
-    "info",
-    "send",
-    "looking",
-    "need",
-    "needs",
-    "know",
-    "anyone",
-    "someone",
-    "somebody",
-    "advice",
-    "advise",
-    "suggest",
-    "name",
-    "address",
-    "contact",
-    "location",
-    "date",
-    "email",
-    "phone",
-    "regards",
-    "sincerely",
-    "hope",
-    "best",
-    "good",
-    "great",
-    "kind",
-    "kindly",
-    "would",
-    "could",
-    "like",
-    "tell",
-    "find",
-    "get",
-    "getting",
-    "got",
-    "went",
-    "told",
-    "said",
-    "doctor",
-    "doctors",
-    "dr",
-    "physician",
-    "hospital",
-    "clinic",
-    "patient",
-    "medlineplus",
-    "nih",
-    "library",
-    "website",
-    "site",
-    "article",
-    "read",
-    "learn",
-    "let",
-    "make",
-    "also",
-    "many",
-    "lot",
-    "lots",
-    "much",
-    "well",
-    "think",
-    "thought",
-    "feel",
-    "way",
-    "able",
-    "time",
-    "times",
-    "back",
-    "still",
-    "yet",
-    "every",
-    "really",
-    "very",
-    "go",
-    "going",
-    "take",
-    "taking",
-    "took",
-    "give",
-    "given",
-    "use",
-    "using",
-    "used",
-    "try",
-    "tried",
-    "trying",
-    "see",
-    "seen",
-    "say",
-    "ask",
-    "asking",
-    "answer",
-    "response",
-    "reply",
-    "stuff",
-    "possible",
-    "available",
-    "new",
-    "one",
-    "two",
-    "first",
-    "last",
-    "since",
-    "ok",
-    "okay",
-    "yes",
-    "sure",
-    "any",
-    "anything",
-    "something",
-    "everything",
-    "nothing",
-];
-
-/// Cues in the question text for each question type. A cue is matched at the start of
-/// a word (`treat` finds `treatments`).
-const TYPE_CUES: &[(Category, &[&str])] = &[
-    (
-        Category::Treatment,
-        &[
-            "treat",
-            "therap",
-            "cure",
-            "cured",
-            "medication",
-            "medicine",
-            "remed",
-            "relief",
-            "relieve",
-            "manage",
-            "surgery",
-            "what can i do",
-            "what should i do",
-            "options",
-            "get rid",
-            "can be done",
-            "what to do",
-            "exercises",
-            "go about",
-        ],
-    ),
-    (
-        Category::Causes,
-        &[
-            "cause", "caused", "why do", "why does", "why am", "why is", "how did", "reason",
-        ],
-    ),
-    (
-        Category::Symptoms,
-        &[
-            "symptom",
-            "signs",
-            "sign of",
-            "how do i know",
-            "how do you know",
-            "feel like",
-        ],
-    ),
-    (
-        Category::Diagnosis,
-        &[
-            "diagnose ",
-            "diagnosis",
-            "test",
-            "tests",
-            "testing",
-            "screening",
-            "detect",
-            "stage",
-        ],
-    ),
-    (
-        Category::Prevention,
-        &["prevent", "avoid", "vaccin", "protect"],
-    ),
-    (
-        Category::Outlook,
-        &[
-            "prognosis",
-            "outlook",
-            "life expectancy",
-            "survival",
-            "survive",
-            "how long",
-            "go away",
-            "get worse",
-            "recover",
-            "fatal",
-            "die ",
-            "dying",
-        ],
-    ),
-    (
-        Category::Inheritance,
-        &[
-            "inherit",
-            "hereditary",
-            "genetic",
-            "gene",
-            "genes",
-            "passed down",
-            "pass it",
-            "pass on",
-            "passed on",
-            "have children",
-            "run in",
-            "runs in",
-            "carrier",
-            "chromosom",
-        ],
-    ),
-    (
-        Category::Frequency,
-        &["how common", "how many people", "prevalence", "how rare"],
-    ),
-    (
-        Category::Complications,
-        &["complication", "lead to", "long term effect"],
-    ),
-    (
-        Category::RiskFactors,
-        &[
-            "risk",
-            "at risk",
-            "chance of getting",
-            "susceptib",
-            "more likely",
-        ],
-    ),
-    (
-        Category::Research,
-        &["research", "clinical trial", "study", "studies"],
-    ),
-    (
-        Category::Dosage,
-        &["dose", "dosage", "dosing", "how much", "how many mg"],
-    ),
-    (
-        Category::SideEffects,
-        &["side effect", "side efect", "adverse", "reaction", "allerg"],
-    ),
-    (
-        Category::Interactions,
-        &[
-            "interact",
-            "together with",
-            "take it with",
-            "taking it with",
-            "take with",
-            "taking with",
-            "while taking",
-            "while on ",
-            "along with",
-            "combine",
-            "mix ",
-            "stop working",
-            "blood thinner",
-        ],
-    ),
-    (
-        Category::Contraindications,
-        &[
-            "contraindicat",
-            "precaution",
-            "warning",
-            "safe to",
-            "is it safe",
-            "should not take",
-        ],
-    ),
-    (
-        Category::Pregnancy,
-        &["pregnan", "breastfeed", "breast feed", "nursing", "lactat"],
-    ),
-    (
-        Category::Storage,
-        &["store", "storage", "refrigerat", "expire"],
-    ),
-    (
-        Category::FoodSources,
-        &["food", "foods", "diet", "eat ", "eating"],
-    ),
-];
-
-/// Cues that a question wants general information: it is also an `overview` question.
-const INFORMATION_CUES: &[&str] = &[
-    "information",
-    "info ",
-    "what is",
-    "what are",
-    "about",
-    "learn more",
-    "tell me about",
-    "literature",
-    "pamphlet",
-    "brochure",
-    "books",
-    "stuff on",
-    "know more",
-    "explain",
-];
-
 /// Analyzes a parsed query. `text` is the query as typed (for the subject line and
 /// the type cues).
 pub fn analyze(
@@ -555,12 +196,16 @@ fn subject_groups(text: &str) -> Vec<TermGroup> {
     }
 }
 
-/// A message's subject line (its first sentence) and the rest, when it has both: the
-/// rest more than 20 bytes, as question analysis reads a subject line.
+/// Shortest rest of a message, in bytes, for its first sentence to be a subject line:
+/// below it, "What is warfarin? Thanks." is one question, not a subject and a body.
+const MIN_BODY_BYTES: usize = 21;
+
+/// A message's subject line (its first sentence) and the rest, when it has both (the
+/// rest at least [`MIN_BODY_BYTES`] long), as question analysis reads a subject line.
 pub(crate) fn subject_and_body(text: &str) -> Option<(&str, &str)> {
     let end = text.find(['.', '?', '!', '\n'])?;
     let (subject, body) = (text[..end].trim(), text[end + 1..].trim());
-    (body.len() > 20 && !subject.is_empty()).then_some((subject, body))
+    (body.len() >= MIN_BODY_BYTES && !subject.is_empty()).then_some((subject, body))
 }
 
 /// Corrections for the words no indexed field knows, keyed by the analyzed word.
@@ -728,22 +373,6 @@ fn focus_at(
     Some((words.len(), focus))
 }
 
-/// Words before a condition that make it the asker's context rather than the
-/// question ("I have diabetes and my feet tingle"). Matched just before the focus.
-const CONTEXT_CUES: &[&str] = &[
-    "i have",
-    "i've had",
-    "ive had",
-    "i had",
-    "i have had",
-    "diagnosed with",
-    "history of",
-    "suffer from",
-    "suffering from",
-    "i'm diabetic",
-    "living with",
-];
-
 /// Whether the focus `focus` (as typed) stands in `text` right after a context cue,
 /// in a message that asks something more (another sentence or clause follows).
 fn is_context(text: &str, focus: &str) -> bool {
@@ -754,7 +383,7 @@ fn is_context(text: &str, focus: &str) -> bool {
     };
     let before = lower[..at].trim_end();
     let after = lower[at + focus.len()..].trim();
-    let cued = CONTEXT_CUES.iter().any(|cue| {
+    let cued = words::context_cues().iter().any(|cue| {
         before
             .strip_suffix(cue)
             .is_some_and(|rest| rest.is_empty() || rest.ends_with(|c: char| !c.is_alphanumeric()))
@@ -801,7 +430,8 @@ fn lexicon_topics(
     out
 }
 
-/// The question types the text asks, in the order of `TYPE_CUES`; `overview` when
+/// The question types the text asks, in the order of `lexicon/question-cues.txt`;
+/// `overview` when
 /// it asks for information in general or names no other type.
 pub fn question_types(text: &str) -> Vec<Category> {
     let lower = format!(
@@ -812,7 +442,7 @@ pub fn question_types(text: &str) -> Vec<Category> {
         .replace("diagnosed with", "")
         .replace("been diagnosed", "");
     let cues = Cues::get();
-    let mut asked = vec![0usize; TYPE_CUES.len()];
+    let mut asked = vec![0usize; words::question_cues().types.len()];
     let mut information = false;
     let mut seen = vec![false; cues.owners.len()];
     for found in cues.automaton.find_overlapping_iter(&lower) {
@@ -834,7 +464,12 @@ pub fn question_types(text: &str) -> Vec<Category> {
     // Types by how many of their cues the text has (more first), then list order.
     let mut counted: Vec<(usize, Category)> = asked
         .into_iter()
-        .zip(TYPE_CUES.iter().map(|(category, _)| *category))
+        .zip(
+            words::question_cues()
+                .types
+                .iter()
+                .map(|(category, _)| *category),
+        )
         .filter(|(n, _)| *n > 0)
         .collect();
     counted.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
@@ -851,12 +486,12 @@ pub fn question_types(text: &str) -> Vec<Category> {
     types
 }
 
-/// Every cue of [`TYPE_CUES`] and [`INFORMATION_CUES`] in one automaton: a question's
+/// Every cue of `lexicon/question-cues.txt` in one automaton: a question's
 /// types are asked for each word or two of a long message, and one pass over the text
 /// costs far less than a search for each of some three hundred cues.
 struct Cues {
     automaton: aho_corasick::AhoCorasick,
-    /// For each distinct cue, the types it asks for (by place in [`TYPE_CUES`]; `None`
+    /// For each distinct cue, the types it asks for (by place in the file; `None`
     /// for information in general).
     owners: Vec<Vec<Option<usize>>>,
 }
@@ -870,11 +505,13 @@ impl Cues {
     fn build() -> Cues {
         let mut patterns: Vec<&str> = Vec::new();
         let mut owners: Vec<Vec<Option<usize>>> = Vec::new();
-        let typed = TYPE_CUES
+        let cues = words::question_cues();
+        let typed = cues
+            .types
             .iter()
             .enumerate()
             .flat_map(|(i, (_, cues))| cues.iter().map(move |c| (*c, Some(i))));
-        let general = INFORMATION_CUES.iter().map(|c| (*c, None));
+        let general = cues.information.iter().map(|c| (*c, None));
         for (cue, owner) in typed.chain(general) {
             match patterns.iter().position(|p| *p == cue) {
                 Some(at) => owners[at].push(owner),
@@ -888,12 +525,6 @@ impl Cues {
             .expect("the bundled cues make a valid automaton");
         Cues { automaton, owners }
     }
-}
-
-/// Whether a word is story rather than substance.
-pub fn is_story(word: &str) -> bool {
-    let lower = word.to_lowercase();
-    STORY_WORDS.contains(&lower.as_str()) || (lower.starts_with('[') && lower.ends_with(']'))
 }
 
 /// The query words with roles and weights; a long message keeps its `max_words` most

@@ -4,7 +4,7 @@
 //! When the index was built with a model (`k2search index --model DIR`), a search
 //! embeds the query with the same model, scores every passage vector by cosine
 //! similarity, adds the nearest passages to the text matches and lets
-//! [`super::ranking::rerank`] fuse the two scores. The model is loaded on the first
+//! [`super::rerank::rerank`] fuse the two scores. The model is loaded on the first
 //! hybrid search (from `--model`, [`crate::embed::MODEL_ENV`], or the folder the index
 //! records) and must be the one the index was built with.
 

@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-use super::ranking::QueryTerm;
+use super::text_query::QueryTerm;
 use crate::analyze;
 
 /// Longest fragment, in bytes (in characters for the start of a text without a match).
@@ -259,7 +259,7 @@ pub fn head_chars(text: &str, n: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::search::ranking::Via;
+    use crate::search::text_query::Via;
 
     fn terms(words: &[&str]) -> Vec<QueryTerm> {
         words

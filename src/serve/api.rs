@@ -15,7 +15,7 @@ use tower_http::timeout::TimeoutError;
 
 use crate::error::Error;
 use crate::index;
-use crate::output::{self, Format};
+use crate::output::{self, OutputFormat};
 use crate::passage::{Category, Passage};
 use crate::search::{self, Mode, SearchRequest, Searcher, MAX_QUERY_BYTES};
 
@@ -305,7 +305,7 @@ async fn run_search(app: AppState, request: SearchRequest) -> Result<Response, A
             let response = searcher.search(&request)?;
             let mut body = Vec::with_capacity(4096);
             let corpus = &searcher.manifest().corpus;
-            output::print_response(&mut body, &response, corpus, Format::Json)
+            output::print_response(&mut body, &response, corpus, OutputFormat::Json)
                 .map_err(|e| Error::io("cannot encode", Path::new("the search response"), e))?;
             Ok(body)
         })

@@ -37,15 +37,16 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format of a file with this path, or `None` for an unsupported type.
+    /// The format of a file with this path, or `None` for an unsupported type (HTML
+    /// and PDF are unsupported in a build without the feature `html` or `pdf`).
     pub fn of_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?;
         let is = |list: &[&str]| list.iter().any(|x| x.eq_ignore_ascii_case(ext));
         if is(TEXT_EXTENSIONS) {
             Some(Format::Text)
-        } else if is(HTML_EXTENSIONS) {
+        } else if is(HTML_EXTENSIONS) && cfg!(feature = "html") {
             Some(Format::Html)
-        } else if is(PDF_EXTENSIONS) {
+        } else if is(PDF_EXTENSIONS) && cfg!(feature = "pdf") {
             Some(Format::Pdf)
         } else {
             None
@@ -107,53 +108,46 @@ pub struct Walk {
 }
 
 /// One phrase per reason for a summary line: `3 files of unsupported types: .pdf,
-/// .rst, .xml`, `1 binary file`.
+/// .rst, .xml`, `1 binary file`. Reasons come in the order [`SkipReason`] declares
+/// them; unsupported types are counted together, with their extensions.
 pub fn describe_skips(skipped: &[Skip]) -> Vec<String> {
-    let mut by_reason: std::collections::BTreeMap<u8, (usize, std::collections::BTreeSet<String>)> =
-        Default::default();
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut by_reason: BTreeMap<SkipReason, (usize, BTreeSet<&str>)> = BTreeMap::new();
     for skip in skipped {
-        let (order, ext) = match &skip.reason {
-            SkipReason::UnsupportedType(ext) => (0, Some(ext.clone())),
-            SkipReason::Hidden => (1, None),
-            SkipReason::Binary => (2, None),
-            SkipReason::Empty => (3, None),
-            SkipReason::TooLarge => (4, None),
-            SkipReason::Unreadable => (5, None),
-            SkipReason::SymlinkLoop => (6, None),
-            SkipReason::NameClash => (7, None),
-            SkipReason::PdfWithoutText => (8, None),
+        let (reason, ext) = match &skip.reason {
+            SkipReason::UnsupportedType(ext) => (
+                SkipReason::UnsupportedType(String::new()),
+                Some(ext.as_str()),
+            ),
+            other => (other.clone(), None),
         };
-        let entry = by_reason.entry(order).or_default();
+        let entry = by_reason.entry(reason).or_default();
         entry.0 += 1;
         entry.1.extend(ext);
     }
     by_reason
         .into_iter()
-        .map(|(order, (n, exts))| {
+        .map(|(reason, (n, exts))| {
             let files = if n == 1 { "file" } else { "files" };
-            match order {
-                0 => {
+            match reason {
+                SkipReason::UnsupportedType(_) => {
                     let types = if exts.len() == 1 { "type" } else { "types" };
                     let exts: Vec<&str> = exts
-                        .iter()
-                        .map(|e| {
-                            if e.is_empty() {
-                                "no extension"
-                            } else {
-                                e.as_str()
-                            }
-                        })
+                        .into_iter()
+                        .map(|e| if e.is_empty() { "no extension" } else { e })
                         .collect();
                     format!("{n} {files} of unsupported {types}: {}", exts.join(", "))
                 }
-                1 => format!("{n} hidden {files} or folders"),
-                2 => format!("{n} binary {files}"),
-                3 => format!("{n} empty {files}"),
-                4 => format!("{n} {files} over {} MiB", MAX_FILE_BYTES >> 20),
-                5 => format!("{n} unreadable {files} or folders"),
-                6 => format!("{n} symlink {}", if n == 1 { "loop" } else { "loops" }),
-                7 => format!("{n} {files} with clashing names"),
-                _ => format!("{n} PDF {files} without text to index"),
+                SkipReason::Hidden => format!("{n} hidden {files} or folders"),
+                SkipReason::Binary => format!("{n} binary {files}"),
+                SkipReason::Empty => format!("{n} empty {files}"),
+                SkipReason::TooLarge => format!("{n} {files} over {} MiB", MAX_FILE_BYTES >> 20),
+                SkipReason::Unreadable => format!("{n} unreadable {files} or folders"),
+                SkipReason::SymlinkLoop => {
+                    format!("{n} symlink {}", if n == 1 { "loop" } else { "loops" })
+                }
+                SkipReason::NameClash => format!("{n} {files} with clashing names"),
+                SkipReason::PdfWithoutText => format!("{n} PDF {files} without text to index"),
             }
         })
         .collect()

@@ -1,0 +1,62 @@
+//! The embedding model in a build without the feature `embed`: no [`Model`] can be
+//! made, and asking for one says so in one line. An index with vectors is then
+//! searched by text alone.
+
+use std::path::Path;
+
+use super::ModelInfo;
+use crate::error::{Error, Result};
+
+/// A loaded embedding model; none can exist in this build.
+#[derive(Debug)]
+pub enum Model {}
+
+impl Model {
+    /// Refuses: this build has no embedding model.
+    pub fn load(dir: &Path) -> Result<Model> {
+        Model::load_known(dir, None)
+    }
+
+    /// Refuses: this build has no embedding model.
+    pub(crate) fn load_known(dir: &Path, _known: Option<&ModelInfo>) -> Result<Model> {
+        Err(Error::Model {
+            path: dir.to_path_buf(),
+            message: "cannot be loaded: this k2search was built without the `embed` feature".into(),
+        })
+    }
+
+    /// See the `embed` build.
+    pub fn with_batch(self, _batch: usize) -> Model {
+        match self {}
+    }
+
+    /// See the `embed` build.
+    pub fn info(&self) -> &ModelInfo {
+        match *self {}
+    }
+
+    /// See the `embed` build.
+    pub fn dim(&self) -> usize {
+        match *self {}
+    }
+
+    /// See the `embed` build.
+    pub fn embed_query(&self, _text: &str, _max_tokens: usize) -> Result<Vec<f32>> {
+        match *self {}
+    }
+
+    /// See the `embed` build.
+    pub fn embed(&self, _texts: &[&str], _max_tokens: usize) -> Result<Vec<Vec<f32>>> {
+        match *self {}
+    }
+
+    /// See the `embed` build.
+    pub fn embed_on(
+        &self,
+        _texts: &[&str],
+        _max_tokens: usize,
+        _workers: usize,
+    ) -> Result<Vec<Vec<f32>>> {
+        match *self {}
+    }
+}
