@@ -4,10 +4,15 @@
 # dev set, and the ranked hits (`query --json`, timings removed) of every dev-set
 # question at two page sizes.
 #
-#   bash scripts/snapshot.sh BIN OUT        # BIN: a k2search binary, OUT: a new folder
-#   diff -r OUT_BEFORE OUT_AFTER            # nothing printed: nothing changed
+#   export SNAPSHOT_INDEXES=/tmp/snap-indexes        # shared by the two runs
+#   bash scripts/snapshot.sh BIN_BEFORE OUT_BEFORE    # BIN: a k2search binary
+#   bash scripts/snapshot.sh BIN_AFTER OUT_AFTER
+#   diff -r OUT_BEFORE OUT_AFTER                      # nothing printed: nothing changed
 #
-# Reads ../shared (or $K2SEARCH_SHARED) in place. Builds its lexical indexes under OUT.
+# Reads ../shared (or $K2SEARCH_SHARED) in place. The lexical indexes are built by the
+# first run into $SNAPSHOT_INDEXES (default OUT) and reused: two builds of one corpus
+# can order passages of equal score differently (indexing threads number the
+# documents), so two binaries are compared on the same indexes.
 set -euo pipefail
 bin=$(realpath "$1")
 out=$2
@@ -27,7 +32,10 @@ sets=(
   "nfcorpus $shared/corpora/nfcorpus $shared/eval/nfcorpus-dev.jsonl"
 )
 
-index_of() { echo "$out/index-$(basename "$1")"; }
+indexes=${SNAPSHOT_INDEXES:-$out}
+mkdir -p "$indexes"
+indexes=$(realpath "$indexes")
+index_of() { echo "$indexes/index-$(basename "$1")"; }
 
 for corpus in corpus "$shared/corpora/medquad" "$shared/corpora/mediqa-dev" "$shared/corpora/nfcorpus"; do
   idx=$(index_of "$corpus")
