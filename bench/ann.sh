@@ -8,8 +8,9 @@
 # The real vectors: the first PASSAGES passages of MedQuAD in index order, embedded with
 # all-MiniLM-L6-v2 by examples/embed.rs (kept in $K2_BENCH_WORK/ann between runs); the
 # last 200 are the queries, the others the bases that examples/ann.rs copies with noise
-# (norm 0.3, renormalized) up to each size. Needs the model (scripts/fetch-model.sh)
-# and MedQuAD ($MEDQUAD or $K2SEARCH_SHARED). Set SOURCES=random or SOURCES=medquad for
+# (norm 0.78, renormalized: a copy is as close to its base as a real passage is to its
+# nearest neighbour) up to each size. Needs the model (scripts/fetch-model.sh) and
+# MedQuAD ($MEDQUAD or $K2SEARCH_SHARED). Set SOURCES=random or SOURCES=medquad for
 # one of the two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
