@@ -10,8 +10,9 @@
 //! SOURCE is `random` (uniform random unit vectors) or a file of real vectors, one JSON
 //! array a line (`K2_EMBED_VECTORS` of `examples/embed.rs`): the last QUERIES of them
 //! are the queries, the others are the bases, and N vectors are made by cycling
-//! through the bases, each copy after the first perturbed by Gaussian noise of norm
-//! about [`NOISE`] and renormalized. SIZES: `16384,100000,1000000`. EXPANSIONS: the
+//! through the bases, each copy after the first perturbed by noise of norm [`NOISE`]
+//! and renormalized: Gaussian in every dimension, or with `mixed:FILE` a random mix of
+//! other real vectors (see [`Noise`]). SIZES: `16384,100000,1000000`. EXPANSIONS: the
 //! graph's search expansions to measure (default: [`ann::EXPANSION_SEARCH`]).
 
 use std::time::Instant;
@@ -61,16 +62,40 @@ fn random_unit(rng: &mut Rng) -> Vec<f32> {
     normalized((0..DIM).map(|_| rng.uniform() * 2.0 - 1.0).collect())
 }
 
-/// `n` vectors cycling through `bases`, the copies after the first perturbed.
-fn perturbed(bases: &[Vec<f32>], n: usize, rng: &mut Rng) -> Vec<Vec<f32>> {
-    let sigma = NOISE / (DIM as f32).sqrt();
+/// How a copy of a real vector is perturbed.
+#[derive(Clone, Copy, PartialEq)]
+enum Noise {
+    /// Gaussian noise in all 384 dimensions: copies off the embeddings' manifold, as
+    /// hard for a graph as random vectors.
+    Isotropic,
+    /// A random mix of three other real vectors: copies that stay in the span of real
+    /// embeddings, as a bigger corpus's passages would.
+    Mixed,
+}
+
+/// `n` vectors cycling through `bases`, the copies after the first perturbed by noise
+/// of norm [`NOISE`].
+fn perturbed(bases: &[Vec<f32>], n: usize, noise: Noise, rng: &mut Rng) -> Vec<Vec<f32>> {
     (0..n)
         .map(|i| {
             let base = &bases[i % bases.len()];
             if i < bases.len() {
                 return base.clone();
             }
-            normalized(base.iter().map(|x| x + sigma * rng.normal()).collect())
+            let mut delta: Vec<f32> = match noise {
+                Noise::Isotropic => (0..DIM).map(|_| rng.normal()).collect(),
+                Noise::Mixed => {
+                    let mut d = vec![0f32; DIM];
+                    for _ in 0..3 {
+                        let other = &bases[(rng.uniform() * bases.len() as f32) as usize % bases.len()];
+                        let g = rng.normal();
+                        d.iter_mut().zip(other).for_each(|(d, o)| *d += g * o);
+                    }
+                    d
+                }
+            };
+            delta = normalized(delta);
+            normalized(base.iter().zip(&delta).map(|(x, d)| x + NOISE * d).collect())
         })
         .collect()
 }
@@ -107,6 +132,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(str::parse)
         .collect::<Result<_, _>>()?;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let (noise, source) = match source.strip_prefix("mixed:") {
+        Some(file) => (Noise::Mixed, file.to_string()),
+        None => (Noise::Isotropic, source),
+    };
     let (bases, queries) = if source == "random" {
         let queries: Vec<Vec<f32>> = (0..n_queries).map(|_| random_unit(&mut rng)).collect();
         (None, queries)
@@ -122,7 +151,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     for &n in &sizes {
         let rows = match &bases {
-            Some(bases) => perturbed(bases, n, &mut rng),
+            Some(bases) => perturbed(bases, n, noise, &mut rng),
             None => (0..n).map(|_| random_unit(&mut rng)).collect(),
         };
         let docs: Vec<DocId> = (0..n as DocId).collect();
@@ -169,7 +198,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let recall = found as f64 / (queries.len() * K) as f64;
                 println!(
                     "{{\"source\": \"{}\", \"vectors\": {n}, \"format\": \"{}\", \"expansion\": {ef}, \"build_s\": {build_s:.1}, \"build_rss_mib\": {built_mib:.0}, \"file_mib\": {:.1}, \"open_ms\": {open_ms:.0}, \"rss_mib\": {:.0}, \"rss_graph_mib\": {:.0}, \"brute_p50_ms\": {:.2}, \"brute_p99_ms\": {:.2}, \"graph_p50_ms\": {:.3}, \"graph_p99_ms\": {:.3}, \"recall_at_50\": {recall:.4}}}",
-                    if bases.is_some() { "medquad" } else { "random" },
+                    match (&bases, noise) {
+                        (None, _) => "random",
+                        (Some(_), Noise::Isotropic) => "medquad+isotropic",
+                        (Some(_), Noise::Mixed) => "medquad+mixed",
+                    },
                     format.as_str(),
                     file_bytes as f64 / (1 << 20) as f64,
                     set_mib,
