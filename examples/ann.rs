@@ -87,7 +87,8 @@ fn perturbed(bases: &[Vec<f32>], n: usize, noise: Noise, rng: &mut Rng) -> Vec<V
                 Noise::Mixed => {
                     let mut d = vec![0f32; DIM];
                     for _ in 0..3 {
-                        let other = &bases[(rng.uniform() * bases.len() as f32) as usize % bases.len()];
+                        let other =
+                            &bases[(rng.uniform() * bases.len() as f32) as usize % bases.len()];
                         let g = rng.normal();
                         d.iter_mut().zip(other).for_each(|(d, o)| *d += g * o);
                     }
@@ -95,7 +96,12 @@ fn perturbed(bases: &[Vec<f32>], n: usize, noise: Noise, rng: &mut Rng) -> Vec<V
                 }
             };
             delta = normalized(delta);
-            normalized(base.iter().zip(&delta).map(|(x, d)| x + NOISE * d).collect())
+            normalized(
+                base.iter()
+                    .zip(&delta)
+                    .map(|(x, d)| x + NOISE * d)
+                    .collect(),
+            )
         })
         .collect()
 }

@@ -233,8 +233,8 @@ impl VectorSet {
     }
 
     /// The `k` passages most similar to the query that `keep` accepts, best first.
-    /// Segments with a graph give their candidates from it (approximate: recall@50 ≥
-    /// 0.95), scored exactly; a filter that leaves the graph fewer than `k` candidates
+    /// Segments with a graph give their candidates from it (approximate: see
+    /// [`ann::EXPANSION_SEARCH`] for the recall measured), scored exactly; a filter that leaves the graph fewer than `k` candidates
     /// falls back to scoring the segment whole.
     pub fn nearest(
         &self,
