@@ -49,9 +49,9 @@ pub const MIN_VECTORS_ENV: &str = "K2SEARCH_ANN_MIN_VECTORS";
 const CONNECTIVITY: usize = 16;
 /// Candidates considered while inserting a node.
 const EXPANSION_ADD: usize = 64;
-/// Candidates considered while searching. Measured (BENCHMARKS.md): recall@50 0.99 at
-/// 16k MedQuAD-like vectors, 0.82 at 100k and 0.52 at 1M perturbed copies with noise
-/// in every dimension (the hard case), 0.95 on 16k random vectors.
+/// Candidates considered while searching. Measured (BENCHMARKS.md): recall@50 0.96 at
+/// 1M copies of MedQuAD vectors mixed from real ones (0.997 at 100k), but 0.52 at 1M
+/// copies with noise in every dimension (the hard case), 0.95 on 16k random vectors.
 pub const EXPANSION_SEARCH: usize = 1024;
 
 /// Searches one graph serves at once (USearch keeps a context per searching thread;
