@@ -175,9 +175,9 @@ impl Graph {
     /// The (up to) `count` documents nearest `query` (an i8 row, see [`quantize`]) that
     /// `keep` accepts, nearest first.
     pub fn search(&self, query: &[i8], count: usize, keep: impl Fn(DocId) -> bool) -> Vec<DocId> {
-        let found = self.index.filtered_search(query, count, |key| {
-            DocId::try_from(key).is_ok_and(|doc| keep(doc))
-        });
+        let found = self
+            .index
+            .filtered_search(query, count, |key| DocId::try_from(key).is_ok_and(&keep));
         found.map_or_else(
             |_| Vec::new(),
             |m| {
