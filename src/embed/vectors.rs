@@ -1,14 +1,22 @@
-//! Passage vectors in the index, and brute-force nearest-neighbour search over them.
+//! Passage vectors in the index, and nearest-neighbour search over them.
 //!
 //! Each passage's vector is a bytes fast field of its index document (`vector`), so it
 //! is written in the same atomic Tantivy commit as the passage, deleted with it and
 //! merged with it. A search loads every segment's vectors into memory once per index
-//! generation ([`VectorSet::load`]) and scores all of them with one dot product each.
+//! generation ([`VectorSet::load`]). A segment with an HNSW graph file
+//! ([`super::ann`]) is searched through its graph, and the candidates it gives are
+//! scored exactly; any other segment (small ones, or one whose graph file is missing
+//! or damaged) is scored whole, one dot product per vector.
 
 use std::collections::HashMap;
 
+use std::collections::BinaryHeap;
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 use tantivy::{DocAddress, DocId};
+
+use super::ann::{self, Graph};
 
 /// The fast field holding a passage's vector.
 pub const VECTOR_FIELD: &str = "vector";
@@ -74,6 +82,8 @@ pub struct VectorSet {
     dim: usize,
     format: VectorFormat,
     segments: Vec<SegmentVectors>,
+    /// Graph files that exist but could not be used, each a sentence naming the file.
+    graph_problems: Vec<String>,
 }
 
 /// One segment's vectors: one row per live document that has one.
@@ -88,26 +98,82 @@ struct SegmentVectors {
     /// i8 rows (format i8), with a scale per row.
     i8s: Vec<i8>,
     scales: Vec<f32>,
+    /// The segment's HNSW graph, when it has one.
+    graph: Option<Graph>,
 }
 
-/// Similarities of a query to every vector of a [`VectorSet`].
+/// A query's similarities to the vectors of a [`VectorSet`]: computed for every vector
+/// of a segment searched by brute force, left to the graph otherwise.
 #[derive(Debug, Default)]
 pub struct Similarities {
-    by_segment: Vec<Vec<f32>>,
+    /// One score per row, by segment (`None`: the segment is searched by its graph).
+    by_segment: Vec<Option<Vec<f32>>>,
+    query: Vec<f32>,
+    /// The query as the graphs store vectors (empty when no segment has a graph).
+    query_i8: Vec<i8>,
 }
 
+/// Candidates asked of a graph per passage wanted: the graph ranks by i8 vectors, so
+/// a few more candidates, scored exactly, make up for its rounding (measured in
+/// BENCHMARKS.md, "Approximate nearest neighbours").
+const GRAPH_CANDIDATES: f32 = 1.5;
+
 impl VectorSet {
-    /// Reads the vectors of every live document of `searcher`'s segments.
-    pub fn load(searcher: &tantivy::Searcher, dim: usize, format: VectorFormat) -> VectorSet {
+    /// Reads the vectors of every live document of `searcher`'s segments, and maps the
+    /// graph files of those that have one in `graphs` (the index folder; `None`: brute
+    /// force everywhere). A graph file that cannot be used is noted
+    /// ([`VectorSet::graph_problems`]) and its segment searched by brute force.
+    pub fn load(
+        searcher: &tantivy::Searcher,
+        dim: usize,
+        format: VectorFormat,
+        graphs: Option<&Path>,
+    ) -> VectorSet {
+        let mut graph_problems = Vec::new();
         let segments = searcher
             .segment_readers()
             .iter()
-            .map(|segment| load_segment(segment, dim, format))
+            .map(|segment| {
+                let mut vectors = load_segment(segment, dim, format);
+                let path = graphs
+                    .map(|dir| dir.join(ann::file_name(&segment.segment_id().uuid_string())));
+                if let Some(path) = path.filter(|p| p.is_file()) {
+                    match Graph::open(&path, dim) {
+                        Ok(graph) => vectors.graph = Some(graph),
+                        Err(e) => graph_problems.push(format!(
+                            "graph file {} is unusable ({e}); its segment is searched by brute force",
+                            path.display()
+                        )),
+                    }
+                }
+                vectors
+            })
             .collect();
         VectorSet {
             dim,
             format,
             segments,
+            graph_problems,
+        }
+    }
+
+    /// Graph files that exist but could not be used (the segments are searched by
+    /// brute force), each a sentence naming the file.
+    pub fn graph_problems(&self) -> &[String] {
+        &self.graph_problems
+    }
+
+    /// Segments searched through a graph.
+    pub fn graphs(&self) -> usize {
+        self.segments.iter().filter(|s| s.graph.is_some()).count()
+    }
+
+    /// Searches segment `ord` through `graph` (built from that segment's rows, keyed
+    /// by document): for benchmarks and tests, where index runs write graph files
+    /// ([`ann::sync`]) that [`VectorSet::load`] maps.
+    pub fn attach_graph(&mut self, ord: usize, graph: Graph) {
+        if let Some(segment) = self.segments.get_mut(ord) {
+            segment.graph = Some(graph);
         }
     }
 
@@ -122,6 +188,7 @@ impl VectorSet {
             dim,
             format,
             segments: vec![segment],
+            graph_problems: Vec::new(),
         }
     }
 
@@ -135,49 +202,79 @@ impl VectorSet {
         self.len() == 0
     }
 
-    /// Cosine similarity of `query` (a unit vector) to every passage vector.
+    /// The query's similarities (`query`: a unit vector): scored against every vector
+    /// of the segments without a graph, left to [`VectorSet::nearest`] for the others.
     pub fn similarities(&self, query: &[f32]) -> Similarities {
-        let by_segment = self
+        self.score(query, false)
+    }
+
+    /// The query's similarity to every vector, graphs or not: brute force, the
+    /// reference the graphs are measured against.
+    pub fn exact_similarities(&self, query: &[f32]) -> Similarities {
+        self.score(query, true)
+    }
+
+    fn score(&self, query: &[f32], exact: bool) -> Similarities {
+        let by_segment: Vec<Option<Vec<f32>>> = self
             .segments
             .iter()
-            .map(|s| match self.format {
-                VectorFormat::F32 => s
-                    .f32s
-                    .chunks_exact(self.dim)
-                    .map(|row| dot(query, row))
-                    .collect(),
-                VectorFormat::I8 => s
-                    .i8s
-                    .chunks_exact(self.dim)
-                    .zip(&s.scales)
-                    .map(|(row, scale)| dot(query, row) * scale)
-                    .collect(),
-            })
+            .map(|s| (exact || s.graph.is_none()).then(|| s.scores(query, self.dim, self.format)))
             .collect();
-        Similarities { by_segment }
+        let query_i8 = if by_segment.iter().any(Option::is_none) {
+            ann::quantize(query)
+        } else {
+            Vec::new()
+        };
+        Similarities {
+            by_segment,
+            query: query.to_vec(),
+            query_i8,
+        }
     }
 
     /// The `k` passages most similar to the query that `keep` accepts, best first.
+    /// Segments with a graph give their candidates from it (approximate: see
+    /// [`ann::EXPANSION_SEARCH`] for the recall measured), scored exactly; a filter that leaves the graph fewer than `k` candidates
+    /// falls back to scoring the segment whole.
     pub fn nearest(
         &self,
         sims: &Similarities,
         k: usize,
         keep: impl Fn(DocAddress) -> bool,
     ) -> Vec<(f32, DocAddress)> {
-        let mut heap = std::collections::BinaryHeap::with_capacity(k + 1);
+        let mut heap = BinaryHeap::with_capacity(k + 1);
         for (ord, (segment, scores)) in self.segments.iter().zip(&sims.by_segment).enumerate() {
+            let address = |doc| DocAddress::new(ord as u32, doc);
+            if let (None, Some(graph)) = (scores, &segment.graph) {
+                let wanted = ((k as f32 * GRAPH_CANDIDATES).ceil() as usize).max(k);
+                let found = graph.search(&sims.query_i8, wanted, |doc| {
+                    segment.row(doc).is_some() && keep(address(doc))
+                });
+                if found.len() >= k.min(segment.docs.len()) {
+                    for doc in found {
+                        if let Some(row) = segment.row(doc) {
+                            let score = segment.score(row, &sims.query, self.dim, self.format);
+                            push(&mut heap, k, score, address(doc));
+                        }
+                    }
+                    continue;
+                }
+            }
+            let computed;
+            let scores = match scores {
+                Some(scores) => scores,
+                None => {
+                    computed = segment.scores(&sims.query, self.dim, self.format);
+                    &computed
+                }
+            };
             for (&doc, &score) in segment.docs.iter().zip(scores) {
                 let full = heap.len() >= k;
                 if full && heap.peek().is_some_and(|m: &MinScored| score <= m.0) {
                     continue;
                 }
-                let address = DocAddress::new(ord as u32, doc);
-                if !keep(address) {
-                    continue;
-                }
-                heap.push(MinScored(score, address));
-                if heap.len() > k {
-                    heap.pop();
+                if keep(address(doc)) {
+                    push(&mut heap, k, score, address(doc));
                 }
             }
         }
@@ -189,11 +286,22 @@ impl VectorSet {
     /// The similarity of one passage (None when it has no vector).
     pub fn similarity(&self, sims: &Similarities, address: DocAddress) -> Option<f32> {
         let segment = self.segments.get(address.segment_ord as usize)?;
-        let row = *segment.row_of.get(address.doc_id as usize)?;
-        sims.by_segment
-            .get(address.segment_ord as usize)?
-            .get(row as usize)
-            .copied()
+        let row = segment.row(address.doc_id)?;
+        match sims.by_segment.get(address.segment_ord as usize)? {
+            Some(scores) => scores.get(row).copied(),
+            None => Some(segment.score(row, &sims.query, self.dim, self.format)),
+        }
+    }
+}
+
+/// Keeps `address` among the best `k` of `heap`.
+fn push(heap: &mut BinaryHeap<MinScored>, k: usize, score: f32, address: DocAddress) {
+    if heap.len() >= k && heap.peek().is_some_and(|m| score <= m.0) {
+        return;
+    }
+    heap.push(MinScored(score, address));
+    if heap.len() > k {
+        heap.pop();
     }
 }
 
@@ -254,6 +362,53 @@ fn load_segment(
 }
 
 impl SegmentVectors {
+    /// The row of a live document with a vector.
+    fn row(&self, doc: DocId) -> Option<usize> {
+        match self.row_of.get(doc as usize) {
+            Some(&row) if row != u32::MAX => Some(row as usize),
+            _ => None,
+        }
+    }
+
+    /// The similarity of `query` to row `row`.
+    fn score(&self, row: usize, query: &[f32], dim: usize, format: VectorFormat) -> f32 {
+        let span = row * dim..(row + 1) * dim;
+        match format {
+            VectorFormat::F32 => dot(query, &self.f32s[span]),
+            VectorFormat::I8 => dot(query, &self.i8s[span]) * self.scales[row],
+        }
+    }
+
+    /// The similarity of `query` to every row.
+    fn scores(&self, query: &[f32], dim: usize, format: VectorFormat) -> Vec<f32> {
+        match format {
+            VectorFormat::F32 => self
+                .f32s
+                .chunks_exact(dim)
+                .map(|row| dot(query, row))
+                .collect(),
+            VectorFormat::I8 => self
+                .i8s
+                .chunks_exact(dim)
+                .zip(&self.scales)
+                .map(|(row, scale)| dot(query, row) * scale)
+                .collect(),
+        }
+    }
+
+    /// Every row as the graph stores it (see [`ann::quantize`]): i8 rows as they are
+    /// (their scale does not change a cosine).
+    fn graph_rows(&self, dim: usize, format: VectorFormat) -> Vec<i8> {
+        match format {
+            VectorFormat::F32 => self
+                .f32s
+                .chunks_exact(dim)
+                .flat_map(ann::quantize)
+                .collect(),
+            VectorFormat::I8 => self.i8s.clone(),
+        }
+    }
+
     /// Adds a document's vector (stored bytes of `format`) as the next row.
     fn push(&mut self, doc: DocId, bytes: &[u8], format: VectorFormat) {
         if self.row_of.len() <= doc as usize {
@@ -274,6 +429,18 @@ impl SegmentVectors {
             }
         }
     }
+}
+
+/// A segment's live documents with a vector, and their rows as a graph stores them:
+/// what [`ann::sync`] builds a segment's graph from.
+pub fn graph_rows(
+    segment: &tantivy::SegmentReader,
+    dim: usize,
+    format: VectorFormat,
+) -> (Vec<DocId>, Vec<i8>) {
+    let vectors = load_segment(segment, dim, format);
+    let rows = vectors.graph_rows(dim, format);
+    (vectors.docs, rows)
 }
 
 /// The vectors of the live passages of an index, by the hash of the text they were
@@ -346,6 +513,48 @@ mod tests {
         assert!((cos - 1.0).abs() < 0.01, "{cos}");
         let f = VectorFormat::F32.encode(&v);
         assert_eq!(f.len(), 384 * 4);
+    }
+
+    /// A set searched through its graph finds what brute force finds, honours the
+    /// filter, scores exactly, and falls back to brute force when the filter leaves the
+    /// graph too few candidates.
+    #[test]
+    fn graph_search_agrees_with_brute_force() {
+        let dim = 48;
+        let rows = ann::tests::vectors(3_000, dim, 11);
+        let queries = ann::tests::vectors(20, dim, 5);
+        for format in [VectorFormat::F32, VectorFormat::I8] {
+            let mut set = VectorSet::from_rows(dim, format, &rows);
+            let docs: Vec<DocId> = (0..rows.len() as DocId).collect();
+            let graph_rows = set.segments[0].graph_rows(dim, format);
+            set.attach_graph(0, Graph::build(dim, &docs, &graph_rows, 2).unwrap());
+            let keep = |a: DocAddress| a.doc_id % 4 != 1;
+            let (mut same, mut total) = (0, 0);
+            for q in &queries {
+                let exact = set.exact_similarities(q);
+                let approx = set.similarities(q);
+                let truth = set.nearest(&exact, 20, keep);
+                let found = set.nearest(&approx, 20, keep);
+                assert_eq!(found.len(), 20);
+                for &(score, address) in &found {
+                    assert!(keep(address));
+                    assert_eq!(set.similarity(&approx, address), Some(score));
+                    assert_eq!(set.similarity(&exact, address), Some(score));
+                }
+                same += truth.iter().filter(|t| found.contains(t)).count();
+                total += truth.len();
+            }
+            let recall = same as f64 / total as f64;
+            assert!(recall >= 0.95, "{format:?} recall@20 {recall}");
+            // Five documents pass: fewer than asked, so the segment is scored whole.
+            let q = &queries[0];
+            let few = set.nearest(&set.similarities(q), 20, |a| a.doc_id < 5);
+            assert_eq!(
+                few,
+                set.nearest(&set.exact_similarities(q), 20, |a| a.doc_id < 5)
+            );
+            assert_eq!(few.len(), 5);
+        }
     }
 
     #[test]

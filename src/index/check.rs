@@ -263,7 +263,8 @@ fn check_into(dir: &Path, report: &mut CheckReport) -> Result<()> {
         ));
     }
     if let Some(model) = &manifest.model {
-        let set = VectorSet::load(&searcher, model.dim, model.format);
+        let set = VectorSet::load(&searcher, model.dim, model.format, Some(dir));
+        report.problems.extend(set.graph_problems().iter().cloned());
         report.vectors = set.len() as u64;
         if report.vectors != report.passages {
             report.problems.push(format!(

@@ -25,7 +25,7 @@ pub use manifest::{FileRecord, Manifest, FORMAT_VERSION};
 pub use schema::Fields;
 
 use crate::analyze;
-use crate::embed::{self, vectors, Model, ModelInfo, VectorFormat};
+use crate::embed::{self, ann, vectors, Model, ModelInfo, VectorFormat};
 use crate::error::{Error, Result};
 use crate::passage::{self, Document, Passage};
 use crate::source::{self, Read, Skip, Warning};
@@ -91,6 +91,10 @@ pub struct IndexOptions {
     pub embed_threads: usize,
     /// Wraps the index folder's storage for this run (tests inject faults with it).
     pub wrap: Option<storage::Wrap>,
+    /// Segments with at least this many vectors get an HNSW graph file for
+    /// approximate nearest-neighbour search ([`crate::embed::ann`]); smaller ones are
+    /// searched by brute force. Defaults to [`crate::embed::ann::min_vectors`].
+    pub ann_min_vectors: usize,
 }
 
 impl IndexOptions {
@@ -108,6 +112,7 @@ impl IndexOptions {
             vector_format: None,
             embed_threads: 1,
             wrap: None,
+            ann_min_vectors: ann::min_vectors(),
         }
     }
 }
@@ -516,6 +521,7 @@ impl Run<'_> {
     /// before this leaves the previous commit in place), and returns its report.
     fn commit(mut self) -> Result<IndexReport> {
         let dir = &self.opts.index;
+        let index = self.writer.index().clone();
         let report = &mut self.report;
         report.files_skipped = report.skipped.len();
         report.passages = self.manifest.files.values().map(|r| r.passages).sum();
@@ -556,9 +562,47 @@ impl Run<'_> {
             // writes nothing when there are none); failing to is harmless.
             let _ = self.writer.garbage_collect_files().wait();
         }
+        // After the merges, so that a merged segment gets its graph in this run.
+        let graph_warnings = sync_graphs(&index, self.opts, self.manifest.model.as_ref());
+        self.warnings.extend(graph_warnings);
         self.report.warnings = self.warnings;
         Ok(self.report)
     }
+}
+
+/// Brings the HNSW graph files in step with the committed segments: builds the missing
+/// ones (new or merged segments, or those of an earlier run that a crash cut short) and
+/// removes those of segments that are gone. A graph that cannot be built is a warning:
+/// its segment is searched by brute force.
+fn sync_graphs(index: &Index, opts: &IndexOptions, model: Option<&ModelInfo>) -> Vec<Warning> {
+    let dir = &opts.index;
+    let warning = |message| Warning {
+        path: dir.display().to_string(),
+        line: None,
+        message,
+    };
+    let Some(model) = model else {
+        ann::remove_files(dir, |_| true, &mut ann::SyncReport::default());
+        return Vec::new();
+    };
+    let reader: tantivy::Result<tantivy::IndexReader> = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into();
+    let searcher = match reader {
+        Ok(reader) => reader.searcher(),
+        Err(e) => {
+            return vec![warning(format!(
+                "cannot read the committed index to build its graphs ({e}); it is searched by brute force"
+            ))]
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let (dim, format) = (model.dim, model.format);
+    let synced = ann::sync(&searcher, dir, dim, opts.ann_min_vectors, threads, |s| {
+        vectors::graph_rows(s, dim, format)
+    });
+    synced.warnings.into_iter().map(warning).collect()
 }
 
 fn add(writer: &IndexWriter, doc: TantivyDocument, dir: &Path) -> Result<()> {
@@ -736,7 +780,8 @@ fn check_foreign_files(dir: &Path) -> Result<()> {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let ours = manifest::is_records_file(name.trim_end_matches(".tmp"));
+        let ours = manifest::is_records_file(name.trim_end_matches(".tmp"))
+            || ann::segment_of(&name).is_some();
         if !name.starts_with('.') && !ours && !FOREIGN_FILES_ALLOWED.contains(&name.as_ref()) {
             return Err(Error::NotAnIndex(dir.to_path_buf()));
         }
@@ -758,6 +803,7 @@ fn remove_index_files(dir: &Path) -> Result<()> {
             name == ".managed.json"
                 || is_segment_file(&name)
                 || manifest::is_records_file(name.trim_end_matches(".tmp"))
+                || ann::segment_of(&name).is_some()
         })
         .map(|entry| entry.path())
         .collect();

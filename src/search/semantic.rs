@@ -121,19 +121,30 @@ impl Semantic {
             }
             None => model.embed_query(query, max_tokens)?,
         };
-        let set = self.vectors(searcher, info);
+        let set = self.vectors(searcher, info, index);
         let sims = set.similarities(&vector);
         Ok(QueryVectors { set, sims })
     }
 
-    /// The vectors of the searcher's generation (loaded once per generation).
-    fn vectors(&self, searcher: &tantivy::Searcher, info: &ModelInfo) -> Arc<VectorSet> {
+    /// The vectors of the searcher's generation, with the graph files of the index
+    /// folder `index` (loaded once per generation).
+    fn vectors(
+        &self,
+        searcher: &tantivy::Searcher,
+        info: &ModelInfo,
+        index: &Path,
+    ) -> Arc<VectorSet> {
         let generation = searcher.generation().generation_id();
         let mut slot = self.vectors.lock().unwrap_or_else(|e| e.into_inner());
         match slot.as_ref() {
             Some((g, set)) if *g == generation => set.clone(),
             _ => {
-                let set = Arc::new(VectorSet::load(searcher, info.dim, info.format));
+                let set = Arc::new(VectorSet::load(
+                    searcher,
+                    info.dim,
+                    info.format,
+                    Some(index),
+                ));
                 *slot = Some((generation, set.clone()));
                 set
             }
