@@ -384,7 +384,7 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
 struct ProgressBar {
     bar: Arc<std::sync::OnceLock<indicatif::ProgressBar>>,
     /// When the bar was first shown.
-    embedding_since: Arc<std::sync::OnceLock<std::time::Instant>>,
+    started: Arc<std::sync::OnceLock<std::time::Instant>>,
 }
 
 impl ProgressBar {
@@ -414,7 +414,7 @@ impl ProgressBar {
             bar
         });
         bar.set_position(p.done as u64);
-        let since = self.embedding_since.get_or_init(std::time::Instant::now);
+        let since = self.started.get_or_init(std::time::Instant::now);
         if p.embedded > 0 {
             let rate = p.embedded as f64 / since.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!(", {} passages embedded ({rate:.0}/s)", p.embedded));

@@ -16,20 +16,23 @@ const CONTEXT_CUES: &str = include_str!("../../lexicon/context-cues.txt");
 /// The section of `question-cues.txt` that holds the cues of general information.
 const INFORMATION: &str = "information";
 
-/// The lines of a word list that are not blank or comments, trimmed; a line in double
-/// quotes is taken as written inside them (spaces at its ends kept).
+/// The entry of one line of a word list: none for a blank line or a comment; trimmed,
+/// and a line in double quotes taken as written inside them (spaces at its ends kept).
+fn entry(line: &'static str) -> Option<&'static str> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return None;
+    }
+    Some(
+        line.strip_prefix('"')
+            .and_then(|l| l.strip_suffix('"'))
+            .unwrap_or(line),
+    )
+}
+
+/// The entries of a word list.
 fn entries(text: &'static str) -> impl Iterator<Item = &'static str> {
-    text.lines().filter_map(|line| {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            return None;
-        }
-        Some(
-            line.strip_prefix('"')
-                .and_then(|l| l.strip_suffix('"'))
-                .unwrap_or(line),
-        )
-    })
+    text.lines().filter_map(entry)
 }
 
 /// Whether a word is a stop word (`lexicon/stop-words.txt`): in lower case, with
@@ -79,40 +82,30 @@ fn parse_cues(text: &'static str) -> Result<QuestionCues, String> {
         types: Vec::new(),
         information: Vec::new(),
     };
-    let mut section: Option<Option<Category>> = None;
+    // Whether a section has begun, and whether it is `[information]`.
+    let mut in_information: Option<bool> = None;
     for (n, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if let Some(name) = trimmed.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let category = if name == INFORMATION {
-                None
-            } else {
+            if name != INFORMATION {
                 let category = Category::parse(name)
                     .ok_or_else(|| format!("line {}: unknown category [{name}]", n + 1))?;
                 cues.types.push((category, Vec::new()));
-                Some(category)
-            };
-            section = Some(category);
+            }
+            in_information = Some(name == INFORMATION);
             continue;
         }
-        let Some(cue) = entries_of_line(line) else {
+        let Some(cue) = entry(line) else {
             continue;
         };
-        match section {
-            None => return Err(format!("line {}: a cue before the first [section]", n + 1)),
-            Some(None) => cues.information.push(cue),
-            Some(Some(_)) => {
-                if let Some(last) = cues.types.last_mut() {
-                    last.1.push(cue);
-                }
-            }
+        match (in_information, cues.types.last_mut()) {
+            (None, _) => return Err(format!("line {}: a cue before the first [section]", n + 1)),
+            (Some(true), _) => cues.information.push(cue),
+            (Some(false), Some(last)) => last.1.push(cue),
+            (Some(false), None) => {}
         }
     }
     Ok(cues)
-}
-
-/// The entry of one line, as [`entries`] reads it.
-fn entries_of_line(line: &'static str) -> Option<&'static str> {
-    entries(line).next()
 }
 
 #[cfg(test)]
