@@ -17,13 +17,15 @@
 # Environment: K2SEARCH_BIN (skip the build and use this binary), MEDQUAD (corpus
 # folder; default ../shared/corpora/medquad beside the repository, or
 # $K2SEARCH_SHARED/corpora/medquad), EXPORT (passages already exported from that index),
-# QUERIES (use this query file instead), WRK_THREADS (default
-# 2), K2_BENCH_WORK (default /tmp/k2search-bench), TS_VENV (see bench/typesense.sh).
+# QUERIES (use this query file instead, e.g. bench/midword.py's queries cut mid-word:
+# both engines match the last word as a prefix by default), CONNECTIONS (default
+# "1 8 64"), WRK_THREADS (default 2), K2_BENCH_WORK (default /tmp/k2search-bench), TS_VENV (see bench/typesense.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${1:-10}"
 threads="${WRK_THREADS:-2}"
+connections="${CONNECTIONS:-1 8 64}"
 work="${K2_BENCH_WORK:-/tmp/k2search-bench}"
 export K2_BENCH_WORK="$work"
 
@@ -98,7 +100,7 @@ for target in k2search typesense; do
 done
 
 declare -A res bytes
-for c in 1 8 64; do
+for c in $connections; do
   for target in k2search typesense; do
     out="$(run "$target" "$c" "${seconds}s")"
     res[$target,$c]="$(grep '^RESULT' <<<"$out")"
@@ -109,7 +111,7 @@ done
 
 echo "| connections | k2search req/s | p50 ms | p99 ms | max ms | failed | Typesense req/s | p50 ms | p99 ms | max ms | failed | k2search/Typesense |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-for c in 1 8 64; do
+for c in $connections; do
   read -r _ _ krps kp50 kp99 kmax kfailed <<<"${res[k2search,$c]}"
   read -r _ _ trps tp50 tp99 tmax tfailed <<<"${res[typesense,$c]}"
   ratio="$(python3 -c "print(f'{$krps / $trps:.2f}' if $trps else 'n/a')")"
@@ -126,7 +128,7 @@ $K2SEARCH_BIN serve --quiet --index $work/index --addr 127.0.0.1:0
 $TYPESENSE_CMD
 QUERIES=$QUERIES TARGET=k2search  wrk -t\$t -c\$c -d${seconds}s --timeout 5s -s bench/distinct.lua $url
 QUERIES=$QUERIES TARGET=typesense TYPESENSE_API_KEY=... wrk -t\$t -c\$c -d${seconds}s --timeout 5s -s bench/distinct.lua $TYPESENSE_URL
-  (t = min(c, $threads); c = 1, 8, 64, interleaved, each run after both servers are idle;
+  (t = min(c, $threads); c = $connections, interleaved, each run after both servers are idle;
    warm-up: -c4 -d2s each, not measured)
 \`\`\`
 EOF

@@ -84,7 +84,7 @@ NEUTRAL = {
     "story": 1.0, "subject": 1.0, "max_words": 40,
 }
 SEMANTIC_GRID = {
-    "semantic": [0.5, 1.0, 1.5, 2.0, 3.0],
+    "semantic": [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0],
     "semantic_pool": [20, 50, 100],
     "semantic_tokens": [32, 64, 128],
     "semantic_body": [0.0, 0.25, 0.5, 1.0],

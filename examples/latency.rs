@@ -7,6 +7,8 @@
 //! With `PARAMS.json`, searches use those ranking weights instead of the learned ones.
 //! An index built with a model is searched hybrid; `K2SEARCH_LATENCY_MODE=lexical` in
 //! the environment searches it by text alone, for a same-index baseline.
+//! `K2SEARCH_LATENCY_PREFIX=off` turns prefix search off (it is on, as in the HTTP API),
+//! and `K2SEARCH_LATENCY_FACETS=category,source` asks each search for those facets.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -34,10 +36,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("lexical") => Mode::Lexical,
         _ => Mode::Hybrid,
     };
+    let prefix = std::env::var("K2SEARCH_LATENCY_PREFIX").as_deref() != Ok("off");
+    let facets: Vec<String> = std::env::var("K2SEARCH_LATENCY_FACETS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(String::from)
+        .collect();
     let requests: Vec<SearchRequest> = queries
         .iter()
         .map(|q| SearchRequest {
             mode,
+            prefix,
+            facets: facets.clone(),
             ..SearchRequest::new(q)
         })
         .collect();

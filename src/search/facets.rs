@@ -210,7 +210,9 @@ impl FacetCollector {
 /// [`FacetCollector`] on one segment.
 pub struct FacetSegment {
     categories: Option<Column<u64>>,
-    category_counts: HashMap<u64, usize>,
+    /// Passages per category code (a slot per [`Category::ALL`]): an array, not a
+    /// map, as it is bumped once per matching passage.
+    category_counts: Vec<usize>,
     /// The meta column's term ords, when front-matter fields are counted.
     meta: Option<Column<u64>>,
     /// Each requested field's run of term ords (`key=…` terms sort together): its
@@ -285,7 +287,7 @@ impl Collector for FacetCollector {
             } else {
                 None
             },
-            category_counts: HashMap::new(),
+            category_counts: vec![0; Category::ALL.len()],
             meta,
             runs,
             values,
@@ -328,7 +330,12 @@ impl SegmentCollector for FacetSegment {
 
     fn collect(&mut self, doc: DocId, _: Score) {
         if let Some(code) = self.categories.as_ref().and_then(|c| c.first(doc)) {
-            *self.category_counts.entry(code).or_insert(0) += 1;
+            if let Some(n) = usize::try_from(code)
+                .ok()
+                .and_then(|c| self.category_counts.get_mut(c))
+            {
+                *n += 1;
+            }
         }
         if let Some(meta) = &self.meta {
             for ord in meta.values_for_doc(doc) {
@@ -345,8 +352,8 @@ impl SegmentCollector for FacetSegment {
 
     fn harvest(self) -> Tally {
         let mut tally: Tally = self.values.into_iter().filter(|(_, n)| *n > 0).collect();
-        for (code, n) in self.category_counts {
-            if let Some(category) = Category::from_code(code) {
+        for (category, n) in Category::ALL.iter().zip(self.category_counts) {
+            if n > 0 {
                 tally.insert((CATEGORY.to_string(), category.as_str().to_string()), n);
             }
         }

@@ -28,7 +28,7 @@ use crate::analyze;
 pub const MIN_PREFIX_CHARS: usize = 3;
 
 /// Most completions of one word (the most frequent are kept).
-pub const MAX_COMPLETIONS: usize = 50;
+pub const MAX_COMPLETIONS: usize = 16;
 
 /// The word being typed and its completions.
 #[derive(Debug, Clone, PartialEq)]
