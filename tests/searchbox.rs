@@ -96,6 +96,36 @@ fn a_complete_word_ranks_its_own_passages_above_its_completions() {
     assert_eq!(ws.query(&["--no-prefix", "heart"]).hits.len(), 1);
 }
 
+/// One short article per (title, what it is): `# Title`, then `Title: what it is.`
+fn articles(ws: &Workspace, articles: &[(&str, &str)]) {
+    for (i, (title, body)) in articles.iter().enumerate() {
+        ws.write(
+            format!("article-{i}.md"),
+            format!("# {title}\n\n{title}: {body}.\n"),
+        );
+    }
+}
+
+#[test]
+fn a_cut_word_longer_than_its_words_stem_completes_it() {
+    // Bug: `hepatit` found nothing, as the index holds the stem `hepat` of `hepatitis`
+    // and `hepatit` is no prefix of it.
+    let ws = Workspace::empty();
+    articles(
+        &ws,
+        &[
+            ("Hepatitis B", "a virus that inflames the liver"),
+            ("Hepatitis C", "a virus spread by blood"),
+            ("Gout", "crystals in a joint"),
+        ],
+    );
+    ws.index(&["--quiet"]);
+    let response = ws.query(&["hepatit"]);
+    assert_eq!(response.hits.len(), 2, "{:#?}", response.hits);
+    assert!(all_contain(&response, "hepatitis"));
+    assert!(ws.query(&["--no-prefix", "hepatit"]).hits.is_empty());
+}
+
 #[test]
 fn http_search_completes_the_last_word_unless_asked_not_to() {
     let ws = seed_index();

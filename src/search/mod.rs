@@ -710,7 +710,9 @@ impl Searcher {
             return None;
         }
         let word = prefix::typed_word(plan, &request.query)?;
-        prefix::complete(searcher, &self.fields().text(), plan, word)
+        prefix::complete(searcher, &self.fields().text(), plan, word, || {
+            self.names(searcher).ok()
+        })
     }
 
     /// The best `pool` matches of a built text query, with how many passages match

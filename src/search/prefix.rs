@@ -8,19 +8,32 @@
 //! stem `vitamin`, and a cut word that stemming shortens (`nause` → `naus`) still
 //! reaches `nausea`. At most [`MAX_COMPLETIONS`], the most frequent first.
 //!
+//! The index holds stems, so a cut word can run past the stem of the word it starts:
+//! `hepatit` starts `hepatitis`, whose stem is `hepat`. When the word typed is no
+//! indexed term, it is also looked up in the whole words of the index's titles and
+//! headings ([`Names`]), and the stems of the words it starts are completions too.
+//!
+//! A cut word that is itself a stem (`pneumon`, the stem of `pneumonitis`, typed on
+//! the way to `pneumonia`) keeps its own term's full weight: weighing it as one more
+//! completion when it is no title word (branch `searchbox2`) put Pneumonia first, but
+//! also demoted whole words that a corpus without headings never uses in a title
+//! (`bar`, `wash`: NFCorpus −0.001 to −0.003), so it was left out.
+//!
 //! A completion is scored as if it were as common as the word itself (or, for a cut
-//! word that is no term, as its most frequent completion), times [`Params::prefix`]:
-//! a rare completion (`diabetolog`) would otherwise outscore the complete word the
-//! user typed (`diabetes`) by its rarity alone.
+//! word, as its most frequent completion), times [`Params::prefix`]: a rare completion
+//! (`diabetolog`) would otherwise outscore the complete word the user typed
+//! (`diabetes`) by its rarity alone.
 //!
 //! [`Params::prefix`]: super::Params::prefix
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tantivy::schema::Field;
 use tantivy::{Searcher as TantivySearcher, Term};
 
 use super::query::{QueryPlan, TermGroup};
+use super::suggest::Names;
 use crate::analyze;
 
 /// Fewest letters typed before a word is completed: two letters complete to too much
@@ -99,20 +112,24 @@ pub fn starts(surface: &str, term: &str) -> Vec<String> {
 }
 
 /// The completions of the word at `word` in `plan` (`None` when it has none): the
-/// terms of `fields` that start with one of its [`starts`], most frequent first (a
-/// term's frequency is its most passages in one field).
+/// terms of `fields` that start with one of its [`starts`], and when the word is no
+/// term, the stems of the whole words of `names` that it starts (read only then:
+/// `names` may have to be built); most frequent first (a term's frequency is its most
+/// passages in one field).
 pub fn complete(
     searcher: &TantivySearcher,
     fields: &[Field],
     plan: &QueryPlan,
     word: usize,
+    names: impl FnOnce() -> Option<Arc<Names>>,
 ) -> Option<Completions> {
     let typed = plan.words.get(word)?;
     let term = typed.group.primary().to_string();
+    let starts = starts(&typed.surface, &term);
     let mut freq: HashMap<String, u64> = HashMap::new();
-    for start in starts(&typed.surface, &term) {
+    for start in &starts {
         for &field in fields {
-            for (candidate, n) in terms_starting_with(searcher, field, &start) {
+            for (candidate, n) in terms_starting_with(searcher, field, start) {
                 if candidate != term {
                     let best = freq.entry(candidate).or_insert(0);
                     *best = (*best).max(n);
@@ -120,20 +137,59 @@ pub fn complete(
             }
         }
     }
+    let own = doc_freq(searcher, fields, &term);
+    // The names are read only for a word that is no term (`hepatit`, `warf`): a whole
+    // word does not pay for building them (a one-shot CLI query on a cut word does,
+    // ~0.4 s on MedQuAD; a server builds them once per commit).
+    if own == 0 {
+        if let Some(names) = names() {
+            // The word as written: the unstemmed start (the typed term when stemming
+            // left it alone).
+            let written = starts.last().map_or(term.as_str(), String::as_str);
+            for stem in word_stems(&names, written) {
+                if stem != term && !freq.contains_key(&stem) {
+                    let n = doc_freq(searcher, fields, &stem);
+                    if n > 0 {
+                        freq.insert(stem, n);
+                    }
+                }
+            }
+        }
+    }
     let mut terms: Vec<(String, u64)> = freq.into_iter().collect();
     terms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     terms.truncate(MAX_COMPLETIONS);
-    let own = fields
-        .iter()
-        .filter_map(|&f| searcher.doc_freq(&Term::from_field_text(f, &term)).ok())
-        .max()
-        .unwrap_or(0);
     (!terms.is_empty()).then_some(Completions {
         word,
         term,
         freq: own,
         terms,
     })
+}
+
+/// The stems of the [`MAX_COMPLETIONS`] most frequent whole words of `names` that
+/// start with `written` (words of one token only: a compound is its parts).
+fn word_stems(names: &Names, written: &str) -> Vec<String> {
+    let mut words: Vec<(&str, usize)> = names.words_starting_with(written).collect();
+    words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let mut stems: Vec<String> = Vec::new();
+    for (word, _) in words.into_iter().take(MAX_COMPLETIONS) {
+        if let [token] = analyze::analyze(word).as_slice() {
+            if !stems.contains(&token.text) {
+                stems.push(token.text.clone());
+            }
+        }
+    }
+    stems
+}
+
+/// The passages `term` occurs in: its most in one of `fields`.
+fn doc_freq(searcher: &TantivySearcher, fields: &[Field], term: &str) -> u64 {
+    fields
+        .iter()
+        .filter_map(|&f| searcher.doc_freq(&Term::from_field_text(f, term)).ok())
+        .max()
+        .unwrap_or(0)
 }
 
 /// The terms of one field that start with `start`, with the passages each occurs in
@@ -205,5 +261,13 @@ mod tests {
         // A cut word weighs its completions as its most frequent one.
         c.freq = 0;
         assert_eq!(c.rarity_weight(2, 10_000), 1.0);
+    }
+
+    #[test]
+    fn whole_words_give_the_stems_they_hide() {
+        let names =
+            Names::of([("Hepatitis B".to_string(), vec!["Hepatitis".to_string()])].into_iter());
+        assert_eq!(word_stems(&names, "hepatit"), vec!["hepat"]);
+        assert!(word_stems(&names, "warf").is_empty());
     }
 }

@@ -4,6 +4,11 @@
 //! The names are read from the stored passages once per commit of the index (a walk of
 //! the document store) into a [`Names`] table; each suggestion is then a scan of that
 //! table, with no index work.
+//!
+//! The same table is the index's list of whole words as written (the index holds only
+//! stems): prefix search ([`super::prefix`]) completes a cut word against it where
+//! stemming hides the word (`hepatit` is no prefix of the stem `hepat`, but of
+//! `hepatitis`), and tells a whole word from a cut one.
 
 use std::collections::{HashMap, HashSet};
 
@@ -44,6 +49,9 @@ pub struct Suggestion {
 pub struct Names {
     /// Most passages first.
     entries: Vec<Entry>,
+    /// The words of titles and headings, lower-cased, in byte order (so the words that
+    /// start with a text are one range), each with the passages that carry it.
+    words: Vec<(String, usize)>,
 }
 
 /// One name of [`Names`].
@@ -90,6 +98,12 @@ impl Names {
                 add(word, SuggestionKind::Term);
             }
         }
+        let mut all_words: Vec<(String, usize)> = counts
+            .iter()
+            .filter(|((_, kind), _)| *kind == SuggestionKind::Term)
+            .map(|((lower, _), (_, count))| (lower.clone(), *count))
+            .collect();
+        all_words.sort_unstable();
         // A word that is a whole title or heading is offered as that.
         let names: HashSet<String> = counts
             .keys()
@@ -107,7 +121,30 @@ impl Names {
             })
             .collect();
         entries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.lower.cmp(&b.lower)));
-        Names { entries }
+        Names {
+            entries,
+            words: all_words,
+        }
+    }
+
+    /// Whether `word` (lower case) is a word of a title or heading.
+    pub fn has_word(&self, word: &str) -> bool {
+        self.words
+            .binary_search_by(|(w, _)| w.as_str().cmp(word))
+            .is_ok()
+    }
+
+    /// The words of titles and headings that start with `start` (lower case), with the
+    /// passages that carry each, in byte order.
+    pub fn words_starting_with<'a>(
+        &'a self,
+        start: &'a str,
+    ) -> impl Iterator<Item = (&'a str, usize)> + 'a {
+        let from = self.words.partition_point(|(w, _)| w.as_str() < start);
+        self.words[from..]
+            .iter()
+            .take_while(move |(w, _)| w.starts_with(start))
+            .map(|(w, n)| (w.as_str(), *n))
     }
 
     /// The `limit` most frequent names that start with `typed` (any case), a title or
@@ -183,5 +220,22 @@ mod tests {
         assert_eq!(got[0].count, 2);
         assert!(names.suggest("tre", 1)[0].text == "Treatment");
         assert!(names.suggest("  ", 5).is_empty());
+    }
+
+    #[test]
+    fn whole_words_of_names_in_order() {
+        let names = Names::of(
+            [
+                passage("Hepatitis B", &["What is Hepatitis B?"]),
+                passage("Hepatitis", &["Treatment"]),
+                passage("Liver disease", &["Hepatic encephalopathy"]),
+            ]
+            .into_iter(),
+        );
+        let words: Vec<(&str, usize)> = names.words_starting_with("hepat").collect();
+        assert_eq!(words, [("hepatic", 1), ("hepatitis", 2)]);
+        assert!(names.has_word("treatment") && names.has_word("hepatitis"));
+        assert!(!names.has_word("hepat") && !names.has_word("hepatitis b"));
+        assert_eq!(names.words_starting_with("zz").count(), 0);
     }
 }
