@@ -29,6 +29,7 @@
 use std::collections::HashMap;
 use std::io::Read as _;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[cfg(feature = "pdf")]
@@ -130,29 +131,119 @@ fn extract_unguarded(bytes: &[u8], started: Instant) -> Result<(String, Layout),
     }
     check_inflated_sizes(&doc)?;
     let outline = outline_titles(&doc);
-    let mut collector = Collector {
-        pages: Vec::new(),
-        started,
-        glyphs: 0,
-    };
-    if let Err(e) = pdf_extract::output_doc(&doc, &mut collector) {
-        if started.elapsed() > TIME_LIMIT {
+    let pages = match page_lines_of(&doc, started) {
+        Ok(pages) => pages,
+        Err(e) => {
+            if started.elapsed() > TIME_LIMIT {
+                return Err(Refusal(format!(
+                    "PDF took over {} s to read; split it or export it as text, skipped",
+                    TIME_LIMIT.as_secs()
+                )));
+            }
             return Err(Refusal(format!(
-                "PDF took over {} s to read; split it or export it as text, skipped",
-                TIME_LIMIT.as_secs()
+                "PDF text could not be extracted ({e}); re-save or re-export it, skipped"
             )));
         }
-        return Err(Refusal(format!(
-            "PDF text could not be extracted ({e}); re-save or re-export it, skipped"
-        )));
-    }
-    let pages: Vec<Vec<(Line, f64)>> = collector.pages.iter().map(page_lines).collect();
+    };
     if pages.iter().all(Vec::is_empty) {
         return Err(Refusal(
             "PDF has no text layer (scanned pages?); run OCR on it first, skipped".into(),
         ));
     }
     Ok(lay_out(pages, &outline))
+}
+
+/// The most pages read on several threads. `pdf-extract` finds a page by walking the
+/// whole page tree ([`pdf_extract::output_doc_page`]), so reading page by page costs
+/// time that grows with the square of the page count; past this many pages the file
+/// is read in one pass ([`pdf_extract::output_doc`]) on one thread.
+const MAX_PAGES_IN_PARALLEL: usize = 1000;
+/// The most threads that read the pages of one PDF.
+const MAX_PAGE_THREADS: usize = 4;
+
+/// The lines of every page in reading order (see [`page_lines`]), page 1 first.
+///
+/// Pages are read on up to [`MAX_PAGE_THREADS`] threads, each taking the next page
+/// not yet taken: `pdf-extract` reads each page on its own (its font tables are
+/// rebuilt per page either way), so the lines are the same as in one pass. The first
+/// error in page order is the one returned, as in one pass: every page before a
+/// failed one was taken before it and is read to its end.
+#[cfg(feature = "pdf")]
+fn page_lines_of(doc: &Document, started: Instant) -> Result<Vec<Vec<(Line, f64)>>, OutputError> {
+    let numbers: Vec<u32> = doc.get_pages().into_keys().collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_PAGE_THREADS)
+        .min(numbers.len());
+    if threads <= 1 || numbers.len() > MAX_PAGES_IN_PARALLEL {
+        let mut collector = Collector::new(started);
+        pdf_extract::output_doc(doc, &mut collector)?;
+        return Ok(collector.pages.iter().map(page_lines).collect());
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let read_pages = || {
+        crate::guard::quietly(|| {
+            let _stop_on_panic = StopOnPanic(&stop);
+            let mut collector = Collector::new(started);
+            while !stop.load(Ordering::Relaxed) {
+                let Some(&number) = numbers.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                    break;
+                };
+                if let Err(e) = pdf_extract::output_doc_page(doc, &mut collector, number) {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err((number, e));
+                }
+            }
+            Ok(collector
+                .pages
+                .iter()
+                .map(|page| (page.number, page_lines(page)))
+                .collect::<Vec<_>>())
+        })
+    };
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads).map(|_| scope.spawn(read_pages)).collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|payload| panic::resume_unwind(payload))
+            })
+            .collect()
+    });
+    let mut pages = Vec::with_capacity(numbers.len());
+    let mut first_error: Option<(u32, OutputError)> = None;
+    for outcome in outcomes {
+        match outcome {
+            Ok(read) => pages.extend(read),
+            Err((number, e)) => {
+                if first_error
+                    .as_ref()
+                    .is_none_or(|(first, _)| number < *first)
+                {
+                    first_error = Some((number, e));
+                }
+            }
+        }
+    }
+    if let Some((_, e)) = first_error {
+        return Err(e);
+    }
+    pages.sort_by_key(|(number, _)| *number);
+    Ok(pages.into_iter().map(|(_, lines)| lines).collect())
+}
+
+/// Tells the other page threads to stop when this one panics (the panic itself
+/// reaches the caller when the thread is joined).
+struct StopOnPanic<'a>(&'a AtomicBool);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Refuses a PDF any of whose Flate streams inflates past [`MAX_INFLATED_BYTES`] (or
@@ -217,9 +308,11 @@ struct Glyph {
     size: f64,
 }
 
-/// The glyphs of one page, with the page's height.
+/// The glyphs of one page, with the page's number and size.
 #[derive(Debug, Clone, Default)]
 struct Page {
+    /// 1-based, in the document's page order.
+    number: u32,
     height: f64,
     width: f64,
     glyphs: Vec<Glyph>,
@@ -237,6 +330,17 @@ struct Collector {
     glyphs: u64,
 }
 
+#[cfg(feature = "pdf")]
+impl Collector {
+    fn new(started: Instant) -> Collector {
+        Collector {
+            pages: Vec::new(),
+            started,
+            glyphs: 0,
+        }
+    }
+}
+
 /// Glyphs between two readings of the clock against [`TIME_LIMIT`].
 const CLOCK_EVERY: u64 = 1024;
 
@@ -244,11 +348,12 @@ const CLOCK_EVERY: u64 = 1024;
 impl OutputDev for Collector {
     fn begin_page(
         &mut self,
-        _page_num: u32,
+        page_num: u32,
         media_box: &MediaBox,
         _art_box: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
         self.pages.push(Page {
+            number: page_num,
             height: (media_box.ury - media_box.lly).abs(),
             width: (media_box.urx - media_box.llx).abs(),
             glyphs: Vec::new(),
