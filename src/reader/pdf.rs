@@ -185,8 +185,8 @@ fn mark_bold_lines(
             continue;
         };
         for (line, _) in page.iter_mut() {
-            let shown = &bold[line.shows.start as usize..line.shows.end as usize];
-            line.bold = !shown.is_empty() && shown.iter().all(|&b| b);
+            let shown = bold.get(line.shows.start as usize..line.shows.end as usize);
+            line.bold = shown.is_some_and(|s| !s.is_empty() && s.iter().all(|&b| b));
         }
     }
 }
