@@ -166,12 +166,7 @@ fn extract_unguarded(bytes: &[u8], started: Instant) -> Result<(String, Layout),
 /// its font changes and text strings, matched to the glyphs string by string; a page
 /// whose strings do not match one for one (text in a form XObject) keeps no weights.
 #[cfg(feature = "pdf")]
-fn mark_bold_lines(
-    doc: &Document,
-    pages: &mut [Vec<(Line, f64)>],
-    shows: &[u32],
-    started: Instant,
-) {
+fn mark_bold_lines(doc: &Document, pages: &mut [PageLines], shows: &[u32], started: Instant) {
     let body = body_size(pages);
     let ids = doc.get_pages();
     for ((page, &count), id) in pages.iter_mut().zip(shows).zip(ids.values()) {
@@ -261,6 +256,9 @@ fn is_bold_heading(page: &[(Line, f64)], i: usize) -> bool {
     bold(Some(i)) && !bold(i.checked_sub(1)) && !bold(Some(i + 1))
 }
 
+/// A page's lines in reading order, each with the page's height.
+type PageLines = Vec<(Line, f64)>;
+
 /// The most pages read on several threads. `pdf-extract` finds a page by walking the
 /// whole page tree ([`pdf_extract::output_doc_page`]), so reading page by page costs
 /// time that grows with the square of the page count; past this many pages the file
@@ -278,10 +276,7 @@ const MAX_PAGE_THREADS: usize = 4;
 /// error in page order is the one returned, as in one pass: every page before a
 /// failed one was taken before it and is read to its end.
 #[cfg(feature = "pdf")]
-fn page_lines_of(
-    doc: &Document,
-    started: Instant,
-) -> Result<Vec<(Vec<(Line, f64)>, u32)>, OutputError> {
+fn page_lines_of(doc: &Document, started: Instant) -> Result<Vec<(PageLines, u32)>, OutputError> {
     let numbers: Vec<u32> = doc.get_pages().into_keys().collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
