@@ -243,7 +243,13 @@ def deep_nesting():
     return pdf.replace(b"/Count 1 >>", b"/Count 1 /Deep " + nested + b" >>", 1)
 
 
-def benchmark(path, pages=200):
+def benchmark(path):
+    leaflet_of_pages(200).output(path)
+
+
+def leaflet_of_pages(pages):
+    """A leaflet of `pages` pages, a bookmarked section and six paragraphs each (the
+    benchmark's, and at 20 pages the fixture of reading pages on threads)."""
     pdf = new_pdf(header="Benchmark Leaflet - Example Hospital")
     words = (
         "Take this medicine exactly as your doctor or pharmacist has told you and check "
@@ -254,7 +260,7 @@ def benchmark(path, pages=200):
         heading(pdf, f"Section {n}", bookmark_level=0)
         for _ in range(6):
             para(pdf, words * 3)
-    pdf.output(path)
+    return pdf
 
 
 def main():
@@ -267,6 +273,7 @@ def main():
         "leaflet-fonts.pdf": leaflet_without_bookmarks().output(),
         "leaflet-bold.pdf": leaflet_with_bold_headings().output(),
         "two-columns.pdf": two_columns().output(),
+        "leaflet-20-pages.pdf": leaflet_of_pages(20).output(),
         "scanned.pdf": scanned().output(),
         "encrypted.pdf": encrypted().output(),
         "decompression-bomb.pdf": decompression_bomb(),

@@ -286,12 +286,23 @@ fn page_lines_of(
         .map_or(1, |n| n.get())
         .min(MAX_PAGE_THREADS)
         .min(pages.len() / MIN_PAGES_PER_THREAD);
-    let parts: Option<Vec<Document>> = (threads > 1 && pdf_bytes <= MAX_BYTES_FOR_THREADS)
-        .then(|| {
-            let run = pages.len().div_ceil(threads);
-            pages.chunks(run).map(|run| with_pages(doc, run)).collect()
-        })
-        .flatten();
+    if threads <= 1 || pdf_bytes > MAX_BYTES_FOR_THREADS {
+        return read_pages(doc, started);
+    }
+    read_on_threads(doc, &pages, threads, started)
+}
+
+/// The lines of every page, `pages` (all of `doc`'s) read in runs of consecutive pages
+/// on `threads` threads; in one pass when the page tree cannot be copied.
+#[cfg(feature = "pdf")]
+fn read_on_threads(
+    doc: &Document,
+    pages: &[ObjectId],
+    threads: usize,
+    started: Instant,
+) -> Result<Vec<(PageLines, u32)>, OutputError> {
+    let run = pages.len().div_ceil(threads.max(1)).max(1);
+    let parts: Option<Vec<Document>> = pages.chunks(run).map(|run| with_pages(doc, run)).collect();
     let Some(parts) = parts else {
         return read_pages(doc, started);
     };
@@ -1081,4 +1092,37 @@ pub fn read(text: &str, layout: &Layout) -> Vec<Block> {
     }
     blocks.extend(markdown::read_blocks(&text[from..], from));
     blocks
+}
+
+#[cfg(all(test, feature = "pdf"))]
+mod tests {
+    use super::*;
+
+    /// Reading runs of pages on threads gives the lines of one pass, page for page.
+    #[test]
+    fn pages_read_on_threads_are_the_pages_read_in_one_pass() {
+        let bytes = include_bytes!("../../tests/fixtures/pdf/leaflet-20-pages.pdf");
+        let doc = Document::load_mem(bytes).unwrap();
+        let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+        let started = Instant::now();
+        let seen = |read: Vec<(PageLines, u32)>| -> Vec<(Vec<String>, u32)> {
+            read.into_iter()
+                .map(|(lines, shows)| {
+                    let lines = lines.iter().map(|(l, height)| {
+                        format!(
+                            "{} {} {} {} {} {:?} {height}",
+                            l.text, l.x, l.x_end, l.y, l.size, l.shows
+                        )
+                    });
+                    (lines.collect(), shows)
+                })
+                .collect()
+        };
+        let one_pass = seen(read_pages(&doc, started).unwrap());
+        assert_eq!(one_pass.len(), 20);
+        for threads in [2, 3, 7] {
+            let threaded = seen(read_on_threads(&doc, &pages, threads, started).unwrap());
+            assert_eq!(threaded, one_pass, "{threads} threads");
+        }
+    }
 }
