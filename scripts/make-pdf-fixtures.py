@@ -117,6 +117,32 @@ def leaflet_without_bookmarks():
     return pdf
 
 
+def bold_line(pdf, text):
+    """One line of bold text in the body size."""
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def leaflet_with_bold_headings():
+    """Headings set in bold at the body size (no outline, no numbers), and a bold
+    paragraph of two lines that is emphasis, not headings."""
+    pdf = new_pdf()
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 20)
+    pdf.cell(0, 10, "Ibuprofen Tablets", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    para(pdf, "Ibuprofen relieves pain and brings down a fever.")
+    bold_line(pdf, "Before you take it")
+    para(pdf, "Tell your doctor if you have asthma or a stomach ulcer.")
+    bold_line(pdf, "How much to take")
+    para(pdf, "Adults: 200 to 400 mg every 4 to 6 hours, with food.")
+    bold_line(pdf, "Do not take more than 1,200 mg in 24 hours unless a doctor")
+    bold_line(pdf, "tells you to, and keep the tablets out of the reach of children.")
+    pdf.ln(3)
+    para(pdf, "Stop taking it and see a doctor if your symptoms get worse.")
+    return pdf
+
+
 def two_columns():
     pdf = new_pdf()
     pdf.add_page()
@@ -217,7 +243,13 @@ def deep_nesting():
     return pdf.replace(b"/Count 1 >>", b"/Count 1 /Deep " + nested + b" >>", 1)
 
 
-def benchmark(path, pages=200):
+def benchmark(path):
+    leaflet_of_pages(200).output(path)
+
+
+def leaflet_of_pages(pages):
+    """A leaflet of `pages` pages, a bookmarked section and six paragraphs each (the
+    benchmark's, and at 20 pages the fixture of reading pages on threads)."""
     pdf = new_pdf(header="Benchmark Leaflet - Example Hospital")
     words = (
         "Take this medicine exactly as your doctor or pharmacist has told you and check "
@@ -228,7 +260,7 @@ def benchmark(path, pages=200):
         heading(pdf, f"Section {n}", bookmark_level=0)
         for _ in range(6):
             para(pdf, words * 3)
-    pdf.output(path)
+    return pdf
 
 
 def main():
@@ -239,7 +271,9 @@ def main():
     fixtures = {
         "leaflet-bookmarks.pdf": leaflet_with_bookmarks().output(),
         "leaflet-fonts.pdf": leaflet_without_bookmarks().output(),
+        "leaflet-bold.pdf": leaflet_with_bold_headings().output(),
         "two-columns.pdf": two_columns().output(),
+        "leaflet-20-pages.pdf": leaflet_of_pages(20).output(),
         "scanned.pdf": scanned().output(),
         "encrypted.pdf": encrypted().output(),
         "decompression-bomb.pdf": decompression_bomb(),

@@ -113,6 +113,40 @@ fn leaflet_without_bookmarks_takes_headings_from_type_size_and_numbers() {
 }
 
 #[test]
+fn bold_lines_in_the_body_size_are_headings_and_a_bold_paragraph_is_not() {
+    let got = passages("leaflet-bold.pdf");
+    let warning = "Do not take more than 1,200 mg in 24 hours unless a doctor tells you to, \
+                   and keep the tablets out of the reach of children.";
+    assert_eq!(
+        cited(&got),
+        want(&[
+            (
+                "",
+                "Ibuprofen relieves pain and brings down a fever.",
+                (1, 1),
+                (1, 3)
+            ),
+            (
+                "Before you take it",
+                "Tell your doctor if you have asthma or a stomach ulcer.",
+                (1, 1),
+                (5, 7)
+            ),
+            (
+                "How much to take",
+                &format!(
+                    "Adults: 200 to 400 mg every 4 to 6 hours, with food.\n\n{warning}\n\n\
+                     Stop taking it and see a doctor if your symptoms get worse."
+                ),
+                (1, 1),
+                (9, 16)
+            ),
+        ])
+    );
+    assert!(got.iter().all(|p| p.title == "Ibuprofen Tablets"));
+}
+
+#[test]
 fn two_column_page_is_read_column_by_column() {
     let got = passages("two-columns.pdf");
     let text = "Iron deficiency is the most common nutritional deficiency in the world. \

@@ -10,7 +10,8 @@
 //! - a line ending in a hyphen is joined to the word that goes on on the next line;
 //! - a vertical gap wider than a line starts a new paragraph (a blank line);
 //! - headings come from the outline (bookmarks) when the file has one, else from type
-//!   size (larger than the body text) and numbering (`2.1 Dosage`).
+//!   size (larger than the body text), numbering (`2.1 Dosage`) and weight (a bold line
+//!   alone in the body size).
 //!
 //! The result is the file's text (citations' line ranges index into
 //! it) and its [`Layout`]: the byte offset where each page starts and the heading lines. [`read`]
@@ -32,7 +33,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 #[cfg(feature = "pdf")]
-use pdf_extract::{Document, MediaBox, Object, OutputDev, OutputError, Transform};
+use pdf_extract::{
+    content::Content, Document, MediaBox, Object, ObjectId, OutputDev, OutputError, Transform,
+};
 
 use super::{markdown, Block, BlockKind};
 
@@ -129,30 +132,391 @@ fn extract_unguarded(bytes: &[u8], started: Instant) -> Result<(String, Layout),
         ));
     }
     check_inflated_sizes(&doc)?;
+    give_standard_fonts_widths(&mut doc);
     let outline = outline_titles(&doc);
-    let mut collector = Collector {
-        pages: Vec::new(),
-        started,
-        glyphs: 0,
-    };
-    if let Err(e) = pdf_extract::output_doc(&doc, &mut collector) {
-        if started.elapsed() > TIME_LIMIT {
+    let (mut pages, shows): (Vec<_>, Vec<u32>) = match page_lines_of(&doc, bytes.len(), started) {
+        Ok(pages) => pages.into_iter().unzip(),
+        Err(e) => {
+            if started.elapsed() > TIME_LIMIT {
+                return Err(Refusal(format!(
+                    "PDF took over {} s to read; split it or export it as text, skipped",
+                    TIME_LIMIT.as_secs()
+                )));
+            }
             return Err(Refusal(format!(
-                "PDF took over {} s to read; split it or export it as text, skipped",
-                TIME_LIMIT.as_secs()
+                "PDF text could not be extracted ({e}); re-save or re-export it, skipped"
             )));
         }
-        return Err(Refusal(format!(
-            "PDF text could not be extracted ({e}); re-save or re-export it, skipped"
-        )));
-    }
-    let pages: Vec<Vec<(Line, f64)>> = collector.pages.iter().map(page_lines).collect();
+    };
     if pages.iter().all(Vec::is_empty) {
         return Err(Refusal(
             "PDF has no text layer (scanned pages?); run OCR on it first, skipped".into(),
         ));
     }
+    if outline.is_empty() {
+        mark_bold_lines(&doc, &mut pages, &shows, started);
+    }
     Ok(lay_out(pages, &outline))
+}
+
+/// Marks the lines set wholly in a bold font on the pages where that can make a
+/// heading (a short line in the body size, see [`heading_levels`]). `pdf-extract`
+/// does not say which font drew a glyph, so the page's content is read once more for
+/// its font changes and text strings, matched to the glyphs string by string; a page
+/// whose strings do not match one for one (text in a form XObject) keeps no weights.
+#[cfg(feature = "pdf")]
+fn mark_bold_lines(doc: &Document, pages: &mut [PageLines], shows: &[u32], started: Instant) {
+    let body = body_size(pages);
+    let ids = doc.get_pages();
+    for ((page, &count), id) in pages.iter_mut().zip(shows).zip(ids.values()) {
+        if started.elapsed() > TIME_LIMIT {
+            return;
+        }
+        if !page.iter().any(|(line, _)| may_be_bold_heading(line, body)) {
+            continue;
+        }
+        let Some(bold) = bold_shows(doc, *id).filter(|b| b.len() == count as usize) else {
+            continue;
+        };
+        for (line, _) in page.iter_mut() {
+            let shown = bold.get(line.shows.start as usize..line.shows.end as usize);
+            line.bold = shown.is_some_and(|s| !s.is_empty() && s.iter().all(|&b| b));
+        }
+    }
+}
+
+/// Whether each text string the page shows, in the order `pdf-extract` shows them
+/// (a `Tj`'s string, each string of a `TJ`), is set in a bold font.
+#[cfg(feature = "pdf")]
+fn bold_shows(doc: &Document, page: ObjectId) -> Option<Vec<bool>> {
+    let fonts = doc.get_page_fonts(page).ok()?;
+    let content = Content::decode(&doc.get_page_content(page).ok()?).ok()?;
+    let mut saved = Vec::new();
+    let mut bold = false;
+    let mut shows = Vec::new();
+    for operation in &content.operations {
+        match operation.operator.as_str() {
+            "q" => saved.push(bold),
+            "Q" => bold = saved.pop().unwrap_or(bold),
+            "Tf" => {
+                bold = operation
+                    .operands
+                    .first()
+                    .and_then(|name| name.as_name().ok())
+                    .and_then(|name| fonts.get(name))
+                    .is_some_and(|font| is_bold_font(doc, font));
+            }
+            "Tj" => shows.push(bold),
+            "TJ" => {
+                if let Some(Object::Array(parts)) = operation.operands.first() {
+                    let strings = parts.iter().filter(|p| matches!(p, Object::String(..)));
+                    shows.extend(strings.map(|_| bold));
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(shows)
+}
+
+/// Whether a font is bold: by its name (`Helvetica-Bold`, `ABCDEF+Arial,Bold`,
+/// `…-Black`, `…-Heavy`) or its descriptor's weight (600 or more).
+#[cfg(feature = "pdf")]
+fn is_bold_font(doc: &Document, font: &pdf_extract::Dictionary) -> bool {
+    let named_bold = font
+        .get(b"BaseFont")
+        .and_then(Object::as_name)
+        .is_ok_and(|name| {
+            let name = String::from_utf8_lossy(name).to_lowercase();
+            ["bold", "black", "heavy"].iter().any(|w| name.contains(w))
+        });
+    let weight = font
+        .get(b"FontDescriptor")
+        .and_then(Object::as_reference)
+        .and_then(|id| doc.get_dictionary(id))
+        .and_then(|descriptor| descriptor.get(b"FontWeight"))
+        .and_then(Object::as_float);
+    named_bold || weight.is_ok_and(|w| w >= 600.0)
+}
+
+/// Whether a line could be a bold heading in the body size: about the body's size,
+/// heading-shaped, not already a numbered heading.
+fn may_be_bold_heading(line: &Line, body: f64) -> bool {
+    line.size >= body * 0.95
+        && line.size < body * HEADING_SIZE_RATIO
+        && heading_shaped(&line.text)
+        && numbered_heading_level(&line.text).is_none()
+}
+
+/// Whether line `i` of a page is a heading by weight alone: bold, where the lines
+/// around it are not (a bold paragraph is emphasis, not a run of headings).
+fn is_bold_heading(page: &[(Line, f64)], i: usize) -> bool {
+    let bold = |j: Option<usize>| j.and_then(|j| page.get(j)).is_some_and(|(l, _)| l.bold);
+    bold(Some(i)) && !bold(i.checked_sub(1)) && !bold(Some(i + 1))
+}
+
+/// A page's lines in reading order, each with the page's height.
+type PageLines = Vec<(Line, f64)>;
+
+/// The most threads that read the pages of one PDF.
+const MAX_PAGE_THREADS: usize = 4;
+/// The fewest pages worth a thread of their own.
+const MIN_PAGES_PER_THREAD: usize = 8;
+/// The largest PDF read on several threads: each thread reads its own copy of the
+/// document, so a larger file is read on one.
+const MAX_BYTES_FOR_THREADS: usize = 32 << 20;
+
+/// The lines of every page in reading order (see [`page_lines`]) and the number of text
+/// strings it showed ([`Page::shows`]), page 1 first.
+///
+/// The pages are read on up to [`MAX_PAGE_THREADS`] threads, each a run of consecutive
+/// pages, from its own copy of the document whose page tree lists only those pages.
+/// `pdf-extract` reads each page on its own (its font tables are rebuilt per page), so
+/// the lines are the same as in one pass; and its way to read one page alone walks the
+/// whole page tree for each page (1,000 pages took 1.7 s of CPU that way against 1.1 s
+/// in one pass). The error returned is the first in page order, as in one pass.
+#[cfg(feature = "pdf")]
+fn page_lines_of(
+    doc: &Document,
+    pdf_bytes: usize,
+    started: Instant,
+) -> Result<Vec<(PageLines, u32)>, OutputError> {
+    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_PAGE_THREADS)
+        .min(pages.len() / MIN_PAGES_PER_THREAD);
+    if threads <= 1 || pdf_bytes > MAX_BYTES_FOR_THREADS {
+        return read_pages(doc, started);
+    }
+    read_on_threads(doc, &pages, threads, started)
+}
+
+/// The lines of every page, `pages` (all of `doc`'s) read in runs of consecutive pages
+/// on `threads` threads; in one pass when the page tree cannot be copied.
+#[cfg(feature = "pdf")]
+fn read_on_threads(
+    doc: &Document,
+    pages: &[ObjectId],
+    threads: usize,
+    started: Instant,
+) -> Result<Vec<(PageLines, u32)>, OutputError> {
+    let run = pages.len().div_ceil(threads.max(1)).max(1);
+    let parts: Option<Vec<Document>> = pages.chunks(run).map(|run| with_pages(doc, run)).collect();
+    let Some(parts) = parts else {
+        return read_pages(doc, started);
+    };
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let workers: Vec<_> = parts
+            .iter()
+            .map(|part| scope.spawn(move || crate::guard::quietly(|| read_pages(part, started))))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|payload| panic::resume_unwind(payload))
+            })
+            .collect()
+    });
+    let mut read = Vec::with_capacity(pages.len());
+    for outcome in outcomes {
+        read.extend(outcome?);
+    }
+    Ok(read)
+}
+
+/// The lines of every page of `doc`, read in one pass.
+#[cfg(feature = "pdf")]
+fn read_pages(doc: &Document, started: Instant) -> Result<Vec<(PageLines, u32)>, OutputError> {
+    let mut collector = Collector::new(started);
+    pdf_extract::output_doc(doc, &mut collector)?;
+    Ok(collector
+        .pages
+        .iter()
+        .map(|page| (page_lines(page), page.shows))
+        .collect())
+}
+
+/// A copy of `doc` whose page tree holds only `pages` (each page keeps its parent, so
+/// what it inherits from the tree is unchanged).
+#[cfg(feature = "pdf")]
+fn with_pages(doc: &Document, pages: &[ObjectId]) -> Option<Document> {
+    let mut part = doc.clone();
+    let root = part
+        .catalog()
+        .ok()?
+        .get(b"Pages")
+        .ok()?
+        .as_reference()
+        .ok()?;
+    let tree = part.get_dictionary_mut(root).ok()?;
+    let kids = pages.iter().map(|&id| Object::Reference(id)).collect();
+    tree.set("Kids", Object::Array(kids));
+    tree.set("Count", Object::Integer(pages.len() as i64));
+    Some(part)
+}
+
+/// The standard 14 fonts, which a PDF may name without their widths.
+const STANDARD_FONTS: [&[u8]; 14] = [
+    b"Courier",
+    b"Courier-Bold",
+    b"Courier-BoldOblique",
+    b"Courier-Oblique",
+    b"Helvetica",
+    b"Helvetica-Bold",
+    b"Helvetica-BoldOblique",
+    b"Helvetica-Oblique",
+    b"Symbol",
+    b"Times-Bold",
+    b"Times-BoldItalic",
+    b"Times-Italic",
+    b"Times-Roman",
+    b"ZapfDingbats",
+];
+
+/// Writes into each standard font that comes without widths (`/Helvetica` with a named
+/// encoding and nothing else, as simple PDF writers emit it) the widths `pdf-extract`
+/// gives its codes. Without them `pdf-extract` derives the widths from its built-in
+/// metrics for every page the font is used on, matching each glyph name against the
+/// whole encoding: a quarter of the time of reading such a file. The widths are read
+/// back from `pdf-extract` itself (a one-page document that shows codes 0 to 255 in
+/// the font), so the text and positions it gives are the same as without them; a font
+/// whose widths are not whole numbers, or that the probe fails on, is left as it is.
+#[cfg(feature = "pdf")]
+fn give_standard_fonts_widths(doc: &mut Document) {
+    let bare: Vec<ObjectId> = doc
+        .objects
+        .iter()
+        .filter(|(_, object)| object.as_dict().is_ok_and(is_bare_standard_font))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in bare {
+        let Ok(font) = doc.get_dictionary(id) else {
+            continue;
+        };
+        let Some(widths) = probe_widths(font.clone()) else {
+            continue;
+        };
+        if let Ok(font) = doc.get_dictionary_mut(id) {
+            font.set("FirstChar", Object::Integer(0));
+            font.set("LastChar", Object::Integer(255));
+            font.set(
+                "Widths",
+                Object::Array(widths.into_iter().map(Object::Integer).collect()),
+            );
+        }
+    }
+}
+
+/// A Type 1 standard font dictionary with a named encoding and no other entries
+/// (no widths, descriptor or `ToUnicode` map that would change how it is read).
+#[cfg(feature = "pdf")]
+fn is_bare_standard_font(font: &pdf_extract::Dictionary) -> bool {
+    let name = |key: &[u8]| font.get(key).and_then(Object::as_name).ok();
+    name(b"Type") == Some(b"Font".as_slice())
+        && name(b"Subtype") == Some(b"Type1".as_slice())
+        && name(b"BaseFont").is_some_and(|base| STANDARD_FONTS.contains(&base))
+        && name(b"Encoding").is_some()
+        && font.iter().all(|(key, _)| {
+            [&b"Type"[..], b"Subtype", b"BaseFont", b"Encoding", b"Name"].contains(&key.as_slice())
+        })
+}
+
+/// The width `pdf-extract` gives each code 0 to 255 of a font, in thousandths of the
+/// type size, if they are all whole numbers (as the standard fonts' metrics are).
+#[cfg(feature = "pdf")]
+fn probe_widths(font: pdf_extract::Dictionary) -> Option<Vec<i64>> {
+    let mut probe = Document::with_version("1.4");
+    let font = probe.add_object(font);
+    let codes: Vec<u8> = (0..=255).collect();
+    let mut content = b"BT /F1 1 Tf <".to_vec();
+    content.extend(codes.iter().flat_map(|c| format!("{c:02X}").into_bytes()));
+    content.extend_from_slice(b"> Tj ET");
+    let content = probe.add_object(pdf_extract::Stream::new(Default::default(), content));
+    let pages = probe.new_object_id();
+    let mut fonts = pdf_extract::Dictionary::new();
+    fonts.set("F1", Object::Reference(font));
+    let mut resources = pdf_extract::Dictionary::new();
+    resources.set("Font", fonts);
+    let mut page = pdf_extract::Dictionary::new();
+    page.set("Type", Object::Name(b"Page".to_vec()));
+    page.set("Parent", Object::Reference(pages));
+    let media_box = [0, 0, 612, 792].map(Object::Integer);
+    page.set("MediaBox", Object::Array(media_box.to_vec()));
+    page.set("Contents", Object::Reference(content));
+    page.set("Resources", resources);
+    let page = probe.add_object(page);
+    let mut tree = pdf_extract::Dictionary::new();
+    tree.set("Type", Object::Name(b"Pages".to_vec()));
+    tree.set("Kids", Object::Array(vec![Object::Reference(page)]));
+    tree.set("Count", Object::Integer(1));
+    probe.objects.insert(pages, Object::Dictionary(tree));
+    let mut catalog = pdf_extract::Dictionary::new();
+    catalog.set("Type", Object::Name(b"Catalog".to_vec()));
+    catalog.set("Pages", Object::Reference(pages));
+    let catalog = probe.add_object(catalog);
+    probe.trailer.set("Root", Object::Reference(catalog));
+    let mut widths = WidthProbe(Vec::with_capacity(256));
+    let read = panic::catch_unwind(AssertUnwindSafe(|| {
+        pdf_extract::output_doc(&probe, &mut widths)
+    }));
+    if !matches!(read, Ok(Ok(()))) || widths.0.len() != codes.len() {
+        return None;
+    }
+    widths
+        .0
+        .iter()
+        .map(|&w| {
+            let whole = (w * 1000.0).round();
+            (whole / 1000.0 == w).then_some(whole as i64)
+        })
+        .collect()
+}
+
+/// Records the width of each glyph shown, as `pdf-extract` passes it (in units of the
+/// type size: the font's widths over 1,000).
+#[cfg(feature = "pdf")]
+struct WidthProbe(Vec<f64>);
+
+#[cfg(feature = "pdf")]
+impl OutputDev for WidthProbe {
+    fn begin_page(
+        &mut self,
+        _page_num: u32,
+        _media_box: &MediaBox,
+        _art_box: Option<(f64, f64, f64, f64)>,
+    ) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_page(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn output_character(
+        &mut self,
+        _trm: &Transform,
+        width: f64,
+        _spacing: f64,
+        _font_size: f64,
+        _char: &str,
+    ) -> Result<(), OutputError> {
+        self.0.push(width);
+        Ok(())
+    }
+
+    fn begin_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_word(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
+
+    fn end_line(&mut self) -> Result<(), OutputError> {
+        Ok(())
+    }
 }
 
 /// Refuses a PDF any of whose Flate streams inflates past [`MAX_INFLATED_BYTES`] (or
@@ -215,9 +579,12 @@ struct Glyph {
     x_end: f64,
     y: f64,
     size: f64,
+    /// Which text string of the page drew it (0 for the first shown): the key to its
+    /// font's weight ([`bold_shows`]).
+    show: u32,
 }
 
-/// The glyphs of one page, with the page's height.
+/// The glyphs of one page, with the page's size.
 #[derive(Debug, Clone, Default)]
 struct Page {
     height: f64,
@@ -225,6 +592,8 @@ struct Page {
     glyphs: Vec<Glyph>,
     /// The text of all the glyphs, in drawing order.
     text: String,
+    /// Text strings shown on the page (`pdf-extract` begins a word for each).
+    shows: u32,
 }
 
 /// Collects glyphs page by page; stops the extraction past [`TIME_LIMIT`].
@@ -235,6 +604,17 @@ struct Collector {
     /// Glyphs seen: the clock is read every [`CLOCK_EVERY`] of them (reading it per
     /// glyph cost 6 % of a run).
     glyphs: u64,
+}
+
+#[cfg(feature = "pdf")]
+impl Collector {
+    fn new(started: Instant) -> Collector {
+        Collector {
+            pages: Vec::new(),
+            started,
+            glyphs: 0,
+        }
+    }
 }
 
 /// Glyphs between two readings of the clock against [`TIME_LIMIT`].
@@ -253,6 +633,7 @@ impl OutputDev for Collector {
             width: (media_box.urx - media_box.llx).abs(),
             glyphs: Vec::new(),
             text: String::new(),
+            shows: 0,
         });
         Ok(())
     }
@@ -293,11 +674,15 @@ impl OutputDev for Collector {
             x_end: x + width * size,
             y,
             size,
+            show: page.shows.saturating_sub(1),
         });
         Ok(())
     }
 
     fn begin_word(&mut self) -> Result<(), OutputError> {
+        if let Some(page) = self.pages.last_mut() {
+            page.shows += 1;
+        }
         Ok(())
     }
 
@@ -318,6 +703,11 @@ struct Line {
     x_end: f64,
     y: f64,
     size: f64,
+    /// The page's text strings its glyphs came from (see [`Glyph::show`]).
+    shows: std::ops::Range<u32>,
+    /// Set wholly in a bold font (known only where it can make a heading:
+    /// [`mark_bold_lines`]).
+    bold: bool,
 }
 
 impl Line {
@@ -328,6 +718,8 @@ impl Line {
             x_end: glyph.x,
             y: glyph.y,
             size: glyph.size,
+            shows: glyph.show..glyph.show + 1,
+            bold: false,
         }
     }
 
@@ -347,6 +739,8 @@ impl Line {
         }
         self.x_end = self.x_end.max(glyph.x_end);
         self.size = self.size.max(glyph.size);
+        self.shows.start = self.shows.start.min(glyph.show);
+        self.shows.end = self.shows.end.max(glyph.show + 1);
     }
 
     /// Whether `glyph` goes on this line: the same baseline, not back to the left, and
@@ -445,6 +839,8 @@ fn merge_baselines(mut runs: Vec<Line>) -> Vec<Line> {
             line.text.push_str(&piece.text);
             line.x_end = line.x_end.max(piece.x_end);
             line.size = line.size.max(piece.size);
+            line.shows.start = line.shows.start.min(piece.shows.start);
+            line.shows.end = line.shows.end.max(piece.shows.end);
         }
         lines.push(line);
         i = j;
@@ -544,8 +940,9 @@ fn heading_shaped(text: &str) -> bool {
 }
 
 /// Decides the heading level of each line: from the outline when there is one, else
-/// from type size (larger than the body text; the largest first line is the title)
-/// and numbering.
+/// from type size (larger than the body text; the largest first line is the title),
+/// numbering, and weight (a bold line alone in the body size, one level below the
+/// smallest larger size).
 fn heading_levels(
     pages: &[Vec<(Line, f64)>],
     outline: &[(String, usize, usize)],
@@ -563,12 +960,16 @@ fn heading_levels(
     let title_size = first
         .filter(|l| sizes.first() == Some(&((l.size * 2.0).round() as i64)))
         .map(|l| (l.size * 2.0).round() as i64);
+    // Bold in the body size ranks below every larger size.
+    let larger = sizes.len() - usize::from(title_size.is_some());
+    let bold_level = (2 + larger).min(6) as u8;
     pages
         .iter()
         .enumerate()
         .map(|(p, page)| {
             page.iter()
-                .map(|(line, _)| {
+                .enumerate()
+                .map(|(i, (line, _))| {
                     let is_first = first.is_some_and(|f| std::ptr::eq(f, line));
                     if !outline.is_empty() {
                         let key = normalize(&line.text);
@@ -594,7 +995,8 @@ fn heading_levels(
                         return Some((2 + rank - skip_title.min(rank)).min(6) as u8);
                     }
                     if line.size >= body * 0.95 {
-                        return numbered_heading_level(&line.text);
+                        return numbered_heading_level(&line.text)
+                            .or_else(|| is_bold_heading(page, i).then_some(bold_level));
                     }
                     None
                 })
@@ -690,4 +1092,37 @@ pub fn read(text: &str, layout: &Layout) -> Vec<Block> {
     }
     blocks.extend(markdown::read_blocks(&text[from..], from));
     blocks
+}
+
+#[cfg(all(test, feature = "pdf"))]
+mod tests {
+    use super::*;
+
+    /// Reading runs of pages on threads gives the lines of one pass, page for page.
+    #[test]
+    fn pages_read_on_threads_are_the_pages_read_in_one_pass() {
+        let bytes = include_bytes!("../../tests/fixtures/pdf/leaflet-20-pages.pdf");
+        let doc = Document::load_mem(bytes).unwrap();
+        let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+        let started = Instant::now();
+        let seen = |read: Vec<(PageLines, u32)>| -> Vec<(Vec<String>, u32)> {
+            read.into_iter()
+                .map(|(lines, shows)| {
+                    let lines = lines.iter().map(|(l, height)| {
+                        format!(
+                            "{} {} {} {} {} {:?} {height}",
+                            l.text, l.x, l.x_end, l.y, l.size, l.shows
+                        )
+                    });
+                    (lines.collect(), shows)
+                })
+                .collect()
+        };
+        let one_pass = seen(read_pages(&doc, started).unwrap());
+        assert_eq!(one_pass.len(), 20);
+        for threads in [2, 3, 7] {
+            let threaded = seen(read_on_threads(&doc, &pages, threads, started).unwrap());
+            assert_eq!(threaded, one_pass, "{threads} threads");
+        }
+    }
 }
