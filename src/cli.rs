@@ -528,6 +528,10 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         eprintln!("k2search: no passages match {:?}", request.query);
     }
     out.flush()?;
+    // The process ends here: freeing the loaded model (its vocabulary, tens of
+    // thousands of strings) and the index's maps would take about as long as the
+    // search did.
+    std::mem::forget(searcher);
     Ok(())
 }
 

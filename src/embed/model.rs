@@ -4,9 +4,14 @@
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
 
 use gemm::Parallelism;
-use tokenizers::{Tokenizer, TruncationParams};
+use tokenizers::models::wordpiece::WordPiece;
+use tokenizers::{
+    truncate_encodings, DecoderWrapper, NormalizerWrapper, PostProcessor as _,
+    PostProcessorWrapper, PreTokenizerWrapper, Tokenizer, TokenizerImpl, TruncationParams,
+};
 
 use super::bert::{Bert, Config};
 use super::{ModelInfo, VectorFormat, PASSAGE_TOKENS};
@@ -14,6 +19,10 @@ use crate::error::{Error, Result};
 
 /// Texts embedded in one forward pass, by default.
 const BATCH: usize = 32;
+
+/// Texts up to this many are tokenized on the calling thread (a query: starting the
+/// tokenizer's thread pool would cost more than the work).
+const FEW_TEXTS: usize = 4;
 
 /// Vectors made by one worker, with the places of their texts.
 type Embedded = Vec<(usize, Vec<f32>)>;
@@ -28,10 +37,8 @@ enum Pooling {
 /// A loaded embedding model.
 pub struct Model {
     bert: Bert,
+    /// Set to neither cut nor pad.
     tokenizer: Tokenizer,
-    /// The tokenizer set to cut at each length asked for so far (cloning it per call
-    /// would cost more than embedding a short query).
-    cutting: std::sync::Mutex<Vec<(usize, std::sync::Arc<Tokenizer>)>>,
     pooling: Pooling,
     info: ModelInfo,
     batch: usize,
@@ -73,11 +80,15 @@ impl Model {
         let config: Config = serde_json::from_str(&config_text)
             .map_err(|e| bad(format!("config.json is not a BERT config: {e}")))?;
         let pooling = read_pooling(dir).map_err(bad)?;
-        let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
+        let mut tokenizer = read_tokenizer(&tokenizer_path)
             .map_err(|e| bad(format!("tokenizer.json cannot be read: {e}")))?;
         // Batches are padded here, after sorting texts by length (tokenizer.json may
-        // ask for padding to a fixed length: that would also hide each text's length).
+        // ask for padding to a fixed length: that would also hide each text's length);
+        // texts are cut per call (see `Model::tokenize`).
         tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| bad(format!("tokenizer.json: {e}")))?;
         let files = [
             config_path.as_path(),
             tokenizer_path.as_path(),
@@ -106,7 +117,6 @@ impl Model {
         Ok(Model {
             bert,
             tokenizer,
-            cutting: Default::default(),
             pooling,
             info,
             batch: BATCH,
@@ -190,29 +200,40 @@ impl Model {
         Ok(out)
     }
 
-    /// Tokenizes texts, each cut at `max_tokens` tokens.
+    /// Tokenizes texts, each cut at `max_tokens` tokens (special tokens included).
+    ///
+    /// The tokens are what the tokenizer gives with truncation set to `max_tokens`
+    /// (`encode` with truncation cuts the text's tokens to leave room for the special
+    /// ones, then adds them): here the text is encoded without special tokens, cut the
+    /// same way and then post-processed, so that no copy of the tokenizer (its
+    /// vocabulary is 30,000 strings) is made per length. A few texts (a query) are
+    /// encoded on this thread, many on the tokenizer's thread pool.
     fn tokenize(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<tokenizers::Encoding>> {
-        let tokenizer = {
-            let mut cutting = self.cutting.lock().unwrap_or_else(|e| e.into_inner());
-            match cutting.iter().find(|(n, _)| *n == max_tokens) {
-                Some((_, tokenizer)) => tokenizer.clone(),
-                None => {
-                    let mut tokenizer = self.tokenizer.clone();
-                    tokenizer
-                        .with_truncation(Some(TruncationParams {
-                            max_length: max_tokens,
-                            ..TruncationParams::default()
-                        }))
-                        .map_err(|e| self.error(format!("cannot set truncation: {e}")))?;
-                    let tokenizer = std::sync::Arc::new(tokenizer);
-                    cutting.push((max_tokens, tokenizer.clone()));
-                    tokenizer
-                }
-            }
+        let tokenizer = &self.tokenizer;
+        let fail = |e: tokenizers::Error| self.error(format!("cannot tokenize: {e}"));
+        let bare = if texts.len() <= FEW_TEXTS {
+            texts
+                .iter()
+                .map(|t| tokenizer.encode(*t, false))
+                .collect::<tokenizers::Result<Vec<_>>>()
+        } else {
+            tokenizer.encode_batch(texts.to_vec(), false)
+        }
+        .map_err(fail)?;
+        let added = tokenizer
+            .get_post_processor()
+            .map_or(0, |p| p.added_tokens(false));
+        let cut = TruncationParams {
+            max_length: max_tokens.saturating_sub(added),
+            ..TruncationParams::default()
         };
-        tokenizer
-            .encode_batch(texts.to_vec(), true)
-            .map_err(|e| self.error(format!("cannot tokenize: {e}")))
+        bare.into_iter()
+            .map(|encoding| {
+                let (encoding, _) = truncate_encodings(encoding, None, &cut)?;
+                tokenizer.post_process(encoding, None, true)
+            })
+            .collect::<tokenizers::Result<Vec<_>>>()
+            .map_err(fail)
     }
 
     /// One forward pass over encodings (of any lengths: nothing is padded), on
@@ -259,6 +280,26 @@ impl Model {
             path: PathBuf::from(&self.info.path),
             message,
         }
+    }
+}
+
+/// Reads `tokenizer.json`. A WordPiece tokenizer (BERT's) is read by the `tokenizers`
+/// crate's own code as a tokenizer of that model type, which streams the vocabulary
+/// into its table: reading it as a tokenizer of any model type first buffers the whole
+/// file as generic values and copies every string (about 40 ms of a cold query,
+/// against about 5). Any other tokenizer is read the general way.
+fn read_tokenizer(path: &Path) -> std::result::Result<Tokenizer, String> {
+    type WordPieceTokenizer = TokenizerImpl<
+        WordPiece,
+        NormalizerWrapper,
+        PreTokenizerWrapper,
+        PostProcessorWrapper,
+        DecoderWrapper,
+    >;
+    let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
+    match serde_json::from_str::<WordPieceTokenizer>(&text) {
+        Ok(tokenizer) => Ok(Tokenizer::from(tokenizer)),
+        Err(_) => Tokenizer::from_str(&text).map_err(|e| e.to_string()),
     }
 }
 
