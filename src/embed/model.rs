@@ -373,3 +373,99 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use tokenizers::{Tokenizer, TruncationParams};
+
+    use super::Model;
+
+    fn from_env(var: &str, default: PathBuf) -> PathBuf {
+        std::env::var_os(var).map_or(default, PathBuf::from)
+    }
+
+    /// Paragraphs and whole files of `.txt`/`.md` files under `dir` (at most `files`).
+    fn passages(dir: &Path, files: usize, out: &mut Vec<String>) {
+        let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|e| e == "txt" || e == "md"))
+            .take(files)
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            out.extend(text.split("\n\n").map(str::to_string));
+            out.push(text);
+        }
+    }
+
+    /// Texts to tokenize: the bundled corpus, edge cases and, with the shared folder,
+    /// the judged questions and MedQuAD articles.
+    fn texts() -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out: Vec<String> = [
+            "",
+            "pills that stop blood clots",
+            "Café naïve ÉCOLE résumé, 肝炎 and ½ dose; [CLS] [SEP] [MASK] ##ing\u{200b}\u{7}",
+            "supercalifragilisticexpialidociousnessmegalongwordwithoutanybreaks",
+        ]
+        .map(String::from)
+        .to_vec();
+        passages(&root.join("corpus"), 100, &mut out);
+        let shared = from_env("K2SEARCH_SHARED", root.join("../shared"));
+        for name in ["liveqa-train", "mediqa-dev", "nfcorpus-dev", "seed-queries"] {
+            let path = shared.join("eval").join(format!("{name}.jsonl"));
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            for line in text.lines() {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                out.extend(value["query"].as_str().map(String::from));
+            }
+        }
+        passages(&shared.join("corpora/medquad"), 300, &mut out);
+        out
+    }
+
+    /// The tokens a query or passage gets are those the `tokenizers` crate gives with
+    /// the tokenizer read its general way and truncation set (how they were made
+    /// before the WordPiece reading and the cut without a copy).
+    #[test]
+    #[cfg_attr(
+        not(k2search_model),
+        ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+    )]
+    fn tokens_are_those_of_the_tokenizer_read_in_full() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = from_env("K2SEARCH_TEST_MODEL", root.join("models/all-MiniLM-L6-v2"));
+        let model = Model::load(&dir).unwrap();
+        let mut reference = Tokenizer::from_file(dir.join("tokenizer.json")).unwrap();
+        reference.with_padding(None);
+        let texts = texts();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        assert!(texts.len() > 100, "only {} texts", texts.len());
+        for max_tokens in [32, 128, 512] {
+            reference
+                .with_truncation(Some(TruncationParams {
+                    max_length: max_tokens,
+                    ..TruncationParams::default()
+                }))
+                .unwrap();
+            let ours = model.tokenize(&texts, max_tokens).unwrap();
+            for (text, ours) in texts.iter().zip(&ours) {
+                let want = reference.encode(*text, true).unwrap();
+                assert_eq!(
+                    ours.get_ids(),
+                    want.get_ids(),
+                    "{max_tokens} tokens of {text:?}"
+                );
+            }
+            // A query alone (tokenized on this thread) gets the same tokens.
+            let alone = model.tokenize(&texts[1..2], max_tokens).unwrap();
+            assert_eq!(alone[0].get_ids(), ours[1].get_ids());
+        }
+    }
+}
