@@ -130,10 +130,27 @@ impl Linear {
             y[row * y_stride..row * y_stride + self.outputs].copy_from_slice(&self.b);
         }
         if m <= FEW_ROWS && few_rows::available() {
-            // SAFETY: checked above; the instructions were detected.
-            unsafe {
-                few_rows::product(x, m, self.inputs, w, self.outputs, y.as_mut_ptr(), y_stride)
+            let threads = match par {
+                Parallelism::Rayon(n) => n.max(1),
+                _ => 1,
             };
+            // Each thread takes a band of the outputs (a multiple of 4 wide).
+            let parts = threads.min(self.outputs / 64).max(1);
+            let n = self.outputs;
+            let y = OutPtr(y.as_mut_ptr());
+            let band = |part: usize| {
+                let (start, end) = ((n * part / parts) & !3, (n * (part + 1) / parts) & !3);
+                let end = if part + 1 == parts { n } else { end };
+                // SAFETY: checked above; the instructions were detected; the bands of
+                // the outputs do not overlap.
+                unsafe { few_rows::product(x, m, self.inputs, w, start..end, y.get(), y_stride) }
+            };
+            if parts == 1 {
+                band(0);
+            } else {
+                use rayon::prelude::*;
+                (0..parts).into_par_iter().for_each(band);
+            }
             return;
         }
         // SAFETY: every pointer covers the m × k, k × n and m × n elements the strides
@@ -164,6 +181,20 @@ impl Linear {
     }
 }
 
+/// The output matrix of a product shared by the threads that write its bands.
+#[derive(Clone, Copy)]
+struct OutPtr(*mut f32);
+
+// SAFETY: the threads of one product write disjoint columns of the rows.
+unsafe impl Send for OutPtr {}
+unsafe impl Sync for OutPtr {}
+
+impl OutPtr {
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
 /// Products of at most this many token rows (a query's) read the weights as they
 /// are stored, with [`few_rows::product`]: `gemm` first packs the whole weight
 /// matrix into its own layout, which for a few rows costs as much as the product.
@@ -181,23 +212,24 @@ mod few_rows {
         is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
     }
 
-    /// `y[i·y_stride + o] += Σ_j x[i·k + j]·w[o·k + j]` for rows `i < m` and outputs
-    /// `o < n`.
+    /// `y[i·y_stride + o] += Σ_j x[i·k + j]·w[o·k + j]` for rows `i < m` and the
+    /// outputs `o` of `outputs`.
     ///
     /// # Safety
-    /// AVX2 and FMA are available; `x` holds `m × k` values, `w` `n × k`, and `y`
-    /// points to `(m − 1)·y_stride + n` writable values that overlap neither.
+    /// AVX2 and FMA are available; `x` holds `m × k` values, `w` `outputs.end × k`,
+    /// and `y` points to `(m − 1)·y_stride + outputs.end` values, writable in the
+    /// columns of `outputs`, that overlap neither.
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn product(
         x: &[f32],
         m: usize,
         k: usize,
         w: &[f32],
-        n: usize,
+        outputs: std::ops::Range<usize>,
         y: *mut f32,
         y_stride: usize,
     ) {
-        debug_assert!(x.len() >= m * k && w.len() >= n * k);
+        debug_assert!(x.len() >= m * k && w.len() >= outputs.end * k);
         let at = Tile {
             x,
             k,
@@ -205,7 +237,7 @@ mod few_rows {
             y,
             y_stride,
         };
-        let mut o = 0;
+        let (mut o, n) = (outputs.start, outputs.end);
         while o + 4 <= n {
             at.rows::<4>(m, o);
             o += 4;
@@ -298,7 +330,7 @@ mod few_rows {
         _: usize,
         _: usize,
         _: &[f32],
-        _: usize,
+        _: std::ops::Range<usize>,
         _: *mut f32,
         _: usize,
     ) {
@@ -435,6 +467,22 @@ impl Bert {
             eps: config.layer_norm_eps as f32,
             activation,
         })
+    }
+
+    /// Reads a value of every page of the layers' weights, so that the first forward
+    /// pass does not stop on page faults (the word embeddings are left alone: a
+    /// text reads only its tokens' rows). For a thread that has nothing else to do.
+    pub fn prefault(&self) {
+        let map = &self.map[..];
+        let mut sum = 0f32;
+        for layer in &self.layers {
+            let linears = layer.qkv.iter();
+            let linears = linears.chain([&layer.attention_out, &layer.intermediate, &layer.output]);
+            for linear in linears {
+                sum += linear.w.get(map).iter().step_by(1024).sum::<f32>();
+            }
+        }
+        std::hint::black_box(sum);
     }
 
     /// Runs the encoder over `sequences` and returns the last layer's token vectors,

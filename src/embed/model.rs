@@ -123,6 +123,12 @@ impl Model {
         })
     }
 
+    /// Reads the pages of the weights the first forward pass needs (see
+    /// [`Bert::prefault`]): for a thread that loads the model ahead of a query.
+    pub fn prefault(&self) {
+        self.bert.prefault();
+    }
+
     /// The same model embedding `batch` texts per forward pass.
     pub fn with_batch(mut self, batch: usize) -> Model {
         self.batch = batch.max(1);

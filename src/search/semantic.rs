@@ -87,16 +87,19 @@ impl Semantic {
         Ok(model)
     }
 
-    /// Starts loading the model on another thread (see [`Semantic::model`]), when
-    /// this build can embed. A failure is left for the first search to meet: it
-    /// loads the model again and reports why it cannot.
+    /// Starts loading the model on another thread (see [`Semantic::model`]), then
+    /// reading the weights the first query needs, when this build can embed. A
+    /// failure is left for the first search to meet: it loads the model again and
+    /// reports why it cannot.
     pub fn load_in_background(self: &Arc<Self>, info: &ModelInfo, index: &Path) {
         if !cfg!(feature = "embed") {
             return;
         }
         let (semantic, info, index) = (self.clone(), info.clone(), index.to_path_buf());
         std::thread::spawn(move || {
-            let _ = semantic.model(&info, &index);
+            if let Ok(model) = semantic.model(&info, &index) {
+                model.prefault();
+            }
         });
     }
 
