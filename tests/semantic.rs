@@ -66,8 +66,6 @@ fn embedder_matches_the_reference_implementation() {
         assert!(1.0 - cos < 1e-4, "cosine {cos} for {:?} alone", case.text);
     }
 }
-    }
-}
 
 /// `index --model MODEL` on the workspace; returns the run's summary.
 fn index_with_model(ws: &Workspace, model: &Path) -> String {
