@@ -9,7 +9,7 @@
 //!   `tokens × 3H` matrix, so attention reads a token's q, k and v from one row;
 //! - **a query's few tokens without packing**: `gemm` packs a weight matrix before
 //!   each product, which a batch of passages amortizes and a query's dozen tokens
-//!   cannot; products of up to [`FEW_ROWS`] rows read the weights in place (AVX2);
+//!   cannot; products of up to `FEW_ROWS` rows read the weights in place (AVX2);
 //! - **no copies between steps**: heads are read and written in place through
 //!   strides, bias, residual, GELU and layer norm are applied to the product's output;
 //! - **weights read in place** from the memory-mapped `model.safetensors` (a cold
