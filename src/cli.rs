@@ -448,16 +448,20 @@ fn stop_on_ctrl_c(stop: &Arc<AtomicBool>) {
 
 /// Opens the index with the model given, if one is.
 fn open_with_model(location: &Location, model: &ModelArgs) -> Result<Searcher, Failure> {
-    let searcher = open_searcher(location)?;
+    let searcher = open_searcher(location, Searcher::open)?;
     Ok(match &model.model {
         Some(dir) => searcher.with_model(dir)?,
         None => searcher,
     })
 }
 
-/// Opens the index; the default index is first built or brought up to date from the
-/// corpus when it is missing or older than the corpus.
-fn open_searcher(location: &Location) -> Result<Searcher, Failure> {
+/// Opens the index with `open` (a constructor of [`Searcher`]); the default index is
+/// first built or brought up to date from the corpus when it is missing or older than
+/// the corpus.
+fn open_searcher(
+    location: &Location,
+    open: fn(&Path) -> k2search::Result<Searcher>,
+) -> Result<Searcher, Failure> {
     let Some(dir) = &location.index else {
         let dir = Path::new(DEFAULT_INDEX);
         if location.corpus.is_dir() && index::is_stale(&location.corpus, dir)? {
@@ -476,9 +480,9 @@ fn open_searcher(location: &Location) -> Result<Searcher, Failure> {
             output::print_warnings(&mut io::stderr().lock(), &report)?;
             eprintln!("k2search: {}", output::index_summary(&report, dir));
         }
-        return Ok(Searcher::open(dir)?);
+        return Ok(open(dir)?);
     };
-    Ok(Searcher::open(dir)?)
+    Ok(open(dir)?)
 }
 
 fn with_synonyms(searcher: Searcher, file: Option<&Path>) -> Result<Searcher, Failure> {
@@ -495,7 +499,11 @@ fn text_format() -> OutputFormat {
 }
 
 fn run_query(args: QueryArgs) -> Result<(), Failure> {
-    let searcher = open_with_model(&args.location, &args.model)?;
+    let searcher = match &args.model.model {
+        // The model loads while the rest of the index opens.
+        None if !args.lexical => open_searcher(&args.location, Searcher::open_loading_model)?,
+        _ => open_with_model(&args.location, &args.model)?,
+    };
     let request = SearchRequest {
         query: args.query.join(" "),
         limit: args.limit,
@@ -528,11 +536,15 @@ fn run_query(args: QueryArgs) -> Result<(), Failure> {
         eprintln!("k2search: no passages match {:?}", request.query);
     }
     out.flush()?;
+    // The process ends here: freeing the loaded model (its vocabulary, tens of
+    // thousands of strings) and the index's maps would take about as long as the
+    // search did.
+    std::mem::forget(searcher);
     Ok(())
 }
 
 fn run_passages(args: PassagesArgs) -> Result<(), Failure> {
-    let searcher = open_searcher(&args.location)?;
+    let searcher = open_searcher(&args.location, Searcher::open)?;
     let passages = searcher.passages()?;
     let format = if args.json {
         OutputFormat::Json
@@ -546,7 +558,7 @@ fn run_passages(args: PassagesArgs) -> Result<(), Failure> {
 }
 
 fn run_export(args: ExportArgs) -> Result<(), Failure> {
-    let searcher = open_searcher(&args.location)?;
+    let searcher = open_searcher(&args.location, Searcher::open)?;
     // Stdout is line-buffered; a million passages want one write per 8 KB, not per line.
     let mut out = io::BufWriter::new(io::stdout().lock());
     export::write(&searcher, args.format, &mut out, Path::new("stdout"))?;

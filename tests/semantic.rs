@@ -58,6 +58,13 @@ fn embedder_matches_the_reference_implementation() {
     // One text alone (no padding) gives the same vector as in a batch.
     let alone = model.embed_query(texts[1], reference.max_tokens).unwrap();
     assert!(1.0 - cosine(&alone, &vectors[1]) < 1e-5);
+    // Each text alone, as a query (up to 64 tokens take the products without
+    // packing, the longest text the others).
+    for case in &reference.cases {
+        let alone = model.embed_query(&case.text, reference.max_tokens).unwrap();
+        let cos = cosine(&alone, &case.vector);
+        assert!(1.0 - cos < 1e-4, "cosine {cos} for {:?} alone", case.text);
+    }
 }
 
 /// `index --model MODEL` on the workspace; returns the run's summary.

@@ -5,13 +5,16 @@
 //! - **no padding**: the tokens of every text of a batch are laid one after another,
 //!   so each linear layer is one matrix product over all the batch's real tokens and
 //!   only attention, which mixes tokens, runs per text;
-//! - **one product for Q, K and V**: their weights are joined at load into one
-//!   `3H × H` matrix;
+//! - **Q, K and V side by side**: their three products write the columns of one
+//!   `tokens × 3H` matrix, so attention reads a token's q, k and v from one row;
+//! - **a query's few tokens without packing**: `gemm` packs a weight matrix before
+//!   each product, which a batch of passages amortizes and a query's dozen tokens
+//!   cannot; products of up to `FEW_ROWS` rows read the weights in place (AVX2);
 //! - **no copies between steps**: heads are read and written in place through
 //!   strides, bias, residual, GELU and layer norm are applied to the product's output;
-//! - **weights read once at load** from the memory-mapped `model.safetensors` into
-//!   the row-major layout the kernels take (the word-embedding table, the largest
-//!   tensor, stays mapped: only the rows of the tokens seen are read).
+//! - **weights read in place** from the memory-mapped `model.safetensors` (a cold
+//!   query touches only the pages it needs; of the word-embedding table, the largest
+//!   tensor, only the rows of the tokens seen).
 //!
 //! The result equals the reference BERT (Hugging Face `BertModel`) up to float
 //! rounding: the tests compare it with vectors made by sentence-transformers.
@@ -104,14 +107,51 @@ struct Linear {
 }
 
 impl Linear {
-    /// `y[m × outputs] = x[m × inputs]·Wᵀ + b`, `x` and `y` row-major and dense,
-    /// `map` the weights file.
-    fn forward(&self, map: &[u8], x: &[f32], m: usize, y: &mut [f32], par: Parallelism) {
+    /// `y[m × outputs] = x[m × inputs]·Wᵀ + b`, `x` row-major and dense, row `i` of
+    /// `y` starting at `y[i·y_stride]` (several layers can write side by side columns
+    /// of one matrix), `map` the weights file.
+    fn forward(
+        &self,
+        map: &[u8],
+        x: &[f32],
+        m: usize,
+        y: &mut [f32],
+        y_stride: usize,
+        par: Parallelism,
+    ) {
+        if m == 0 {
+            return;
+        }
         let w = self.w.get(map);
-        assert!(x.len() >= m * self.inputs && y.len() >= m * self.outputs);
+        assert!(x.len() >= m * self.inputs && y_stride >= self.outputs);
+        assert!(y.len() >= (m - 1) * y_stride + self.outputs);
         assert_eq!(w.len(), self.inputs * self.outputs);
-        for row in y[..m * self.outputs].chunks_exact_mut(self.outputs) {
-            row.copy_from_slice(&self.b);
+        for row in 0..m {
+            y[row * y_stride..row * y_stride + self.outputs].copy_from_slice(&self.b);
+        }
+        if m <= FEW_ROWS && few_rows::available() {
+            let threads = match par {
+                Parallelism::Rayon(n) => n.max(1),
+                _ => 1,
+            };
+            // Each thread takes a band of the outputs (a multiple of 4 wide).
+            let parts = threads.min(self.outputs / 64).max(1);
+            let n = self.outputs;
+            let y = OutPtr(y.as_mut_ptr());
+            let band = |part: usize| {
+                let (start, end) = ((n * part / parts) & !3, (n * (part + 1) / parts) & !3);
+                let end = if part + 1 == parts { n } else { end };
+                // SAFETY: checked above; the instructions were detected; the bands of
+                // the outputs do not overlap.
+                unsafe { few_rows::product(x, m, self.inputs, w, start..end, y.get(), y_stride) }
+            };
+            if parts == 1 {
+                band(0);
+            } else {
+                use rayon::prelude::*;
+                (0..parts).into_par_iter().for_each(band);
+            }
+            return;
         }
         // SAFETY: every pointer covers the m × k, k × n and m × n elements the strides
         // reach (checked above), `y` does not overlap `x` or `W`.
@@ -122,7 +162,7 @@ impl Linear {
                 self.inputs,
                 y.as_mut_ptr(),
                 1,
-                self.outputs as isize,
+                y_stride as isize,
                 true,
                 x.as_ptr(),
                 1,
@@ -138,6 +178,163 @@ impl Linear {
                 par,
             );
         }
+    }
+}
+
+/// The output matrix of a product shared by the threads that write its bands.
+#[derive(Clone, Copy)]
+struct OutPtr(*mut f32);
+
+// SAFETY: the threads of one product write disjoint columns of the rows.
+unsafe impl Send for OutPtr {}
+unsafe impl Sync for OutPtr {}
+
+impl OutPtr {
+    fn get(self) -> *mut f32 {
+        self.0
+    }
+}
+
+/// Products of at most this many token rows (a query's) read the weights as they
+/// are stored, with [`few_rows::product`]: `gemm` first packs the whole weight
+/// matrix into its own layout, which for a few rows costs as much as the product.
+const FEW_ROWS: usize = 64;
+
+/// The matrix product of a few rows by a weight matrix kept row-major as
+/// `outputs × inputs`: each output is a dot product of two contiguous rows, so the
+/// weights are read once, in place, with no packing.
+#[cfg(target_arch = "x86_64")]
+mod few_rows {
+    use std::arch::x86_64::*;
+
+    /// Whether this CPU has the instructions [`product`] uses (AVX2 and FMA).
+    pub fn available() -> bool {
+        is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")
+    }
+
+    /// `y[i·y_stride + o] += Σ_j x[i·k + j]·w[o·k + j]` for rows `i < m` and the
+    /// outputs `o` of `outputs`.
+    ///
+    /// # Safety
+    /// AVX2 and FMA are available; `x` holds `m × k` values, `w` `outputs.end × k`,
+    /// and `y` points to `(m − 1)·y_stride + outputs.end` values, writable in the
+    /// columns of `outputs`, that overlap neither.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn product(
+        x: &[f32],
+        m: usize,
+        k: usize,
+        w: &[f32],
+        outputs: std::ops::Range<usize>,
+        y: *mut f32,
+        y_stride: usize,
+    ) {
+        debug_assert!(x.len() >= m * k && w.len() >= outputs.end * k);
+        let at = Tile {
+            x,
+            k,
+            w,
+            y,
+            y_stride,
+        };
+        let (mut o, n) = (outputs.start, outputs.end);
+        while o + 4 <= n {
+            at.rows::<4>(m, o);
+            o += 4;
+        }
+        while o < n {
+            at.rows::<1>(m, o);
+            o += 1;
+        }
+    }
+
+    /// The operands of [`product`].
+    struct Tile<'a> {
+        x: &'a [f32],
+        k: usize,
+        w: &'a [f32],
+        y: *mut f32,
+        y_stride: usize,
+    }
+
+    impl Tile<'_> {
+        /// Outputs `o..o + C` of every row: the `C` weight rows are read from memory
+        /// once and from cache for the other rows.
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn rows<const C: usize>(&self, m: usize, o: usize) {
+            let mut i = 0;
+            while i + 2 <= m {
+                self.tile::<2, C>(i, o);
+                i += 2;
+            }
+            if i < m {
+                self.tile::<1, C>(i, o);
+            }
+        }
+
+        /// Outputs `o..o + C` of rows `i..i + R`, with `R × C` vector accumulators.
+        #[target_feature(enable = "avx2,fma")]
+        #[inline]
+        unsafe fn tile<const R: usize, const C: usize>(&self, i: usize, o: usize) {
+            let k = self.k;
+            let x = self.x.as_ptr().add(i * k);
+            let w = self.w.as_ptr().add(o * k);
+            let mut acc = [[_mm256_setzero_ps(); C]; R];
+            let body = k - k % 8;
+            let mut j = 0;
+            while j < body {
+                let mut wv = [_mm256_setzero_ps(); C];
+                for (c, v) in wv.iter_mut().enumerate() {
+                    *v = _mm256_loadu_ps(w.add(c * k + j));
+                }
+                for (r, row) in acc.iter_mut().enumerate() {
+                    let xv = _mm256_loadu_ps(x.add(r * k + j));
+                    for (a, v) in row.iter_mut().zip(&wv) {
+                        *a = _mm256_fmadd_ps(xv, *v, *a);
+                    }
+                }
+                j += 8;
+            }
+            for (r, row) in acc.iter().enumerate() {
+                for (c, a) in row.iter().enumerate() {
+                    let mut sum = sum8(*a);
+                    for t in body..k {
+                        sum += *x.add(r * k + t) * *w.add(c * k + t);
+                    }
+                    *self.y.add((i + r) * self.y_stride + o + c) += sum;
+                }
+            }
+        }
+    }
+
+    /// The sum of the eight lanes.
+    #[target_feature(enable = "avx2,fma")]
+    #[inline]
+    unsafe fn sum8(v: __m256) -> f32 {
+        let s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+        _mm_cvtss_f32(s)
+    }
+}
+
+/// Elsewhere the products go to `gemm`.
+#[cfg(not(target_arch = "x86_64"))]
+mod few_rows {
+    pub fn available() -> bool {
+        false
+    }
+
+    pub unsafe fn product(
+        _: &[f32],
+        _: usize,
+        _: usize,
+        _: &[f32],
+        _: std::ops::Range<usize>,
+        _: *mut f32,
+        _: usize,
+    ) {
+        unreachable!("few_rows::available() is false")
     }
 }
 
@@ -169,7 +366,8 @@ fn layer_norm(x: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
 }
 
 struct Layer {
-    qkv: Linear,
+    /// Query, key and value, written side by side into one `tokens × 3H` matrix.
+    qkv: [Linear; 3],
     attention_out: Linear,
     attention_norm: Norm,
     intermediate: Linear,
@@ -271,6 +469,22 @@ impl Bert {
         })
     }
 
+    /// Reads a value of every page of the layers' weights, so that the first forward
+    /// pass does not stop on page faults (the word embeddings are left alone: a
+    /// text reads only its tokens' rows). For a thread that has nothing else to do.
+    pub fn prefault(&self) {
+        let map = &self.map[..];
+        let mut sum = 0f32;
+        for layer in &self.layers {
+            let linears = layer.qkv.iter();
+            let linears = linears.chain([&layer.attention_out, &layer.intermediate, &layer.output]);
+            for linear in linears {
+                sum += linear.w.get(map).iter().step_by(1024).sum::<f32>();
+            }
+        }
+        std::hint::black_box(sum);
+    }
+
     /// Runs the encoder over `sequences` and returns the last layer's token vectors,
     /// all sequences' rows one after another (`Σ len × hidden`).
     pub fn forward(&self, sequences: &[&[u32]], par: Parallelism) -> Vec<f32> {
@@ -326,11 +540,13 @@ impl Bert {
     ) {
         let h = self.hidden;
         let map = &self.map[..];
-        layer.qkv.forward(map, &s.x, tokens, &mut s.qkv, par);
+        for (part, linear) in layer.qkv.iter().enumerate() {
+            linear.forward(map, &s.x, tokens, &mut s.qkv[part * h..], 3 * h, par);
+        }
         self.attention(sequences, &s.qkv, &mut s.context, &mut s.scores);
         layer
             .attention_out
-            .forward(map, &s.context, tokens, &mut s.tmp, par);
+            .forward(map, &s.context, tokens, &mut s.tmp, h, par);
         for (t, x) in s.tmp.iter_mut().zip(&s.x) {
             *t += x;
         }
@@ -338,9 +554,11 @@ impl Bert {
         std::mem::swap(&mut s.x, &mut s.tmp);
         layer
             .intermediate
-            .forward(map, &s.x, tokens, &mut s.inner, par);
+            .forward(map, &s.x, tokens, &mut s.inner, self.intermediate, par);
         activate(self.activation, &mut s.inner);
-        layer.output.forward(map, &s.inner, tokens, &mut s.tmp, par);
+        layer
+            .output
+            .forward(map, &s.inner, tokens, &mut s.tmp, h, par);
         for (t, x) in s.tmp[..tokens * h].iter_mut().zip(&s.x) {
             *t += x;
         }
@@ -587,15 +805,8 @@ impl Reader<'_> {
         let h = config.hidden_size;
         let i = config.intermediate_size;
         let part = |name: &str| self.linear(&format!("{prefix}.attention.self.{name}"), h, h);
-        let (q, k, v) = (part("query")?, part("key")?, part("value")?);
-        let qkv = Linear {
-            w: Matrix::Owned([q.w.get(self.map), k.w.get(self.map), v.w.get(self.map)].concat()),
-            b: [q.b, k.b, v.b].concat(),
-            inputs: h,
-            outputs: 3 * h,
-        };
         Ok(Layer {
-            qkv,
+            qkv: [part("query")?, part("key")?, part("value")?],
             attention_out: self.linear(&format!("{prefix}.attention.output.dense"), h, h)?,
             attention_norm: self.norm(&format!("{prefix}.attention.output.LayerNorm"), h)?,
             intermediate: self.linear(&format!("{prefix}.intermediate.dense"), i, h)?,

@@ -4,9 +4,14 @@
 use std::fs;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
 
 use gemm::Parallelism;
-use tokenizers::{Tokenizer, TruncationParams};
+use tokenizers::models::wordpiece::WordPiece;
+use tokenizers::{
+    truncate_encodings, DecoderWrapper, NormalizerWrapper, PostProcessor as _,
+    PostProcessorWrapper, PreTokenizerWrapper, Tokenizer, TokenizerImpl, TruncationParams,
+};
 
 use super::bert::{Bert, Config};
 use super::{ModelInfo, VectorFormat, PASSAGE_TOKENS};
@@ -14,6 +19,10 @@ use crate::error::{Error, Result};
 
 /// Texts embedded in one forward pass, by default.
 const BATCH: usize = 32;
+
+/// Texts up to this many are tokenized on the calling thread (a query: starting the
+/// tokenizer's thread pool would cost more than the work).
+const FEW_TEXTS: usize = 4;
 
 /// Vectors made by one worker, with the places of their texts.
 type Embedded = Vec<(usize, Vec<f32>)>;
@@ -28,10 +37,8 @@ enum Pooling {
 /// A loaded embedding model.
 pub struct Model {
     bert: Bert,
+    /// Set to neither cut nor pad.
     tokenizer: Tokenizer,
-    /// The tokenizer set to cut at each length asked for so far (cloning it per call
-    /// would cost more than embedding a short query).
-    cutting: std::sync::Mutex<Vec<(usize, std::sync::Arc<Tokenizer>)>>,
     pooling: Pooling,
     info: ModelInfo,
     batch: usize,
@@ -73,11 +80,15 @@ impl Model {
         let config: Config = serde_json::from_str(&config_text)
             .map_err(|e| bad(format!("config.json is not a BERT config: {e}")))?;
         let pooling = read_pooling(dir).map_err(bad)?;
-        let mut tokenizer = Tokenizer::from_file(&tokenizer_path)
+        let mut tokenizer = read_tokenizer(&tokenizer_path)
             .map_err(|e| bad(format!("tokenizer.json cannot be read: {e}")))?;
         // Batches are padded here, after sorting texts by length (tokenizer.json may
-        // ask for padding to a fixed length: that would also hide each text's length).
+        // ask for padding to a fixed length: that would also hide each text's length);
+        // texts are cut per call (see `Model::tokenize`).
         tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| bad(format!("tokenizer.json: {e}")))?;
         let files = [
             config_path.as_path(),
             tokenizer_path.as_path(),
@@ -106,11 +117,16 @@ impl Model {
         Ok(Model {
             bert,
             tokenizer,
-            cutting: Default::default(),
             pooling,
             info,
             batch: BATCH,
         })
+    }
+
+    /// Reads the pages of the weights the first forward pass needs (see
+    /// [`Bert::prefault`]): for a thread that loads the model ahead of a query.
+    pub fn prefault(&self) {
+        self.bert.prefault();
     }
 
     /// The same model embedding `batch` texts per forward pass.
@@ -190,29 +206,40 @@ impl Model {
         Ok(out)
     }
 
-    /// Tokenizes texts, each cut at `max_tokens` tokens.
+    /// Tokenizes texts, each cut at `max_tokens` tokens (special tokens included).
+    ///
+    /// The tokens are what the tokenizer gives with truncation set to `max_tokens`
+    /// (`encode` with truncation cuts the text's tokens to leave room for the special
+    /// ones, then adds them): here the text is encoded without special tokens, cut the
+    /// same way and then post-processed, so that no copy of the tokenizer (its
+    /// vocabulary is 30,000 strings) is made per length. A few texts (a query) are
+    /// encoded on this thread, many on the tokenizer's thread pool.
     fn tokenize(&self, texts: &[&str], max_tokens: usize) -> Result<Vec<tokenizers::Encoding>> {
-        let tokenizer = {
-            let mut cutting = self.cutting.lock().unwrap_or_else(|e| e.into_inner());
-            match cutting.iter().find(|(n, _)| *n == max_tokens) {
-                Some((_, tokenizer)) => tokenizer.clone(),
-                None => {
-                    let mut tokenizer = self.tokenizer.clone();
-                    tokenizer
-                        .with_truncation(Some(TruncationParams {
-                            max_length: max_tokens,
-                            ..TruncationParams::default()
-                        }))
-                        .map_err(|e| self.error(format!("cannot set truncation: {e}")))?;
-                    let tokenizer = std::sync::Arc::new(tokenizer);
-                    cutting.push((max_tokens, tokenizer.clone()));
-                    tokenizer
-                }
-            }
+        let tokenizer = &self.tokenizer;
+        let fail = |e: tokenizers::Error| self.error(format!("cannot tokenize: {e}"));
+        let bare = if texts.len() <= FEW_TEXTS {
+            texts
+                .iter()
+                .map(|t| tokenizer.encode(*t, false))
+                .collect::<tokenizers::Result<Vec<_>>>()
+        } else {
+            tokenizer.encode_batch(texts.to_vec(), false)
+        }
+        .map_err(fail)?;
+        let added = tokenizer
+            .get_post_processor()
+            .map_or(0, |p| p.added_tokens(false));
+        let cut = TruncationParams {
+            max_length: max_tokens.saturating_sub(added),
+            ..TruncationParams::default()
         };
-        tokenizer
-            .encode_batch(texts.to_vec(), true)
-            .map_err(|e| self.error(format!("cannot tokenize: {e}")))
+        bare.into_iter()
+            .map(|encoding| {
+                let (encoding, _) = truncate_encodings(encoding, None, &cut)?;
+                tokenizer.post_process(encoding, None, true)
+            })
+            .collect::<tokenizers::Result<Vec<_>>>()
+            .map_err(fail)
     }
 
     /// One forward pass over encodings (of any lengths: nothing is padded), on
@@ -259,6 +286,26 @@ impl Model {
             path: PathBuf::from(&self.info.path),
             message,
         }
+    }
+}
+
+/// Reads `tokenizer.json`. A WordPiece tokenizer (BERT's) is read by the `tokenizers`
+/// crate's own code as a tokenizer of that model type, which streams the vocabulary
+/// into its table: reading it as a tokenizer of any model type first buffers the whole
+/// file as generic values and copies every string (about 40 ms of a cold query,
+/// against about 5). Any other tokenizer is read the general way.
+fn read_tokenizer(path: &Path) -> std::result::Result<Tokenizer, String> {
+    type WordPieceTokenizer = TokenizerImpl<
+        WordPiece,
+        NormalizerWrapper,
+        PreTokenizerWrapper,
+        PostProcessorWrapper,
+        DecoderWrapper,
+    >;
+    let text = fs::read_to_string(path).map_err(|e| e.to_string())?;
+    match serde_json::from_str::<WordPieceTokenizer>(&text) {
+        Ok(tokenizer) => Ok(Tokenizer::from(tokenizer)),
+        Err(_) => Tokenizer::from_str(&text).map_err(|e| e.to_string()),
     }
 }
 
@@ -331,4 +378,100 @@ fn fingerprint(paths: &[&Path]) -> std::result::Result<String, (PathBuf, std::io
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use tokenizers::{Tokenizer, TruncationParams};
+
+    use super::Model;
+
+    fn from_env(var: &str, default: PathBuf) -> PathBuf {
+        std::env::var_os(var).map_or(default, PathBuf::from)
+    }
+
+    /// Paragraphs and whole files of `.txt`/`.md` files under `dir` (at most `files`).
+    fn passages(dir: &Path, files: usize, out: &mut Vec<String>) {
+        let mut paths: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .map(|e| e.into_path())
+            .filter(|p| p.extension().is_some_and(|e| e == "txt" || e == "md"))
+            .take(files)
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            out.extend(text.split("\n\n").map(str::to_string));
+            out.push(text);
+        }
+    }
+
+    /// Texts to tokenize: the bundled corpus, edge cases and, with the shared folder,
+    /// the judged questions and MedQuAD articles.
+    fn texts() -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut out: Vec<String> = [
+            "",
+            "pills that stop blood clots",
+            "Café naïve ÉCOLE résumé, 肝炎 and ½ dose; [CLS] [SEP] [MASK] ##ing\u{200b}\u{7}",
+            "supercalifragilisticexpialidociousnessmegalongwordwithoutanybreaks",
+        ]
+        .map(String::from)
+        .to_vec();
+        passages(&root.join("corpus"), 100, &mut out);
+        let shared = from_env("K2SEARCH_SHARED", root.join("../shared"));
+        for name in ["liveqa-train", "mediqa-dev", "nfcorpus-dev", "seed-queries"] {
+            let path = shared.join("eval").join(format!("{name}.jsonl"));
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            for line in text.lines() {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                out.extend(value["query"].as_str().map(String::from));
+            }
+        }
+        passages(&shared.join("corpora/medquad"), 300, &mut out);
+        out
+    }
+
+    /// The tokens a query or passage gets are those the `tokenizers` crate gives with
+    /// the tokenizer read its general way and truncation set (how they were made
+    /// before the WordPiece reading and the cut without a copy).
+    #[test]
+    #[cfg_attr(
+        not(k2search_model),
+        ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+    )]
+    fn tokens_are_those_of_the_tokenizer_read_in_full() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = from_env("K2SEARCH_TEST_MODEL", root.join("models/all-MiniLM-L6-v2"));
+        let model = Model::load(&dir).unwrap();
+        let mut reference = Tokenizer::from_file(dir.join("tokenizer.json")).unwrap();
+        reference.with_padding(None);
+        let texts = texts();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        assert!(texts.len() > 100, "only {} texts", texts.len());
+        for max_tokens in [32, 128, 512] {
+            reference
+                .with_truncation(Some(TruncationParams {
+                    max_length: max_tokens,
+                    ..TruncationParams::default()
+                }))
+                .unwrap();
+            let ours = model.tokenize(&texts, max_tokens).unwrap();
+            for (text, ours) in texts.iter().zip(&ours) {
+                let want = reference.encode(*text, true).unwrap();
+                assert_eq!(
+                    ours.get_ids(),
+                    want.get_ids(),
+                    "{max_tokens} tokens of {text:?}"
+                );
+            }
+            // A query alone (tokenized on this thread) gets the same tokens.
+            let alone = model.tokenize(&texts[1..2], max_tokens).unwrap();
+            assert_eq!(alone[0].get_ids(), ours[1].get_ids());
+        }
+    }
 }

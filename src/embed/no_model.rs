@@ -31,6 +31,11 @@ impl Model {
     }
 
     /// See the `embed` build.
+    pub fn prefault(&self) {
+        match *self {}
+    }
+
+    /// See the `embed` build.
     pub fn info(&self) -> &ModelInfo {
         match *self {}
     }

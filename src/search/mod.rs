@@ -409,6 +409,19 @@ impl Searcher {
     /// background thread for a big index; see [`Health`]): a damaged index is
     /// [`Error::Damaged`], here or in the searches after.
     pub fn open(dir: &Path) -> Result<Searcher> {
+        Searcher::open_inner(dir, false)
+    }
+
+    /// [`Searcher::open`] for a process that searches hybrid at once (the CLI's
+    /// query): when the index has vectors, its model starts loading on another thread
+    /// before the rest of the opening (the bundled lexicon) runs, and the first hybrid
+    /// search waits for it. A model that fails to load fails that search, as with
+    /// [`Searcher::open`].
+    pub fn open_loading_model(dir: &Path) -> Result<Searcher> {
+        Searcher::open_inner(dir, true)
+    }
+
+    fn open_inner(dir: &Path, load_model: bool) -> Result<Searcher> {
         let open = index::open(dir)?;
         let reader: IndexReader = guard::catch(dir, || {
             open.index
@@ -420,6 +433,10 @@ impl Searcher {
         })?;
         let soundness = Soundness::new(dir);
         soundness.ensure(reader.searcher().generation().generation_id(), &open.index)?;
+        let semantic = Arc::new(Semantic::default());
+        if let Some(info) = open.manifest.model.as_ref().filter(|_| load_model) {
+            semantic.load_in_background(info, dir);
+        }
         Ok(Searcher {
             inner: Arc::new(Inner {
                 open,
@@ -427,7 +444,7 @@ impl Searcher {
                 lexicon: Lexicon::bundled(),
                 ranking: Ranking::ALL,
                 params: Params::default(),
-                semantic: Arc::default(),
+                semantic,
                 soundness,
                 names: Arc::default(),
             }),

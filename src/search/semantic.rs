@@ -87,6 +87,22 @@ impl Semantic {
         Ok(model)
     }
 
+    /// Starts loading the model on another thread (see [`Semantic::model`]), then
+    /// reading the weights the first query needs, when this build can embed. A
+    /// failure is left for the first search to meet: it loads the model again and
+    /// reports why it cannot.
+    pub fn load_in_background(self: &Arc<Self>, info: &ModelInfo, index: &Path) {
+        if !cfg!(feature = "embed") {
+            return;
+        }
+        let (semantic, info, index) = (self.clone(), info.clone(), index.to_path_buf());
+        std::thread::spawn(move || {
+            if let Ok(model) = semantic.model(&info, &index) {
+                model.prefault();
+            }
+        });
+    }
+
     /// Embeds the query and scores it against every passage vector of `searcher`.
     /// A message with a subject line (see [`super::question::subject_and_body`]) is embedded as its
     /// subject and its body apart (one batch of two), the body's vector weighted by
