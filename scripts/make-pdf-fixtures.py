@@ -96,6 +96,12 @@ def leaflet_with_bookmarks():
     return pdf
 
 
+def bold_line(pdf, text):
+    """One line of bold text in the body size."""
+    pdf.set_font("Helvetica", "B", 11)
+    pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+
+
 def leaflet_without_bookmarks():
     pdf = new_pdf()
     pdf.add_page()
@@ -106,21 +112,13 @@ def leaflet_without_bookmarks():
     heading(pdf, "Dosage", size=14)
     para(pdf, "Start low and increase slowly.")
     # Numbered headings in the body size, bold.
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 6, "2.1 Starting Dose", new_x="LMARGIN", new_y="NEXT")
+    bold_line(pdf, "2.1 Starting Dose")
     para(pdf, "500 mg once a day with the evening meal.")
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 6, "2.2 Maximum Dose", new_x="LMARGIN", new_y="NEXT")
+    bold_line(pdf, "2.2 Maximum Dose")
     para(pdf, "2000 mg a day, in divided doses.")
     heading(pdf, "Storage", size=14)
     para(pdf, "Store below 25 C, in the original package.")
     return pdf
-
-
-def bold_line(pdf, text):
-    """One line of bold text in the body size."""
-    pdf.set_font("Helvetica", "B", 11)
-    pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def leaflet_with_bold_headings():
