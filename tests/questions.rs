@@ -136,3 +136,36 @@ fn a_misspelled_name_does_not_lift_the_generic_article_of_its_last_word() {
     let focus = r.analysis.as_ref().and_then(|a| a.foci.first());
     assert!(focus.is_none_or(|f| f.confidence <= 0.5), "{focus:?}");
 }
+
+#[test]
+fn a_page_whose_title_names_its_section_answers_the_question_of_that_section() {
+    // Pages with no heading but their title, "Velmora syndrome (Treatment)": the title
+    // names the section and the topic, although the treatment page's text speaks of
+    // symptoms more than of treatment.
+    let path_of = |r: &SearchResponse| r.hits[0].passage.path.clone();
+    let r = ask("What are the symptoms of Velmora syndrome?");
+    assert_eq!(path_of(&r), "velmora-syndrome-symptoms.md", "{:#?}", r.hits);
+    let r = ask("how is velmora syndrome treated");
+    assert_eq!(
+        path_of(&r),
+        "velmora-syndrome-treatment.md",
+        "{:#?}",
+        r.hits
+    );
+    let treatment = r
+        .hits
+        .iter()
+        .find(|h| h.passage.path == "velmora-syndrome-treatment.md");
+    assert_eq!(
+        treatment.map(|h| h.passage.category),
+        Some(k2search::passage::Category::Treatment)
+    );
+    // A title in question form names its section the same way.
+    let r = ask("What causes Velmora syndrome?");
+    assert_eq!(
+        path_of(&r),
+        "what-causes-velmora-syndrome.md",
+        "{:#?}",
+        r.hits
+    );
+}

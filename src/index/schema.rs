@@ -10,6 +10,7 @@ use tantivy::TantivyDocument;
 
 use crate::analyze::{self, ANALYZER};
 use crate::embed::vectors;
+use crate::passage::category::title_section;
 use crate::passage::{Category, Kind, Passage};
 use crate::search::facets;
 
@@ -117,9 +118,16 @@ struct TopicKeys {
 }
 
 impl TopicKeys {
+    /// The keys of a title and its aliases; a title that names a section of its topic
+    /// ("Appendicitis (Treatment)") is also keyed under the topic's name alone, so a
+    /// question about the topic lifts it as it lifts the topic's own article.
     fn of(title: &str, aliases: &[String]) -> TopicKeys {
         let mut topic = TopicKeys::default();
-        for name in std::iter::once(title).chain(aliases.iter().map(String::as_str)) {
+        let section_topic = title_section(title).map(|(_, name)| name);
+        let names = std::iter::once(title)
+            .chain(section_topic.as_deref())
+            .chain(aliases.iter().map(String::as_str));
+        for name in names {
             if let Some(abbreviation) = analyze::abbreviation_key(name, false) {
                 topic.keys.push(abbreviation);
                 continue;

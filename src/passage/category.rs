@@ -397,7 +397,7 @@ impl Category {
 
     /// Classifies a passage from its heading path, deepest heading first, then from
     /// the start of its text when no heading names a category.
-    pub fn classify(kind: Kind, headings: &[String], text: &str) -> Category {
+    pub fn classify(kind: Kind, headings: &[String], title: &str, text: &str) -> Category {
         for heading in headings.iter().rev() {
             if let Some(category) = classify_heading(heading) {
                 return category;
@@ -409,7 +409,9 @@ impl Category {
         }
         match kind {
             Kind::Faq => Category::Faq,
-            _ => classify_text(text).unwrap_or(Category::Overview),
+            _ => classify_title(title)
+                .or_else(|| classify_text(text))
+                .unwrap_or(Category::Overview),
         }
     }
 }
@@ -419,6 +421,66 @@ impl Category {
 pub fn classify_heading(heading: &str) -> Option<Category> {
     let lower = heading.trim().to_lowercase();
     classify_question(&lower).or_else(|| match_rules(&lower))
+}
+
+/// The category a title names, which is less than what a heading names: a title
+/// names its topic, whose words say nothing of the section ("Ectopic pregnancy",
+/// "Glycogen storage disease"), so only a question ("What are the treatments for
+/// X?") or a closing parenthesis that names a section ("Appendicitis (Treatment)")
+/// count.
+fn classify_title(title: &str) -> Option<Category> {
+    title_section(title).map(|(category, _)| category)
+}
+
+/// What a title that names a section says: the section's category and the topic's
+/// name, lower case ("Appendicitis (Treatment)" and "What are the treatments for
+/// appendicitis?" are `treatment` of "appendicitis"); `None` for a title that names
+/// only its topic.
+pub fn title_section(title: &str) -> Option<(Category, String)> {
+    let lower = title.trim().to_lowercase();
+    if let Some(category) = classify_question(&lower) {
+        return Some((category, question_subject(&lower)));
+    }
+    let inner = lower.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    let category = classify_heading(&inner[open + 1..])?;
+    Some((category, inner[..open].trim().to_string()))
+}
+
+/// What sits between a question's opening and its subject ("What are the symptoms
+/// *of* X", "How many people *are affected by* X"), longest first.
+const QUESTION_LEADS: &[&str] = &[
+    "(or clinical trials) is being done for ",
+    "and symptoms of ",
+    "are affected by ",
+    "related to ",
+    "about ",
+    "for ",
+    "of ",
+    "is ",
+    "are ",
+];
+
+/// The subject of a question that [`classify_question`] recognizes (lower case): what
+/// follows its opening, or sits between "is" and the verb of "Is X inherited?".
+fn question_subject(lower: &str) -> String {
+    let lower = lower.trim_end_matches(|c: char| c == '?' || c.is_whitespace());
+    let rest = match QUESTIONS.iter().find(|(start, _)| lower.starts_with(start)) {
+        Some((start, _)) => lower[start.len()..].trim_start(),
+        None => {
+            // "Is X inherited", "How are X treated": between the asking and the verb.
+            let after = ["how is ", "how are ", "is ", "are ", "can "]
+                .iter()
+                .find_map(|a| lower.strip_prefix(a))
+                .unwrap_or(lower);
+            after.rsplit_once(' ').map_or(after, |(subject, _)| subject)
+        }
+    };
+    let rest = QUESTION_LEADS
+        .iter()
+        .find_map(|lead| rest.strip_prefix(lead))
+        .unwrap_or(rest);
+    rest.trim().to_string()
 }
 
 /// The category of a question heading (lower case), from how it starts or, for
@@ -515,7 +577,7 @@ mod tests {
 
     fn classify(headings: &[&str]) -> Category {
         let headings: Vec<String> = headings.iter().map(|s| s.to_string()).collect();
-        Category::classify(Kind::Section, &headings, "")
+        Category::classify(Kind::Section, &headings, "", "")
     }
 
     #[test]
@@ -544,7 +606,7 @@ mod tests {
 
     #[test]
     fn faq_questions() {
-        let q = |s: &str| Category::classify(Kind::Faq, &["FAQs".into(), s.into()], "");
+        let q = |s: &str| Category::classify(Kind::Faq, &["FAQs".into(), s.into()], "", "");
         assert_eq!(
             q("How should I store Vitamin K2 supplements?"),
             Category::Storage
@@ -603,13 +665,113 @@ mod tests {
     fn text_decides_when_headings_do_not() {
         let text = "The symptoms of this condition vary. Common signs include fever.";
         assert_eq!(
-            Category::classify(Kind::Section, &[], text),
+            Category::classify(Kind::Section, &[], "", text),
             Category::Symptoms
         );
         assert_eq!(
-            Category::classify(Kind::Section, &[], "It is rare."),
+            Category::classify(Kind::Section, &[], "", "It is rare."),
             Category::Overview
         );
+    }
+
+    /// A page whose title names its section ("Appendicitis (Treatment)", "What are
+    /// the treatments for Stroke?") and whose only heading is that title: the title
+    /// decides, before the text's cue words; a title that only names its topic
+    /// decides nothing, whatever words the topic's name holds.
+    #[test]
+    fn a_title_that_names_its_section_decides_when_headings_do_not() {
+        let text = "There is no cure, but treatment can help control your symptoms. \
+                    The symptoms may return when the medicine wears off.";
+        let by_title = |title: &str| Category::classify(Kind::Section, &[], title, text);
+        assert_eq!(
+            by_title("Parkinson disease (Treatment)"),
+            Category::Treatment
+        );
+        assert_eq!(
+            by_title("Heart attack (Exams and Tests)"),
+            Category::Diagnosis
+        );
+        assert_eq!(
+            by_title("What are the treatments for Stroke?"),
+            Category::Treatment
+        );
+        assert_eq!(by_title("What causes Dementia?"), Category::Causes);
+        // Topic names: the text's cues decide, as without a title.
+        for topic in [
+            "Ectopic pregnancy",
+            "Glycogen storage disease",
+            "Pet allergy",
+            "Alcohol use disorder",
+            "Irritable Bowel Syndrome (IBS)",
+            "",
+        ] {
+            assert_eq!(by_title(topic), Category::Symptoms, "{topic}");
+        }
+        // A heading that names a category still wins over the title.
+        assert_eq!(
+            Category::classify(
+                Kind::Section,
+                &["Causes".into()],
+                "Parkinson disease (Treatment)",
+                text
+            ),
+            Category::Causes
+        );
+    }
+
+    #[test]
+    fn a_sectioned_title_names_its_topic() {
+        let cases = [
+            (
+                "Appendicitis (Treatment)",
+                Category::Treatment,
+                "appendicitis",
+            ),
+            (
+                "Heart attack (Exams and Tests)",
+                Category::Diagnosis,
+                "heart attack",
+            ),
+            (
+                "What are the treatments for Parkinson disease?",
+                Category::Treatment,
+                "parkinson disease",
+            ),
+            (
+                "What are the signs and symptoms of Stroke ?",
+                Category::Symptoms,
+                "stroke",
+            ),
+            (
+                "How many people are affected by Sotos syndrome ?",
+                Category::Frequency,
+                "sotos syndrome",
+            ),
+            (
+                "Is Sotos syndrome inherited ?",
+                Category::Inheritance,
+                "sotos syndrome",
+            ),
+            (
+                "What causes Tetralogy of Fallot?",
+                Category::Causes,
+                "tetralogy of fallot",
+            ),
+        ];
+        for (title, category, topic) in cases {
+            assert_eq!(
+                title_section(title),
+                Some((category, topic.to_string())),
+                "{title}"
+            );
+        }
+        for topic in [
+            "Parkinson disease",
+            "Irritable Bowel Syndrome (IBS)",
+            "Ectopic pregnancy",
+        ] {
+            assert_eq!(title_section(topic), None, "{topic}");
+        }
     }
 
     #[test]

@@ -313,7 +313,7 @@ impl Builder<'_> {
         spans: &[Span],
     ) {
         let id = self.stable_id(kind, &headings);
-        let category = Category::classify(kind, &headings, &text);
+        let category = Category::classify(kind, &headings, self.title, &text);
         let whole = Passage {
             id,
             path: self.file.rel_path.clone(),
