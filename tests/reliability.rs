@@ -112,6 +112,29 @@ fn incremental_add_change_delete() {
     assert_eq!(hit_paths(&ws, "alpha"), vec!["a.md"; 3]);
 }
 
+/// Equal scores rank in an order drawn from the passages, not from where the indexing
+/// runs put them: five articles that differ only in a number, indexed in one run or
+/// added one run at a time in reverse, rank the same.
+#[test]
+fn two_builds_of_one_corpus_rank_ties_alike() {
+    let names = ["a.md", "b.md", "c.md", "d.md", "e.md"];
+    let at_once = Workspace::empty();
+    for (n, name) in names.iter().enumerate() {
+        at_once.write(name, article("omega", n));
+    }
+    at_once.index(&[]);
+    let one_by_one = Workspace::empty();
+    for (n, name) in names.iter().enumerate().rev() {
+        one_by_one.write(name, article("omega", n));
+        one_by_one.index(&[]);
+    }
+    for query in ["omega", "omega dosage", "nausea"] {
+        let ranked = hit_paths(&at_once, query);
+        assert!(ranked.len() >= 5, "{query}: {ranked:?}");
+        assert_eq!(ranked, hit_paths(&one_by_one, query), "{query}");
+    }
+}
+
 /// Names, sizes and modification times of every file in a folder.
 fn snapshot(dir: &Path) -> BTreeMap<String, (u64, SystemTime)> {
     fs::read_dir(dir)

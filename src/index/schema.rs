@@ -36,6 +36,10 @@ pub struct Fields {
     /// The category as a number (its place in [`Category::ALL`]), a fast field for
     /// ranking.
     pub category_code: Field,
+    /// A number drawn from the passage's id (fast field): equal scores rank in its
+    /// order, so that two builds of one corpus rank alike (document addresses depend
+    /// on the indexing threads).
+    pub order: Field,
     /// Topic keys of the document: its title and aliases as [`analyze::topic_key`]s
     /// (exact, not stored). Passages of a document about a query's focus are found by
     /// them.
@@ -66,6 +70,17 @@ pub struct Fields {
     pub vector_key: Field,
 }
 
+/// The name of the [`Fields::order`] fast field.
+pub const ORDER_FIELD: &str = "order";
+
+/// The tie order of a passage: the first 8 bytes of its id's BLAKE3 hash.
+pub fn order_of(id: &str) -> u64 {
+    let hash = blake3::hash(id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash.as_bytes()[..8]);
+    u64::from_le_bytes(first)
+}
+
 /// Builds the schema and its field handles.
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -91,6 +106,7 @@ pub fn schema() -> (Schema, Fields) {
         kind: b.add_text_field("kind", STRING | STORED),
         category: b.add_text_field("category", STRING | STORED),
         category_code: b.add_u64_field("category_code", FAST),
+        order: b.add_u64_field(ORDER_FIELD, FAST),
         topic: b.add_text_field("topic", STRING),
         topic_part: b.add_text_field("topic_part", STRING),
         line_start: b.add_u64_field("line_start", stored_u64.clone()),
@@ -164,6 +180,7 @@ impl Fields {
             kind: f("kind")?,
             category: f("category")?,
             category_code: f("category_code")?,
+            order: f(ORDER_FIELD)?,
             topic: f("topic")?,
             topic_part: f("topic_part")?,
             line_start: f("line_start")?,
@@ -215,6 +232,7 @@ impl Fields {
         doc.add_text(self.kind, p.kind.as_str());
         doc.add_text(self.category, p.category.as_str());
         doc.add_u64(self.category_code, p.category.code());
+        doc.add_u64(self.order, order_of(&p.id));
         for key in &topic.keys {
             doc.add_text(self.topic, key);
         }

@@ -14,6 +14,7 @@ use tantivy::{DocAddress, Term};
 
 use super::params::Params;
 use super::question::{Question, TopicMatch};
+use crate::index::schema::ORDER_FIELD;
 use crate::index::Fields;
 use crate::passage::category::Category;
 
@@ -96,8 +97,20 @@ pub fn rerank(
             )
         })
         .collect();
-    // Ties (equal scores) in index order, so that a ranking is the same every run.
-    out.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    // Ties (equal scores) in the passages' order (drawn from their ids), so that a
+    // ranking is the same every run and every build of the corpus.
+    let orders = u64_columns(searcher, ORDER_FIELD);
+    let order_of = |address: DocAddress| {
+        orders
+            .get(address.segment_ord as usize)
+            .and_then(|c| c.as_ref())
+            .and_then(|c| c.first(address.doc_id))
+    };
+    out.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| order_of(a.1).cmp(&order_of(b.1)))
+            .then(a.1.cmp(&b.1))
+    });
     out
 }
 
@@ -185,9 +198,17 @@ fn focus_documents(
 pub(crate) fn category_columns(
     searcher: &tantivy::Searcher,
 ) -> Vec<Option<tantivy::columnar::Column<u64>>> {
+    u64_columns(searcher, "category_code")
+}
+
+/// Each segment's column of the u64 fast field `name` (`None` where it is missing).
+fn u64_columns(
+    searcher: &tantivy::Searcher,
+    name: &str,
+) -> Vec<Option<tantivy::columnar::Column<u64>>> {
     searcher
         .segment_readers()
         .iter()
-        .map(|s| s.fast_fields().u64("category_code").ok())
+        .map(|s| s.fast_fields().u64(name).ok())
         .collect()
 }
