@@ -107,14 +107,19 @@ struct Linear {
 }
 
 impl Linear {
-    /// `y[m × outputs] = x[m × inputs]·Wᵀ + b`, `x` row-major and dense, row `i` of
-    /// `y` starting at `y[i·y_stride]` (several layers can write side by side columns
-    /// of one matrix), `map` the weights file.
+    /// `y[m × outputs] = x[m × inputs]·Wᵀ + b (+ residual)`, `x` row-major and dense,
+    /// row `i` of `y` starting at `y[i·y_stride]` (several layers can write side by
+    /// side columns of one matrix), `map` the weights file.
+    ///
+    /// A residual (`m × outputs`, dense) is added to the bias before the product
+    /// accumulates onto them: one pass over `y` fewer than adding it after.
+    #[allow(clippy::too_many_arguments)]
     fn forward(
         &self,
         map: &[u8],
         x: &[f32],
         m: usize,
+        residual: Option<&[f32]>,
         y: &mut [f32],
         y_stride: usize,
         par: Parallelism,
@@ -126,8 +131,22 @@ impl Linear {
         assert!(x.len() >= m * self.inputs && y_stride >= self.outputs);
         assert!(y.len() >= (m - 1) * y_stride + self.outputs);
         assert_eq!(w.len(), self.inputs * self.outputs);
-        for row in 0..m {
-            y[row * y_stride..row * y_stride + self.outputs].copy_from_slice(&self.b);
+        let n = self.outputs;
+        match residual {
+            Some(r) => {
+                assert!(r.len() >= m * n);
+                for (row, r) in r.chunks_exact(n).take(m).enumerate() {
+                    let out = &mut y[row * y_stride..row * y_stride + n];
+                    for ((o, b), r) in out.iter_mut().zip(&self.b).zip(r) {
+                        *o = b + r;
+                    }
+                }
+            }
+            None => {
+                for row in 0..m {
+                    y[row * y_stride..row * y_stride + n].copy_from_slice(&self.b);
+                }
+            }
         }
         if m <= FEW_ROWS && few_rows::available() {
             let threads = match par {
@@ -135,8 +154,7 @@ impl Linear {
                 _ => 1,
             };
             // Each thread takes a band of the outputs (a multiple of 4 wide).
-            let parts = threads.min(self.outputs / 64).max(1);
-            let n = self.outputs;
+            let parts = threads.min(n / 64).max(1);
             let y = OutPtr(y.as_mut_ptr());
             let band = |part: usize| {
                 let (start, end) = ((n * part / parts) & !3, (n * (part + 1) / parts) & !3);
@@ -352,12 +370,12 @@ impl Norm {
 }
 
 /// `x ← (x − mean)/√(var + eps)·gamma + beta`, for each row of `x`.
-#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
 fn layer_norm(x: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
     let n = gamma.len();
     for row in x.chunks_exact_mut(n) {
-        let mean = row.iter().sum::<f32>() / n as f32;
-        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n as f32;
+        let mean = sum(row) / n as f32;
+        let var = sum_of(row, |v| (v - mean) * (v - mean)) / n as f32;
         let inv = 1.0 / (var + eps).sqrt();
         for ((v, g), b) in row.iter_mut().zip(gamma).zip(beta) {
             *v = (*v - mean) * inv * g + b;
@@ -541,27 +559,24 @@ impl Bert {
         let h = self.hidden;
         let map = &self.map[..];
         for (part, linear) in layer.qkv.iter().enumerate() {
-            linear.forward(map, &s.x, tokens, &mut s.qkv[part * h..], 3 * h, par);
+            linear.forward(map, &s.x, tokens, None, &mut s.qkv[part * h..], 3 * h, par);
         }
         self.attention(sequences, &s.qkv, &mut s.context, &mut s.scores);
+        let residual = Some(&s.x[..]);
         layer
             .attention_out
-            .forward(map, &s.context, tokens, &mut s.tmp, h, par);
-        for (t, x) in s.tmp.iter_mut().zip(&s.x) {
-            *t += x;
-        }
+            .forward(map, &s.context, tokens, residual, &mut s.tmp, h, par);
         layer.attention_norm.apply(&mut s.tmp, self.eps);
         std::mem::swap(&mut s.x, &mut s.tmp);
+        let (inner, width) = (&mut s.inner, self.intermediate);
         layer
             .intermediate
-            .forward(map, &s.x, tokens, &mut s.inner, self.intermediate, par);
+            .forward(map, &s.x, tokens, None, inner, width, par);
         activate(self.activation, &mut s.inner);
+        let residual = Some(&s.x[..]);
         layer
             .output
-            .forward(map, &s.inner, tokens, &mut s.tmp, h, par);
-        for (t, x) in s.tmp[..tokens * h].iter_mut().zip(&s.x) {
-            *t += x;
-        }
+            .forward(map, &s.inner, tokens, residual, &mut s.tmp, h, par);
         layer.output_norm.apply(&mut s.tmp, self.eps);
         std::mem::swap(&mut s.x, &mut s.tmp);
     }
@@ -647,16 +662,55 @@ impl Bert {
 }
 
 /// `row ← softmax(row)`.
-#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
 fn softmax(row: &mut [f32]) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let max = lanes(row, f32::NEG_INFINITY, |v| v, f32::max);
     for v in row.iter_mut() {
         *v = exp(*v - max);
     }
-    let inv = 1.0 / row.iter().sum::<f32>();
+    let inv = 1.0 / sum(row);
     for v in row.iter_mut() {
         *v *= inv;
     }
+}
+
+/// The sum of the values, in [`LANES`] partial sums that vectorize (a sum in one
+/// accumulator is a chain of dependent additions that the compiler must keep in order).
+#[inline(always)]
+fn sum(values: &[f32]) -> f32 {
+    sum_of(values, |v| v)
+}
+
+/// The sum of `f(v)` over the values, as [`sum`].
+#[inline(always)]
+fn sum_of(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    lanes(values, 0.0, f, |a, b| a + b)
+}
+
+/// Partial results in a vector's width: the SIMD registers of AVX-512 hold 16 f32s.
+const LANES: usize = 16;
+
+/// `values` mapped by `f` and folded by `combine` (associative, with `identity`), in
+/// [`LANES`] independent accumulators folded at the end.
+#[inline(always)]
+fn lanes(
+    values: &[f32],
+    identity: f32,
+    f: impl Fn(f32) -> f32,
+    combine: impl Fn(f32, f32) -> f32,
+) -> f32 {
+    let mut acc = [identity; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (a, v) in acc.iter_mut().zip(chunk) {
+            *a = combine(*a, f(*v));
+        }
+    }
+    for (a, v) in acc.iter_mut().zip(rest) {
+        *a = combine(*a, f(*v));
+    }
+    acc.into_iter().fold(identity, combine)
 }
 
 /// Applies the activation to every value, in place.
@@ -669,7 +723,7 @@ fn activate(activation: Activation, x: &mut [f32]) {
 }
 
 /// `x·Φ(x) = x·(1 + erf(x/√2))/2`.
-#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
 fn gelu(x: &mut [f32]) {
     for v in x.iter_mut() {
         *v = 0.5 * *v * (1.0 + erf(*v * std::f32::consts::FRAC_1_SQRT_2));
@@ -678,7 +732,7 @@ fn gelu(x: &mut [f32]) {
 
 /// GELU's tanh approximation, `x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2`, with
 /// `1 + tanh(u) = 2/(1 + e^(−2u))`.
-#[multiversion(targets("x86_64+avx2+fma", "aarch64+neon"))]
+#[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
 fn gelu_tanh(x: &mut [f32]) {
     const C: f32 = 0.797_884_6; // √(2/π)
     for v in x.iter_mut() {
