@@ -6,7 +6,8 @@
 //!
 //! With `K2_EMBED_TEXTS=FILE` it also writes the texts it embeds to FILE, one JSON
 //! string a line, for the anchors of `bench/embed-speed.sh` to embed the same ones;
-//! with `K2_EMBED_VECTORS=FILE`, the vectors it made, one JSON array a line.
+//! with `K2_EMBED_VECTORS=FILE`, the vectors it made, one JSON array a line; with
+//! `K2_EMBED_INT8=1`, the encoder runs its products in int8 (`Model::with_int8`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -31,14 +32,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write_lines("K2_EMBED_TEXTS", &texts)?;
     let inputs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let started = Instant::now();
-    let model = Model::load(&model_dir)?.with_batch(batch);
+    let mut model = Model::load(&model_dir)?.with_batch(batch);
+    let int8 = std::env::var_os("K2_EMBED_INT8").is_some_and(|v| v == "1");
+    if int8 {
+        model = model.with_int8()?;
+    }
     let load_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let vectors = model.embed_on(&inputs, embed::PASSAGE_TOKENS, workers)?;
     let seconds = started.elapsed().as_secs_f64();
     write_lines("K2_EMBED_VECTORS", &vectors)?;
     println!(
-        "{{\"passages\": {}, \"batch\": {batch}, \"workers\": {workers}, \"load_s\": {load_s:.3}, \"seconds\": {seconds:.2}, \"passages_per_s\": {:.1}}}",
+        "{{\"passages\": {}, \"int8\": {int8}, \"batch\": {batch}, \"workers\": {workers}, \"load_s\": {load_s:.3}, \"seconds\": {seconds:.2}, \"passages_per_s\": {:.1}}}",
         vectors.len(),
         vectors.len() as f64 / seconds
     );

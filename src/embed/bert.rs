@@ -23,6 +23,8 @@ use std::fs::File;
 use std::path::Path;
 
 use gemm::{gemm, Parallelism};
+
+use super::int8::{self, Int8};
 use memmap2::Mmap;
 use multiversion::multiversion;
 use safetensors::{Dtype, SafeTensors};
@@ -131,24 +133,9 @@ impl Linear {
         assert!(x.len() >= m * self.inputs && y_stride >= self.outputs);
         assert!(y.len() >= (m - 1) * y_stride + self.outputs);
         assert_eq!(w.len(), self.inputs * self.outputs);
-        let n = self.outputs;
-        match residual {
-            Some(r) => {
-                assert!(r.len() >= m * n);
-                for (row, r) in r.chunks_exact(n).take(m).enumerate() {
-                    let out = &mut y[row * y_stride..row * y_stride + n];
-                    for ((o, b), r) in out.iter_mut().zip(&self.b).zip(r) {
-                        *o = b + r;
-                    }
-                }
-            }
-            None => {
-                for row in 0..m {
-                    y[row * y_stride..row * y_stride + n].copy_from_slice(&self.b);
-                }
-            }
-        }
+        self.start(y, m, residual, y_stride);
         if m <= FEW_ROWS && few_rows::available() {
+            let n = self.outputs;
             let threads = match par {
                 Parallelism::Rayon(n) => n.max(1),
                 _ => 1,
@@ -195,6 +182,32 @@ impl Linear {
                 false,
                 par,
             );
+        }
+    }
+}
+
+impl Linear {
+    /// Writes the bias, plus the residual (`m × outputs`, dense) when there is one,
+    /// into the `m` rows of `y` that the product then accumulates onto: one pass over
+    /// `y` fewer than adding the residual after.
+    fn start(&self, y: &mut [f32], m: usize, residual: Option<&[f32]>, y_stride: usize) {
+        let n = self.outputs;
+        assert!(m == 0 || y.len() >= (m - 1) * y_stride + n);
+        match residual {
+            Some(r) => {
+                assert!(r.len() >= m * n);
+                for (row, r) in r.chunks_exact(n).take(m).enumerate() {
+                    let out = &mut y[row * y_stride..row * y_stride + n];
+                    for ((o, b), r) in out.iter_mut().zip(&self.b).zip(r) {
+                        *o = b + r;
+                    }
+                }
+            }
+            None => {
+                for row in 0..m {
+                    y[row * y_stride..row * y_stride + n].copy_from_slice(&self.b);
+                }
+            }
         }
     }
 }
@@ -391,6 +404,18 @@ struct Layer {
     intermediate: Linear,
     output: Linear,
     output_norm: Norm,
+    /// The products in int8, after [`Bert::quantize`].
+    int8: Option<Int8Layer>,
+}
+
+/// A layer's weights quantized to int8 ([`int8::Weights`]); the biases stay those of
+/// the f32 layers.
+struct Int8Layer {
+    /// Q, K and V as one product of `3H` outputs.
+    qkv: int8::Weights,
+    attention_out: int8::Weights,
+    intermediate: int8::Weights,
+    output: int8::Weights,
 }
 
 /// A loaded BERT encoder.
@@ -419,6 +444,9 @@ struct Scratch {
     tmp: Vec<f32>,
     inner: Vec<f32>,
     scores: Vec<f32>,
+    /// The int8 kernels (made per pass: rten-gemm's executor is not `Send`) and their
+    /// buffers, when the layers are quantized.
+    int8: Option<(Int8, int8::Scratch)>,
 }
 
 impl Bert {
@@ -503,6 +531,36 @@ impl Bert {
         std::hint::black_box(sum);
     }
 
+    /// Runs the layers' matrix products in int8 from now on ([`int8`]): faster, and
+    /// the vectors differ from f32's slightly (see BENCHMARKS.md, "Indexing with a
+    /// model"). Fails, leaving the encoder in f32, on a CPU whose int8 kernel is not
+    /// exact.
+    pub fn quantize(&mut self) -> Result<(), String> {
+        let kernels = Int8::new()?;
+        let map = &self.map[..];
+        let weights = |l: &Linear| kernels.weights(l.w.get(map), l.inputs, l.outputs);
+        for layer in &mut self.layers {
+            let [q, k, v] = &layer.qkv;
+            let qkv: Vec<f32> = [q, k, v]
+                .iter()
+                .flat_map(|l| l.w.get(map).iter().copied())
+                .collect();
+            layer.int8 = Some(Int8Layer {
+                qkv: kernels.weights(&qkv, q.inputs, 3 * q.outputs),
+                attention_out: weights(&layer.attention_out),
+                intermediate: weights(&layer.intermediate),
+                output: weights(&layer.output),
+            });
+        }
+        Ok(())
+    }
+
+    /// The int8 kernels when the layers are quantized.
+    fn int8_kernels(&self) -> Option<Int8> {
+        self.layers.first()?.int8.as_ref()?;
+        Int8::new().ok()
+    }
+
     /// Runs the encoder over `sequences` and returns the last layer's token vectors,
     /// all sequences' rows one after another (`Σ len × hidden`).
     pub fn forward(&self, sequences: &[&[u32]], par: Parallelism) -> Vec<f32> {
@@ -516,6 +574,7 @@ impl Bert {
             tmp: vec![0.0; tokens * h],
             inner: vec![0.0; tokens * self.intermediate],
             scores: vec![0.0; longest * longest],
+            int8: self.int8_kernels().map(|k| (k, int8::Scratch::default())),
         };
         self.embed_tokens(sequences, &mut s.x);
         for layer in &self.layers {
@@ -556,6 +615,13 @@ impl Bert {
         s: &mut Scratch,
         par: Parallelism,
     ) {
+        if let Some(q) = &layer.int8 {
+            if let Some((kernels, mut scratch)) = s.int8.take() {
+                self.layer_int8(layer, q, &kernels, sequences, tokens, s, &mut scratch);
+                s.int8 = Some((kernels, scratch));
+                return;
+            }
+        }
         let h = self.hidden;
         let map = &self.map[..];
         for (part, linear) in layer.qkv.iter().enumerate() {
@@ -577,6 +643,38 @@ impl Bert {
         layer
             .output
             .forward(map, &s.inner, tokens, residual, &mut s.tmp, h, par);
+        layer.output_norm.apply(&mut s.tmp, self.eps);
+        std::mem::swap(&mut s.x, &mut s.tmp);
+    }
+
+    /// [`Bert::layer`] with the products in int8 (the same steps in the same order).
+    #[allow(clippy::too_many_arguments)]
+    fn layer_int8(
+        &self,
+        layer: &Layer,
+        q: &Int8Layer,
+        kernels: &Int8,
+        sequences: &[&[u32]],
+        tokens: usize,
+        s: &mut Scratch,
+        scratch: &mut int8::Scratch,
+    ) {
+        let h = self.hidden;
+        for (part, linear) in layer.qkv.iter().enumerate() {
+            linear.start(&mut s.qkv[part * h..], tokens, None, 3 * h);
+        }
+        kernels.add_product(&q.qkv, &s.x, tokens, &mut s.qkv, 3 * h, scratch);
+        self.attention(sequences, &s.qkv, &mut s.context, &mut s.scores);
+        layer.attention_out.start(&mut s.tmp, tokens, Some(&s.x), h);
+        kernels.add_product(&q.attention_out, &s.context, tokens, &mut s.tmp, h, scratch);
+        layer.attention_norm.apply(&mut s.tmp, self.eps);
+        std::mem::swap(&mut s.x, &mut s.tmp);
+        let width = self.intermediate;
+        layer.intermediate.start(&mut s.inner, tokens, None, width);
+        kernels.add_product(&q.intermediate, &s.x, tokens, &mut s.inner, width, scratch);
+        activate(self.activation, &mut s.inner);
+        layer.output.start(&mut s.tmp, tokens, Some(&s.x), h);
+        kernels.add_product(&q.output, &s.inner, tokens, &mut s.tmp, h, scratch);
         layer.output_norm.apply(&mut s.tmp, self.eps);
         std::mem::swap(&mut s.x, &mut s.tmp);
     }
@@ -866,6 +964,7 @@ impl Reader<'_> {
             intermediate: self.linear(&format!("{prefix}.intermediate.dense"), i, h)?,
             output: self.linear(&format!("{prefix}.output.dense"), h, i)?,
             output_norm: self.norm(&format!("{prefix}.output.LayerNorm"), h)?,
+            int8: None,
         })
     }
 }

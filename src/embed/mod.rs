@@ -13,6 +13,8 @@ pub mod ann;
 #[cfg(feature = "embed")]
 pub mod bert;
 #[cfg(feature = "embed")]
+mod int8;
+#[cfg(feature = "embed")]
 mod model;
 #[cfg(not(feature = "embed"))]
 #[path = "no_model.rs"]

@@ -25,6 +25,11 @@ impl Model {
         })
     }
 
+    /// Never reached: no model loads without the feature.
+    pub fn with_int8(self) -> Result<Model> {
+        Ok(self)
+    }
+
     /// See the `embed` build.
     pub fn with_batch(self, _batch: usize) -> Model {
         match self {}
