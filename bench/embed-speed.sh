@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Embedding throughput side by side, in one run: k2search's encoder, sentence-transformers
+# Embedding throughput side by side, in one run: k2search's encoder (f32, and int8 as
+# `index --int8` runs it where the CPU has VNNI), sentence-transformers
 # on PyTorch (CPU) over the same passages with the same model, token limit (128) and
 # batch size (32), and the physical limit (the FLOPs of those passages over the measured
 # peak of a large f32 matrix product on this machine). Prints a Markdown table.
@@ -32,11 +33,14 @@ py="$venv/bin/python"
 # The same texts for both: the example writes what it embeds.
 ours=$(K2_EMBED_TEXTS="$work/texts.jsonl" "$bin/examples/embed" "$work/index" "$model" \
   "$passages" 32 "$threads")
+ours_int8=$(K2_EMBED_INT8=1 "$bin/examples/embed" "$work/index" "$model" "$passages" 32 "$threads" \
+  2>/dev/null || echo '{"passages_per_s": 0}')
 theirs=$(OMP_NUM_THREADS="$threads" "$py" bench/embed_anchor.py st "$work/texts.jsonl" "$model" \
   --threads "$threads" 2>/dev/null)
 peak=$("$py" bench/embed_anchor.py peak --threads "$threads")
 flops=$("$py" bench/embed_anchor.py flops "$work/texts.jsonl" "$model")
 echo "$ours" >"$work/ours.json"
+echo "$ours_int8" >"$work/ours_int8.json"
 echo "$theirs" >"$work/theirs.json"
 echo "$peak" >"$work/peak.json"
 echo "$flops" >"$work/flops.json"
@@ -45,11 +49,12 @@ echo "$flops" >"$work/flops.json"
 import json, sys
 work, cores = sys.argv[1], sys.argv[2]
 load = lambda name: json.load(open(f"{work}/{name}.json"))
-ours, theirs, peak, flops = load("ours"), load("theirs"), load("peak"), load("flops")
+ours, ours_int8, theirs, peak, flops = (load(name) for name in ("ours", "ours_int8", "theirs", "peak", "flops"))
 n = flops["passages"]
 limit = peak["peak_gflops"] / (flops["gflop"] / n)
 rows = [
     ("k2search (src/embed/bert.rs, gemm f32)", ours["passages_per_s"]),
+    ("k2search --int8 (rten-gemm u8 x i8, VNNI; 0 = no exact int8 kernel here)", ours_int8["passages_per_s"]),
     (theirs["engine"], theirs["passages_per_s"]),
     (f"limit: {flops['gflop']} GFLOP over {n} passages at the {peak['peak_gflops']} GFLOP/s peak", limit),
 ]
