@@ -151,6 +151,14 @@ struct IndexArgs {
     /// How vectors are stored: f32, or i8 (a quarter of the size).
     #[arg(long, value_name = "FORMAT", value_parser = parse_vector_format)]
     vectors: Option<VectorFormat>,
+    /// Also embed each passage's text past its start, in windows of 80 words (on long
+    /// passages several vectors each); hybrid searches then weigh a passage's best
+    /// window too. Kept by later runs until `--no-windows`.
+    #[arg(long, overrides_with = "no_windows")]
+    windows: bool,
+    /// Embed each passage's start alone (the default).
+    #[arg(long, overrides_with = "windows")]
+    no_windows: bool,
 }
 
 #[derive(Args)]
@@ -359,6 +367,11 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
         progress: (!args.quiet).then(|| progress.on_progress()),
         model: args.model.model,
         vector_format: args.vectors,
+        windows: match (args.windows, args.no_windows) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
         ..IndexOptions::new(&args.location.corpus, &index_dir)
     };
     stop_on_ctrl_c(&opts.stop);
