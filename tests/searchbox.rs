@@ -120,6 +120,28 @@ fn a_word_of_two_pages_of_passages_is_complete() {
         .all(|h| h.passage.path != "heartburn.md"));
 }
 
+#[test]
+fn a_common_word_that_a_commoner_word_starts_is_still_completed() {
+    // `die` is on the way to `diet` as often as it is whole: when a completion is in
+    // more passages than the word, the word still completes.
+    let ws = Workspace::empty();
+    for i in 0..20 {
+        ws.write(
+            format!("heart-{i}.md"),
+            format!("# The heart {i}\n\nThe heart pumps blood, beat {i}.\n"),
+        );
+    }
+    for i in 0..21 {
+        ws.write(
+            format!("heartburn-{i}.md"),
+            format!("# Heartburn {i}\n\nHeartburn is a burning feeling, case {i}.\n"),
+        );
+    }
+    ws.index(&["--quiet"]);
+    let response = ws.query(&["-n", "50", "heart"]);
+    assert_eq!(response.hits.len(), 41, "{:#?}", response.hits);
+}
+
 /// One short article per (title, what it is): `# Title`, then `Title: what it is.`
 fn articles(ws: &Workspace, articles: &[(&str, &str)]) {
     for (i, (title, body)) in articles.iter().enumerate() {
