@@ -88,6 +88,7 @@ SEMANTIC_GRID = {
     "semantic_pool": [20, 50, 100],
     "semantic_tokens": [32, 64, 128],
     "semantic_body": [0.0, 0.25, 0.5, 1.0],
+    "semantic_windows": [0.0, 0.5, 1.0, 2.0],
 }
 
 

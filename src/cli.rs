@@ -156,6 +156,14 @@ struct IndexArgs {
     /// with f32's (BENCHMARKS.md, "Indexing with a model").
     #[arg(long)]
     int8: bool,
+    /// Also embed each passage's text past its start, in windows of 80 words (on long
+    /// passages several vectors each); hybrid searches then weigh a passage's best
+    /// window too. Kept by later runs until `--no-windows`.
+    #[arg(long, overrides_with = "no_windows")]
+    windows: bool,
+    /// Embed each passage's start alone (the default).
+    #[arg(long, overrides_with = "windows")]
+    no_windows: bool,
 }
 
 #[derive(Args)]
@@ -365,6 +373,11 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
         model: args.model.model,
         vector_format: args.vectors,
         int8: args.int8,
+        windows: match (args.windows, args.no_windows) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
         ..IndexOptions::new(&args.location.corpus, &index_dir)
     };
     stop_on_ctrl_c(&opts.stop);

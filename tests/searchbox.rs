@@ -96,6 +96,52 @@ fn a_complete_word_ranks_its_own_passages_above_its_completions() {
     assert_eq!(ws.query(&["--no-prefix", "heart"]).hits.len(), 1);
 }
 
+#[test]
+fn a_word_of_two_pages_of_passages_is_complete() {
+    // `heart` in 20 passages (`prefix::ENOUGH_PASSAGES`) is taken as typed whole: the
+    // passages of `heartburn` no longer match it, which spares the completions' cost.
+    let ws = Workspace::empty();
+    for i in 0..20 {
+        ws.write(
+            format!("heart-{i}.md"),
+            format!("# The heart {i}\n\nThe heart pumps blood, beat {i}.\n"),
+        );
+    }
+    ws.write(
+        "heartburn.md",
+        "# Heartburn\n\nHeartburn is a burning feeling after meals.\n",
+    );
+    ws.index(&["--quiet"]);
+    let response = ws.query(&["-n", "30", "heart"]);
+    assert_eq!(response.hits.len(), 20, "{:#?}", response.hits);
+    assert!(response
+        .hits
+        .iter()
+        .all(|h| h.passage.path != "heartburn.md"));
+}
+
+#[test]
+fn a_common_word_that_a_commoner_word_starts_is_still_completed() {
+    // `die` is on the way to `diet` as often as it is whole: when a completion is in
+    // more passages than the word, the word still completes.
+    let ws = Workspace::empty();
+    for i in 0..20 {
+        ws.write(
+            format!("heart-{i}.md"),
+            format!("# The heart {i}\n\nThe heart pumps blood, beat {i}.\n"),
+        );
+    }
+    for i in 0..21 {
+        ws.write(
+            format!("heartburn-{i}.md"),
+            format!("# Heartburn {i}\n\nHeartburn is a burning feeling, case {i}.\n"),
+        );
+    }
+    ws.index(&["--quiet"]);
+    let response = ws.query(&["-n", "50", "heart"]);
+    assert_eq!(response.hits.len(), 41, "{:#?}", response.hits);
+}
+
 /// One short article per (title, what it is): `# Title`, then `Title: what it is.`
 fn articles(ws: &Workspace, articles: &[(&str, &str)]) {
     for (i, (title, body)) in articles.iter().enumerate() {

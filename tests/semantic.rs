@@ -379,3 +379,78 @@ fn ann_graphs_rank_as_brute_force_and_follow_the_segments() {
     assert_success(&ws.run_as_typed(&["check", "--index", "index"]));
     assert_eq!(graphs_and_segments(&dir).0, graphs);
 }
+
+/// `index --windows` embeds a long passage's text past its start too, in windows: a
+/// question about what it says near its end finds it more similar (its best window
+/// counts, `semantic_windows`); an update keeps the windows, and `--no-windows`
+/// embeds starts alone again.
+#[test]
+#[cfg_attr(
+    not(k2search_model),
+    ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+)]
+fn windows_embed_a_long_passage_past_its_start() {
+    use k2search::embed::Windows;
+    use k2search::search::{Params, SearchRequest, Searcher};
+
+    let model = model();
+    let model = model.to_str().unwrap();
+    let ws = Workspace::empty();
+    let filler =
+        "Vitamin D helps the body absorb calcium from food and keeps bones strong. ".repeat(25);
+    ws.write(
+        "vitamin-d.md",
+        format!(
+            "# Vitamin D\n\n## Overview\n\n{filler}People who take the blood thinner warfarin \
+             should ask their doctor first, since bleeding and bruising can follow.\n\n\
+             ## Sources\n\nSunlight, oily fish and eggs.\n"
+        ),
+    );
+    ws.ok(&["index", "--model", model, "--windows"]);
+    let passages = ws.passages();
+    let long = passages
+        .iter()
+        .find(|p| p.text.contains("warfarin"))
+        .expect("the long passage");
+    let windows = Windows::DEFAULT.texts(long);
+    assert!(windows.len() >= 4, "{}", windows.len());
+    assert!(windows
+        .iter()
+        .all(|w| w.starts_with("Vitamin D. Overview.\n")));
+    assert!(windows.last().unwrap().contains("warfarin"));
+    assert!(!windows[0].contains("warfarin"));
+
+    // The long passage's score, by the weight of its best window.
+    let score = |weight: f32| {
+        let searcher = Searcher::open(&ws.index_dir())
+            .unwrap()
+            .with_params(Params {
+                semantic_windows: weight,
+                ..Params::default()
+            });
+        let response = searcher
+            .search(&SearchRequest::new("anticoagulant medicine and bleeding"))
+            .unwrap();
+        assert_eq!(response.mode, Mode::Hybrid);
+        response
+            .hits
+            .iter()
+            .find(|h| h.passage.id == long.id)
+            .map(|h| h.score)
+            .expect("the long passage is found by vector")
+    };
+    let (start, windowed) = (score(0.0), score(1.0));
+    assert!(windowed > start + 0.01, "{windowed} against {start}");
+
+    // An update keeps the windows; --no-windows embeds every passage again, alone.
+    let again = ws.ok(&["index"]);
+    assert!(again.contains("nothing changed"), "{again}");
+    assert!((score(1.0) - windowed).abs() < 1e-6);
+    let alone = ws.ok(&["index", "--no-windows"]);
+    assert_eq!(embedded(&alone), passages.len(), "{alone}");
+    assert!(
+        (score(1.0) - start).abs() < 1e-6,
+        "{} against {start}",
+        score(1.0)
+    );
+}

@@ -57,6 +57,51 @@ pub struct ModelInfo {
     /// The sizes and modification times of the files `fingerprint` hashed: while
     /// they are the same, loading the model does not hash its files again.
     pub files_stamp: String,
+    /// The windows of each passage's text embedded beyond its start (`None`: its
+    /// start alone).
+    pub windows: Option<Windows>,
+}
+
+/// How a passage's text beyond its first [`PASSAGE_TOKENS`] is embedded: in windows
+/// of `words` words every `stride` words, each after the passage's title and heading
+/// path. A search re-scores its best candidates by their best window
+/// ([`crate::search`]'s `semantic_windows`), so that what a long passage says past its
+/// start counts too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Windows {
+    /// Words in a window.
+    pub words: usize,
+    /// Words from one window's start to the next's.
+    pub stride: usize,
+}
+
+impl Windows {
+    /// Windows of 80 words every 60 (a window and its heading path fit in
+    /// [`PASSAGE_TOKENS`]); measured on MEDIQA and NFCorpus (BENCHMARKS.md).
+    pub const DEFAULT: Windows = Windows {
+        words: 80,
+        stride: 60,
+    };
+    /// Most windows of a passage (about 1,900 words): bounds the cost of a huge one.
+    pub const MAX: usize = 32;
+    /// Words a passage's text goes on past a window's start for the window to be
+    /// worth embedding.
+    const MIN_REST: usize = 20;
+
+    /// The texts of the windows of `p` after its start: its title and heading path,
+    /// then `words` words from every `stride`-th word.
+    pub fn texts(self, p: &Passage) -> Vec<String> {
+        let words: Vec<&str> = p.text.split_whitespace().collect();
+        let head = passage_head(p);
+        (1..=Windows::MAX)
+            .map(|i| i * self.stride.max(1))
+            .take_while(|&start| start + Windows::MIN_REST < words.len())
+            .map(|start| {
+                let end = (start + self.words).min(words.len());
+                format!("{head}{}", words[start..end].join(" "))
+            })
+            .collect()
+    }
 }
 
 impl ModelInfo {
@@ -89,11 +134,13 @@ impl ModelInfo {
             self.dim,
             self.passage_tokens,
             self.format,
+            self.windows,
         ) == (
             &other.fingerprint,
             other.dim,
             other.passage_tokens,
             other.format,
+            other.windows,
         )
     }
 }
@@ -101,6 +148,13 @@ impl ModelInfo {
 /// The text of a passage that is embedded: its title and heading path, which say what
 /// the passage is about, then its text.
 pub fn passage_text(p: &Passage) -> String {
+    let mut out = passage_head(p);
+    out.push_str(&p.text);
+    out
+}
+
+/// What every embedded text of a passage starts with: its title and heading path.
+fn passage_head(p: &Passage) -> String {
     let mut out = String::with_capacity(p.text.len() + 80);
     out.push_str(&p.title);
     for heading in p.headings.iter().filter(|h| **h != p.title) {
@@ -108,7 +162,6 @@ pub fn passage_text(p: &Passage) -> String {
         out.push_str(heading);
     }
     out.push_str(".\n");
-    out.push_str(&p.text);
     out
 }
 

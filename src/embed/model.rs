@@ -122,6 +122,7 @@ impl Model {
             dim: config.hidden_size,
             passage_tokens: PASSAGE_TOKENS,
             format: VectorFormat::default(),
+            windows: None,
         };
         Ok(Model {
             bert,

@@ -22,6 +22,18 @@ use super::ann::{self, Graph};
 pub const VECTOR_FIELD: &str = "vector";
 /// The fast field holding the hash of the text a vector was made from.
 pub const KEY_FIELD: &str = "vector_key";
+/// The fast field holding the vectors of a passage's windows ([`super::Windows`]), one
+/// after the other.
+pub const WINDOWS_FIELD: &str = "vector_windows";
+
+/// What an index stores of a passage's embeddings, as bytes of its [`VectorFormat`].
+#[derive(Debug, Clone, Default)]
+pub struct Stored {
+    /// The vector of the passage's start.
+    pub vector: Vec<u8>,
+    /// The vectors of its windows past the start, one after the other (empty: none).
+    pub windows: Vec<u8>,
+}
 
 /// How a vector is stored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,13 +105,24 @@ struct SegmentVectors {
     docs: Vec<DocId>,
     /// Row of each document (`u32::MAX`: none).
     row_of: Vec<u32>,
-    /// f32 rows, `dim` values each (format f32).
+    /// The passages' vectors.
+    rows: Rows,
+    /// The vectors of the passages' windows, those of row `r` from
+    /// `window_start[r]` to `window_start[r + 1]` (empty: the index has none).
+    windows: Rows,
+    window_start: Vec<u32>,
+    /// The segment's HNSW graph, when it has one.
+    graph: Option<Graph>,
+}
+
+/// Vectors of one [`VectorFormat`], `dim` values each, one after the other.
+#[derive(Debug, Default)]
+struct Rows {
+    /// f32 rows (format f32).
     f32s: Vec<f32>,
     /// i8 rows (format i8), with a scale per row.
     i8s: Vec<i8>,
     scales: Vec<f32>,
-    /// The segment's HNSW graph, when it has one.
-    graph: Option<Graph>,
 }
 
 /// A query's similarities to the vectors of a [`VectorSet`]: computed for every vector
@@ -182,7 +205,7 @@ impl VectorSet {
     pub fn from_rows(dim: usize, format: VectorFormat, rows: &[Vec<f32>]) -> VectorSet {
         let mut segment = SegmentVectors::default();
         for (doc, row) in rows.iter().enumerate() {
-            segment.push(doc as DocId, &format.encode(row), format);
+            segment.push(doc as DocId, &format.encode(row), &[], dim, format);
         }
         VectorSet {
             dim,
@@ -283,6 +306,14 @@ impl VectorSet {
         out
     }
 
+    /// The best similarity of one passage's windows past its start (`None` when it
+    /// has no windows: a short passage, or an index that embeds none).
+    pub fn best_window(&self, sims: &Similarities, address: DocAddress) -> Option<f32> {
+        let segment = self.segments.get(address.segment_ord as usize)?;
+        let row = segment.row(address.doc_id)?;
+        segment.best_window(row, &sims.query, self.dim, self.format)
+    }
+
     /// The similarity of one passage (None when it has no vector).
     pub fn similarity(&self, sims: &Similarities, address: DocAddress) -> Option<f32> {
         let segment = self.segments.get(address.segment_ord as usize)?;
@@ -334,31 +365,50 @@ fn load_segment(
         row_of: vec![u32::MAX; segment.max_doc() as usize],
         ..SegmentVectors::default()
     };
-    let Ok(Some(column)) = segment.fast_fields().bytes(VECTOR_FIELD) else {
+    let fast = segment.fast_fields();
+    let Ok(Some(column)) = fast.bytes(VECTOR_FIELD) else {
         return out;
     };
-    // The column is dictionary-encoded: read each distinct vector once, by ordinal.
+    let len = format.stored_len(dim);
+    let vectors = distinct_values(&column, |n| n == len);
+    let windows = fast.bytes(WINDOWS_FIELD).ok().flatten();
+    let window_values = windows
+        .as_ref()
+        .map_or_else(Vec::new, |c| distinct_values(c, |n| n % len == 0));
+    let value = |column: &tantivy::columnar::BytesColumn, values: &[Option<Vec<u8>>], doc| {
+        let ord = column.ords().first(doc)?;
+        values.get(ord as usize)?.as_deref().map(<[u8]>::to_vec)
+    };
+    for doc in segment.doc_ids_alive() {
+        let Some(bytes) = value(&column, &vectors, doc) else {
+            continue;
+        };
+        let windows = windows
+            .as_ref()
+            .and_then(|c| value(c, &window_values, doc))
+            .unwrap_or_default();
+        out.push(doc, &bytes, &windows, dim, format);
+    }
+    out
+}
+
+/// The distinct values of a dictionary-encoded bytes column by ordinal, each read
+/// once; those of a length `fits` refuses are left out.
+fn distinct_values(
+    column: &tantivy::columnar::BytesColumn,
+    fits: impl Fn(usize) -> bool,
+) -> Vec<Option<Vec<u8>>> {
     let mut by_ord: Vec<Option<Vec<u8>>> = vec![None; column.num_terms()];
     if let Ok(mut stream) = column.dictionary().stream() {
         while stream.advance() {
-            if stream.key().len() == format.stored_len(dim) {
+            if fits(stream.key().len()) {
                 if let Some(slot) = by_ord.get_mut(stream.term_ord() as usize) {
                     *slot = Some(stream.key().to_vec());
                 }
             }
         }
     }
-    for doc in segment.doc_ids_alive() {
-        let Some(bytes) = column
-            .ords()
-            .first(doc)
-            .and_then(|ord| by_ord.get(ord as usize)?.as_deref())
-        else {
-            continue;
-        };
-        out.push(doc, bytes, format);
-    }
-    out
+    by_ord
 }
 
 impl SegmentVectors {
@@ -370,6 +420,70 @@ impl SegmentVectors {
         }
     }
 
+    /// The similarity of `query` to row `row`.
+    fn score(&self, row: usize, query: &[f32], dim: usize, format: VectorFormat) -> f32 {
+        self.rows.score(row, query, dim, format)
+    }
+
+    /// The similarity of `query` to every row.
+    fn scores(&self, query: &[f32], dim: usize, format: VectorFormat) -> Vec<f32> {
+        self.rows.scores(query, dim, format)
+    }
+
+    /// The best similarity of `query` to the windows of row `row` (`None`: it has
+    /// none).
+    fn best_window(
+        &self,
+        row: usize,
+        query: &[f32],
+        dim: usize,
+        format: VectorFormat,
+    ) -> Option<f32> {
+        let (start, end) = (
+            *self.window_start.get(row)?,
+            *self.window_start.get(row + 1)?,
+        );
+        (start..end)
+            .map(|w| self.windows.score(w as usize, query, dim, format))
+            .reduce(f32::max)
+    }
+
+    /// Every row as the graph stores it (see [`ann::quantize`]): i8 rows as they are
+    /// (their scale does not change a cosine).
+    fn graph_rows(&self, dim: usize, format: VectorFormat) -> Vec<i8> {
+        match format {
+            VectorFormat::F32 => self
+                .rows
+                .f32s
+                .chunks_exact(dim)
+                .flat_map(ann::quantize)
+                .collect(),
+            VectorFormat::I8 => self.rows.i8s.clone(),
+        }
+    }
+
+    /// Adds a document's vector (stored bytes of `format`) as the next row, with the
+    /// vectors of its windows (`windows`: whole stored vectors, one after the other).
+    fn push(&mut self, doc: DocId, bytes: &[u8], windows: &[u8], dim: usize, format: VectorFormat) {
+        if self.row_of.len() <= doc as usize {
+            self.row_of.resize(doc as usize + 1, u32::MAX);
+        }
+        self.row_of[doc as usize] = self.docs.len() as u32;
+        self.docs.push(doc);
+        self.rows.push(bytes, format);
+        if self.window_start.is_empty() {
+            self.window_start.push(0);
+        }
+        let mut count = *self.window_start.last().unwrap_or(&0);
+        for window in windows.chunks_exact(format.stored_len(dim)) {
+            self.windows.push(window, format);
+            count += 1;
+        }
+        self.window_start.push(count);
+    }
+}
+
+impl Rows {
     /// The similarity of `query` to row `row`.
     fn score(&self, row: usize, query: &[f32], dim: usize, format: VectorFormat) -> f32 {
         let span = row * dim..(row + 1) * dim;
@@ -396,26 +510,8 @@ impl SegmentVectors {
         }
     }
 
-    /// Every row as the graph stores it (see [`ann::quantize`]): i8 rows as they are
-    /// (their scale does not change a cosine).
-    fn graph_rows(&self, dim: usize, format: VectorFormat) -> Vec<i8> {
-        match format {
-            VectorFormat::F32 => self
-                .f32s
-                .chunks_exact(dim)
-                .flat_map(ann::quantize)
-                .collect(),
-            VectorFormat::I8 => self.i8s.clone(),
-        }
-    }
-
-    /// Adds a document's vector (stored bytes of `format`) as the next row.
-    fn push(&mut self, doc: DocId, bytes: &[u8], format: VectorFormat) {
-        if self.row_of.len() <= doc as usize {
-            self.row_of.resize(doc as usize + 1, u32::MAX);
-        }
-        self.row_of[doc as usize] = self.docs.len() as u32;
-        self.docs.push(doc);
+    /// Adds a vector (stored bytes of `format`) as the next row.
+    fn push(&mut self, bytes: &[u8], format: VectorFormat) {
         match format {
             VectorFormat::F32 => self.f32s.extend(
                 bytes
@@ -445,22 +541,33 @@ pub fn graph_rows(
 
 /// The vectors of the live passages of an index, by the hash of the text they were
 /// made from: an index run reuses them for passages whose text did not change.
-pub fn by_key(searcher: &tantivy::Searcher) -> HashMap<u64, Vec<u8>> {
+pub fn by_key(searcher: &tantivy::Searcher) -> HashMap<u64, Stored> {
     let mut out = HashMap::new();
     for segment in searcher.segment_readers() {
         let fast = segment.fast_fields();
         let (Ok(Some(column)), Ok(keys)) = (fast.bytes(VECTOR_FIELD), fast.u64(KEY_FIELD)) else {
             continue;
         };
-        let mut buf = Vec::new();
+        let windows = fast.bytes(WINDOWS_FIELD).ok().flatten();
+        let read = |column: &tantivy::columnar::BytesColumn, doc| {
+            let mut buf = Vec::new();
+            let ord = column.ords().first(doc)?;
+            column
+                .ord_to_bytes(ord, &mut buf)
+                .unwrap_or(false)
+                .then_some(buf)
+        };
         for doc in segment.doc_ids_alive() {
-            let (Some(ord), Some(key)) = (column.ords().first(doc), keys.first(doc)) else {
+            let (Some(vector), Some(key)) = (read(&column, doc), keys.first(doc)) else {
                 continue;
             };
-            buf.clear();
-            if column.ord_to_bytes(ord, &mut buf).unwrap_or(false) {
-                out.entry(key).or_insert_with(|| buf.clone());
-            }
+            out.entry(key).or_insert_with(|| Stored {
+                vector,
+                windows: windows
+                    .as_ref()
+                    .and_then(|c| read(c, doc))
+                    .unwrap_or_default(),
+            });
         }
     }
     out

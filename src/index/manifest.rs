@@ -19,7 +19,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 /// Version of the index layout (schema and stored fields). Bump on any change.
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 
 /// Records files are named `k2search-records-HASH.json`.
 const RECORDS_PREFIX: &str = "k2search-records-";

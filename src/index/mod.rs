@@ -89,6 +89,9 @@ pub struct IndexOptions {
     /// Run the encoder's matrix products in int8 ([`Model::with_int8`]): faster on a
     /// CPU with VNNI, vectors at cosine ≥ 0.996 with f32's; an error elsewhere.
     pub int8: bool,
+    /// Whether each passage's text past its start is embedded too, in windows
+    /// ([`embed::Windows`]; unset: as the index already does, else not).
+    pub windows: Option<bool>,
     /// Threads that embed batches of passages side by side (0 or 1: one). See
     /// [`Model::embed_on`]: the CLI runs one per core, each single-threaded.
     pub embed_threads: usize,
@@ -114,6 +117,7 @@ impl IndexOptions {
             model: None,
             vector_format: None,
             int8: false,
+            windows: None,
             embed_threads: 1,
             wrap: None,
             ann_min_vectors: ann::min_vectors(),
@@ -321,6 +325,7 @@ fn build_on(opts: &IndexOptions, faults: &storage::Faults) -> Result<IndexReport
             },
             model,
             format: info.format,
+            windows: info.windows,
             threads: opts.embed_threads,
             pending: Vec::new(),
             embedded: 0,
@@ -390,6 +395,10 @@ fn plan_vectors(
             .vector_format
             .or(previous.model.as_ref().map(|p| p.format))
             .unwrap_or_default(),
+        windows: match opts.windows {
+            Some(on) => on.then_some(embed::Windows::DEFAULT),
+            None => previous.model.as_ref().and_then(|p| p.windows),
+        },
         ..m.info().clone()
     });
     Ok((model, info))
@@ -634,7 +643,10 @@ fn load_model(opts: &IndexOptions, previous: &Manifest) -> Result<Option<Model>>
 }
 
 /// The vectors of the index's passages by text key, for an update to reuse.
-fn previous_vectors(index: &Index, dir: &Path) -> Result<std::collections::HashMap<u64, Vec<u8>>> {
+fn previous_vectors(
+    index: &Index,
+    dir: &Path,
+) -> Result<std::collections::HashMap<u64, vectors::Stored>> {
     let reader = index.reader().map_err(|e| Error::tantivy(dir, e))?;
     Ok(vectors::by_key(&reader.searcher()))
 }
@@ -643,33 +655,59 @@ fn previous_vectors(index: &Index, dir: &Path) -> Result<std::collections::HashM
 struct Embedding {
     model: Model,
     format: VectorFormat,
+    windows: Option<embed::Windows>,
     threads: usize,
-    /// Vectors of the index before this run, by text key.
-    reuse: std::collections::HashMap<u64, Vec<u8>>,
+    /// Vectors of the index before this run, by text key: the passage's, and its
+    /// windows' one after the other.
+    reuse: std::collections::HashMap<u64, vectors::Stored>,
     pending: Vec<Passage>,
     /// Passages embedded so far (not counting reused vectors).
     embedded: usize,
 }
 
 impl Embedding {
-    /// Embeds the pending passages whose text has no vector yet and adds them all.
+    /// Embeds the pending passages whose text has no vector yet (and their windows)
+    /// and adds them all.
     fn flush(&mut self, writer: &IndexWriter, fields: &schema::Fields, dir: &Path) -> Result<()> {
-        let texts: Vec<String> = self.pending.iter().map(embed::passage_text).collect();
+        let mut texts: Vec<String> = self.pending.iter().map(embed::passage_text).collect();
         let keys: Vec<u64> = texts.iter().map(|t| vectors::key(t)).collect();
         let missing: Vec<usize> = (0..texts.len())
             .filter(|&i| !self.reuse.contains_key(&keys[i]))
             .collect();
-        let inputs: Vec<&str> = missing.iter().map(|&i| texts[i].as_str()).collect();
-        let made = self
+        // Each missing passage's start, then its windows: one batch, so that the
+        // model's threads share them.
+        let mut inputs: Vec<String> = Vec::new();
+        let mut windows = Vec::with_capacity(missing.len());
+        for &i in &missing {
+            inputs.push(std::mem::take(&mut texts[i]));
+            let more = self
+                .windows
+                .map_or_else(Vec::new, |w| w.texts(&self.pending[i]));
+            windows.push(more.len());
+            inputs.extend(more);
+        }
+        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let mut made = self
             .model
-            .embed_on(&inputs, embed::PASSAGE_TOKENS, self.threads)?;
-        self.embedded += made.len();
-        for (&i, vector) in missing.iter().zip(made) {
-            self.reuse.insert(keys[i], self.format.encode(&vector));
+            .embed_on(&refs, embed::PASSAGE_TOKENS, self.threads)?
+            .into_iter();
+        for (&i, &n) in missing.iter().zip(&windows) {
+            let (Some(start), rest) = (made.next(), made.by_ref().take(n)) else {
+                break;
+            };
+            self.embedded += 1;
+            let stored = vectors::Stored {
+                vector: self.format.encode(&start),
+                windows: rest.flat_map(|w| self.format.encode(&w)).collect(),
+            };
+            self.reuse.insert(keys[i], stored);
         }
         for (mut doc, key) in fields.to_documents(&self.pending).zip(keys) {
-            if let Some(bytes) = self.reuse.get(&key) {
-                doc.add_bytes(fields.vector, bytes);
+            if let Some(stored) = self.reuse.get(&key) {
+                doc.add_bytes(fields.vector, &stored.vector);
+                if !stored.windows.is_empty() {
+                    doc.add_bytes(fields.vector_windows, &stored.windows);
+                }
                 doc.add_u64(fields.vector_key, key);
             }
             add(writer, doc, dir)?;

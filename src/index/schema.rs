@@ -68,6 +68,9 @@ pub struct Fields {
     pub vector: Field,
     /// Hash of the text the embedding was made from (fast field), to reuse it.
     pub vector_key: Field,
+    /// The embeddings of the passage's windows past its start, one after the other,
+    /// when the index embeds windows (bytes fast field, see [`crate::embed::Windows`]).
+    pub vector_windows: Field,
 }
 
 /// The name of the [`Fields::order`] fast field.
@@ -119,6 +122,7 @@ pub fn schema() -> (Schema, Fields) {
         meta: b.add_text_field(facets::META_FIELD, STRING | FAST),
         vector: b.add_bytes_field(vectors::VECTOR_FIELD, FAST),
         vector_key: b.add_u64_field(vectors::KEY_FIELD, FAST),
+        vector_windows: b.add_bytes_field(vectors::WINDOWS_FIELD, FAST),
     };
     (b.build(), fields)
 }
@@ -193,6 +197,7 @@ impl Fields {
             meta: f(facets::META_FIELD)?,
             vector: f(vectors::VECTOR_FIELD)?,
             vector_key: f(vectors::KEY_FIELD)?,
+            vector_windows: f(vectors::WINDOWS_FIELD)?,
         })
     }
 

@@ -691,7 +691,16 @@ impl Searcher {
         let similarity = vectors.map(|v| {
             add_nearest(searcher, v, &inner.params, request, &mut top);
             total = total.max(top.len());
-            move |address| v.set.similarity(&v.sims, address)
+            let windows = inner.params.semantic_windows;
+            move |address| {
+                let start = v.set.similarity(&v.sims, address)?;
+                Some(match v.set.best_window(&v.sims, address) {
+                    Some(best) if windows > 0.0 => {
+                        (start + windows * best.max(start)) / (1.0 + windows)
+                    }
+                    _ => start,
+                })
+            }
         });
         let mut hits = rerank::rerank(
             searcher,

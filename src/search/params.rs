@@ -65,6 +65,10 @@ pub struct Params {
     /// Tokens of the question that are embedded (the cost of embedding grows with
     /// them; a long message is cut).
     pub semantic_tokens: usize,
+    /// Weight of a passage's best window ([`crate::embed::Windows`]), when the index
+    /// embeds windows: its similarity to the question is that of its start and that
+    /// of its best part (start or window), weighted 1 to this, averaged.
+    pub semantic_windows: f32,
 }
 
 /// The shipped weights, learned by `eval/tune.py --write lexicon/ranking.json`.
@@ -217,6 +221,7 @@ mod tests {
             shipped.subject,
             shipped.semantic,
             shipped.semantic_body,
+            shipped.semantic_windows,
             shipped.plain,
         ];
         assert!(

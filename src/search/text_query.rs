@@ -165,7 +165,12 @@ fn complete_word(
             weight,
         });
     }
-    let original = std::mem::replace(clause, Box::new(tantivy::query::EmptyQuery));
+    let mut original = std::mem::replace(clause, Box::new(tantivy::query::EmptyQuery));
+    if completions.on_the_way() {
+        let weight =
+            inputs.params.prefix * completions.rarity_weight(completions.freq, inputs.num_docs);
+        original = boost(original, weight);
+    }
     alternatives.insert(0, original);
     *clause = Box::new(DisjunctionMaxQuery::new(alternatives));
 }
