@@ -531,7 +531,7 @@ impl Bert {
         std::hint::black_box(sum);
     }
 
-    /// Runs the layers' matrix products in int8 from now on ([`int8`]): faster, and
+    /// Runs the layers' matrix products in int8 from now on (`src/embed/int8.rs`): faster, and
     /// the vectors differ from f32's slightly (see BENCHMARKS.md, "Indexing with a
     /// model"). Fails, leaving the encoder in f32, on a CPU whose int8 kernel is not
     /// exact.
