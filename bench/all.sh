@@ -29,7 +29,7 @@ step "index build, incremental, cold CLI, 20-query latency (bench/run.sh core)"
 bash bench/run.sh core "$medquad" 5 >"$out/core.md"
 
 step "indexing floor: raw tantivy on k2search's passages, 5 runs"
-"$k2" index --quiet --corpus "$medquad" --index "$work/index"
+"$k2" index --quiet --rebuild --corpus "$medquad" --index "$work/index"
 "$k2" export --corpus "$medquad" --index "$work/index" >"$work/export.ndjson"
 for _ in 1 2 3 4 5; do python3 bench/raw_tantivy.py "$work/export.ndjson"; done >"$out/raw-tantivy.jsonl"
 
@@ -51,9 +51,9 @@ QUERIES="$work/short.txt" K2SEARCH_BIN="$k2" MEDQUAD="$medquad" EXPORT="$work/ex
   bash bench/serve-vs-typesense.sh 10 >"$out/serve-short.md" 2>"$out/serve-short.err"
 
 step "relevance: k2search and the baselines on every judged set"
-"$k2" index --quiet --corpus corpus --index "$work/seed-index"
-"$k2" index --quiet --corpus "$shared/corpora/mediqa-dev" --index "$work/mediqa-index"
-"$k2" index --quiet --corpus "$shared/corpora/nfcorpus" --index "$work/nfcorpus-index"
+"$k2" index --quiet --rebuild --corpus corpus --index "$work/seed-index"
+"$k2" index --quiet --rebuild --corpus "$shared/corpora/mediqa-dev" --index "$work/mediqa-index"
+"$k2" index --quiet --rebuild --corpus "$shared/corpora/nfcorpus" --index "$work/nfcorpus-index"
 # name:corpus:index:judgments
 for set in "liveqa:$medquad:$work/index:$shared/eval/liveqa-train.jsonl" \
   "medquad:$medquad:$work/index:eval/medquad-queries.jsonl" \

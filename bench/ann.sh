@@ -27,7 +27,7 @@ cargo build --release --quiet --bin k2search --example embed --example ann
 bin="${CARGO_TARGET_DIR:-target}/release"
 vectors="$work/medquad-$passages.jsonl"
 if [[ " $sources " == *" medquad "* && ! -s "$vectors" ]]; then
-  "$bin/k2search" index --quiet --corpus "$medquad" --index "$work/index" >&2
+  "$bin/k2search" index --quiet --rebuild --corpus "$medquad" --index "$work/index" >&2
   K2_EMBED_VECTORS="$vectors.tmp" "$bin/examples/embed" "$work/index" "$model" "$passages" 32 2 >&2
   mv "$vectors.tmp" "$vectors"
 fi

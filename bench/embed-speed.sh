@@ -27,7 +27,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 cargo build --release --quiet --bin k2search --example embed
 bin="${CARGO_TARGET_DIR:-target}/release"
-"$bin/k2search" index --quiet --corpus "$medquad" --index "$work/index" >&2
+"$bin/k2search" index --quiet --rebuild --corpus "$medquad" --index "$work/index" >&2
 py="$venv/bin/python"
 
 # The same texts for both: the example writes what it embeds.

@@ -25,7 +25,7 @@ mkdir -p "$work"
 index="${INDEX:-$work/index}"
 if [ -z "${INDEX:-}" ]; then
   find_medquad load.sh
-  "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$index" >&2
+  "$K2SEARCH_BIN" index --quiet --rebuild --corpus "$medquad" --index "$index" >&2
 fi
 
 start_k2search "$K2SEARCH_BIN" "$index" "$work" load.sh

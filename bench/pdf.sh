@@ -10,7 +10,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
 python3 "$(dirname "$0")/../scripts/make-pdf-fixtures.py" --bench "$work/corpus/leaflet-200.pdf"
-/usr/bin/time -f "%e %M" -o "$work/time" "$bin" index --quiet --corpus "$work/corpus" --index "$work/index"
+/usr/bin/time -f "%e %M" -o "$work/time" "$bin" index --quiet --rebuild --corpus "$work/corpus" --index "$work/index"
 "$bin" passages --corpus "$work/corpus" --index "$work/index" --json > "$work/passages.jsonl"
 python3 - "$work" <<'PY'
 import json, os, sys

@@ -38,7 +38,7 @@ if [ -z "${K2_VS_PHASE:-}" ]; then
   done
   k2search_bin
   mkdir -p "$work"
-  "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$work/index" >&2
+  "$K2SEARCH_BIN" index --quiet --rebuild --corpus "$medquad" --index "$work/index" >&2
   if [ -z "${EXPORT:-}" ]; then
     EXPORT="$work/export.ndjson"
     "$K2SEARCH_BIN" export --corpus "$medquad" --index "$work/index" >"$EXPORT"

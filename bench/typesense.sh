@@ -50,7 +50,7 @@ if [ -z "$export_file" ]; then
   . bench/serve-lib.sh
   find_medquad typesense.sh
   k2search_bin
-  "$K2SEARCH_BIN" index --quiet --corpus "$medquad" --index "$work/index" >&2
+  "$K2SEARCH_BIN" index --quiet --rebuild --corpus "$medquad" --index "$work/index" >&2
   export_file="$work/export.ndjson"
   "$K2SEARCH_BIN" export --corpus "$medquad" --index "$work/index" >"$export_file"
 fi

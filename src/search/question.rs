@@ -349,26 +349,33 @@ fn focus_at(
     let found = abbreviation
         .and_then(|abbr| vocabulary.topic(&abbr).map(|names| (abbr, names)))
         .or_else(|| vocabulary.topic(&key).map(|names| (key.clone(), names)));
-    if let Some((key, names)) = found {
-        let focus = Focus {
+    let via_lexicon = || {
+        let (synonym_key, synonym) = synonyms.get(&key)?;
+        let names = vocabulary.topic(synonym_key)?;
+        Some(Focus {
+            text: text(),
+            key: synonym_key.clone(),
+            names,
+            via_synonym: Some(synonym.clone()),
+            subject: false,
+            confidence: 1.0,
+        })
+    };
+    // A part of longer names ("hypertension" of "Portal hypertension") gives way to an
+    // equivalent that is a whole name ("high blood pressure"): the words name that
+    // document, not the ones they are a part of.
+    let whole_equivalent = || via_lexicon().filter(|f| f.names == TopicMatch::Whole);
+    let focus = match found {
+        Some((_, TopicMatch::Part)) if whole_equivalent().is_some() => whole_equivalent()?,
+        Some((key, names)) => Focus {
             text: text(),
             key,
             names,
             via_synonym: None,
             subject: false,
             confidence: 1.0,
-        };
-        return Some((words.len(), focus));
-    }
-    let (synonym_key, synonym) = synonyms.get(&key)?;
-    let names = vocabulary.topic(synonym_key)?;
-    let focus = Focus {
-        text: text(),
-        key: synonym_key.clone(),
-        names,
-        via_synonym: Some(synonym.clone()),
-        subject: false,
-        confidence: 1.0,
+        },
+        None => via_lexicon()?,
     };
     Some((words.len(), focus))
 }
@@ -417,14 +424,18 @@ fn lexicon_topics(
             .map(TermGroup::primary)
             .collect();
         let own = own.join(" ");
-        for alt in &expansion.alternatives {
+        // The first equivalent that is a whole name, else the first part of one.
+        let named = |alt: &super::lexicon::Entry| {
             let key: Vec<&str> = alt.words.iter().map(TermGroup::primary).collect();
             let key = key.join(" ");
-            if vocabulary.topic(&key).is_some() {
-                out.entry(own.clone())
-                    .or_insert_with(|| (key, alt.surface.clone()));
-                break;
-            }
+            vocabulary
+                .topic(&key)
+                .map(|names| (names, key, alt.surface.clone()))
+        };
+        let mut found: Vec<_> = expansion.alternatives.iter().filter_map(named).collect();
+        found.sort_by_key(|(names, _, _)| *names != TopicMatch::Whole);
+        if let Some((_, key, surface)) = found.into_iter().next() {
+            out.entry(own).or_insert((key, surface));
         }
     }
     out
@@ -785,6 +796,39 @@ mod tests {
         assert_eq!(q.foci[0].key, analyze::topic_key("sertraline"));
         assert_eq!(q.foci[0].via_synonym.as_deref(), Some("sertraline"));
         assert_eq!(q.types, vec![Category::SideEffects]);
+    }
+
+    #[test]
+    fn a_part_of_longer_names_gives_way_to_a_whole_equivalent() {
+        let vocabulary = Titles(vec![
+            "Pulmonary arterial hypertension",
+            "High blood pressure",
+        ]);
+        let ask = |lexicon: &str, text: &str| {
+            let lexicon = Lexicon::parse(lexicon, std::path::Path::new("x")).unwrap();
+            let plan = QueryPlan::parse(text);
+            let params = Params::default();
+            analyze(&plan, text, &vocabulary, &lexicon, &Ranking::ALL, &params)
+        };
+        let equivalent = "high blood pressure, arterial hypertension";
+        let q = ask(equivalent, "arterial hypertension");
+        assert_eq!(q.foci[0].key, analyze::topic_key("high blood pressure"));
+        assert_eq!(q.foci[0].names, TopicMatch::Whole);
+        assert_eq!(
+            q.foci[0].via_synonym.as_deref(),
+            Some("high blood pressure")
+        );
+        // Without the equivalent, the part is the focus, as before.
+        let q = ask("nosebleed, epistaxis", "arterial hypertension");
+        assert_eq!(q.foci[0].key, analyze::topic_key("arterial hypertension"));
+        assert_eq!(q.foci[0].names, TopicMatch::Part);
+        // A whole name typed stays the focus.
+        let q = ask(equivalent, "pulmonary arterial hypertension");
+        assert_eq!(
+            q.foci[0].key,
+            analyze::topic_key("pulmonary arterial hypertension")
+        );
+        assert_eq!(q.foci[0].names, TopicMatch::Whole);
     }
 
     #[test]
