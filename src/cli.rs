@@ -153,9 +153,13 @@ struct IndexArgs {
     vectors: Option<VectorFormat>,
     /// Run the model's matrix products in int8 (needs AVX-512 VNNI or Arm dot
     /// products): about 1.5x the passages per second, vectors at cosine >= 0.996
-    /// with f32's (BENCHMARKS.md, "Indexing with a model").
-    #[arg(long)]
+    /// with f32's (BENCHMARKS.md, "Indexing with a model"). Kept by later runs until
+    /// `--no-int8`.
+    #[arg(long, overrides_with = "no_int8")]
     int8: bool,
+    /// Run the model's matrix products in f32 (the default).
+    #[arg(long, overrides_with = "int8")]
+    no_int8: bool,
     /// Also embed each passage's text past its start, in windows of 80 words (on long
     /// passages several vectors each); hybrid searches then weigh a passage's best
     /// window too. Kept by later runs until `--no-windows`.
@@ -372,7 +376,11 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
         progress: (!args.quiet).then(|| progress.on_progress()),
         model: args.model.model,
         vector_format: args.vectors,
-        int8: args.int8,
+        int8: match (args.int8, args.no_int8) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
         windows: match (args.windows, args.no_windows) {
             (true, _) => Some(true),
             (_, true) => Some(false),

@@ -454,3 +454,48 @@ fn windows_embed_a_long_passage_past_its_start() {
         score(1.0)
     );
 }
+
+/// Whether the index's manifest records the int8 kernels.
+fn records_int8(index: &Path) -> bool {
+    let meta: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(index.join("meta.json")).unwrap()).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(meta["payload"].as_str().expect("payload")).unwrap();
+    manifest["model"]["int8"].as_bool().expect("model.int8")
+}
+
+#[test]
+#[cfg_attr(
+    not(k2search_model),
+    ignore = "needs the model: bash scripts/fetch-model.sh models/all-MiniLM-L6-v2"
+)]
+fn int8_is_recorded_and_kept_until_no_int8() {
+    let model = model();
+    let ws = Workspace::seeds();
+    let out = ws.run(&["index", "--model", model.to_str().unwrap(), "--int8"]);
+    if !out.status.success() {
+        // A CPU without an exact int8 kernel: refused in one line, nothing indexed.
+        let err = stderr(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("int8"), "{err}");
+        return;
+    }
+    let index = ws.index_dir();
+    assert!(records_int8(&index));
+    let hybrid = ws.query(&["warfarin interaction"]);
+    assert_eq!(hybrid.mode, Mode::Hybrid);
+    assert!(hybrid.hits[0]
+        .passage
+        .headings
+        .iter()
+        .any(|h| h.contains("Interaction")));
+    // Later runs keep it; --no-int8 changes the record alone (the vectors compare).
+    let again = ws.ok(&["index"]);
+    assert!(again.contains("nothing changed"), "{again}");
+    assert!(records_int8(&index));
+    let f32 = ws.ok(&["index", "--no-int8"]);
+    assert_eq!(embedded(&f32), 0, "{f32}");
+    assert!(!records_int8(&index));
+    ws.ok(&["index", "--int8"]);
+    assert!(records_int8(&index));
+}

@@ -60,6 +60,11 @@ pub struct ModelInfo {
     /// The windows of each passage's text embedded beyond its start (`None`: its
     /// start alone).
     pub windows: Option<Windows>,
+    /// Whether passages are embedded with the int8 kernels (`index --int8`), not f32:
+    /// later runs keep the choice until `--no-int8`, and searches embed their queries
+    /// the same way where the CPU has the kernel. Vectors of either kind are
+    /// comparable (cosine ≥ 0.996), so a change of it embeds nothing again.
+    pub int8: bool,
 }
 
 /// How a passage's text beyond its first [`PASSAGE_TOKENS`] is embedded: in windows

@@ -123,6 +123,7 @@ impl Model {
             passage_tokens: PASSAGE_TOKENS,
             format: VectorFormat::default(),
             windows: None,
+            int8: false,
         };
         Ok(Model {
             bert,
@@ -153,6 +154,14 @@ impl Model {
             Ok(()) => Ok(self),
             Err(e) => Err(self.error(e)),
         }
+    }
+
+    /// The same model with the encoder's matrix products in int8 where the CPU has an
+    /// exact int8 kernel, else in f32 as it is: for the queries of an index whose
+    /// passages were embedded in int8 (either way the vectors are comparable).
+    pub fn int8_if_possible(mut self) -> Model {
+        let _ = self.bert.quantize();
+        self
     }
 
     /// What an index built with this model records.

@@ -31,6 +31,11 @@ impl Model {
     }
 
     /// See the `embed` build.
+    pub fn int8_if_possible(self) -> Model {
+        match self {}
+    }
+
+    /// See the `embed` build.
     pub fn with_batch(self, _batch: usize) -> Model {
         match self {}
     }

@@ -87,8 +87,8 @@ pub struct IndexOptions {
     /// How vectors are stored (unset: as the index already stores them, else f32).
     pub vector_format: Option<VectorFormat>,
     /// Run the encoder's matrix products in int8 ([`Model::with_int8`]): faster on a
-    /// CPU with VNNI, vectors at cosine ≥ 0.996 with f32's; an error elsewhere.
-    pub int8: bool,
+    /// CPU with VNNI. `None` keeps the choice the index records (off for a new one).
+    pub int8: Option<bool>,
     /// Whether each passage's text past its start is embedded too, in windows
     /// ([`embed::Windows`]; unset: as the index already does, else not).
     pub windows: Option<bool>,
@@ -116,7 +116,7 @@ impl IndexOptions {
             progress: None,
             model: None,
             vector_format: None,
-            int8: false,
+            int8: None,
             windows: None,
             embed_threads: 1,
             wrap: None,
@@ -311,6 +311,8 @@ fn build_on(opts: &IndexOptions, faults: &storage::Faults) -> Result<IndexReport
         (before, now) => before.is_none() && now.is_none(),
     };
     let full = opts.rebuild || previous.files.is_empty() || !same_vectors;
+    let int8_of = |info: Option<&ModelInfo>| info.map(|m| m.int8);
+    let relabel = int8_of(previous.model.as_ref()) != int8_of(model_info.as_ref());
     if full {
         writer
             .delete_all_documents()
@@ -337,6 +339,7 @@ fn build_on(opts: &IndexOptions, faults: &storage::Faults) -> Result<IndexReport
         writer,
         fields,
         full,
+        relabel,
         report: IndexReport {
             files: walk.files.len(),
             skipped: walk.skipped,
@@ -399,6 +402,7 @@ fn plan_vectors(
             Some(on) => on.then_some(embed::Windows::DEFAULT),
             None => previous.model.as_ref().and_then(|p| p.windows),
         },
+        int8: int8(opts, previous),
         ..m.info().clone()
     });
     Ok((model, info))
@@ -411,6 +415,9 @@ struct Run<'a> {
     fields: Fields,
     /// Everything is indexed anew (no previous documents to replace one by one).
     full: bool,
+    /// The manifest records a choice unlike the last commit's (`--int8`): commit it,
+    /// even when no file changed.
+    relabel: bool,
     report: IndexReport,
     manifest: Manifest,
     warnings: Vec<Warning>,
@@ -542,7 +549,7 @@ impl Run<'_> {
             return Err(Error::EmptyCorpus(self.opts.corpus.clone()));
         }
         report.changed = self.full || report.files_indexed > 0 || report.files_removed > 0;
-        if report.changed {
+        if report.changed || self.relabel {
             manifest::write_records(dir, &mut self.manifest)
                 .map_err(|e| Error::io("cannot write index records in", dir, e))?;
             let payload = serde_json::to_string(&self.manifest).unwrap_or_default();
@@ -636,10 +643,16 @@ fn load_model(opts: &IndexOptions, previous: &Manifest) -> Result<Option<Model>>
             _ => return Ok(None),
         }
     };
-    if opts.int8 {
+    if int8(opts, previous) {
         return model.with_int8().map(Some);
     }
     Ok(Some(model))
+}
+
+/// Whether this run embeds with the int8 kernels: as asked, else as the index records.
+fn int8(opts: &IndexOptions, previous: &Manifest) -> bool {
+    opts.int8
+        .unwrap_or_else(|| !opts.rebuild && previous.model.as_ref().is_some_and(|info| info.int8))
 }
 
 /// The vectors of the index's passages by text key, for an update to reuse.

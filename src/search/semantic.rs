@@ -82,6 +82,12 @@ impl Semantic {
                 ),
             ));
         }
+        // Queries are embedded as the index's passages were (see `ModelInfo::int8`).
+        let model = if info.int8 {
+            model.int8_if_possible()
+        } else {
+            model
+        };
         let model = Arc::new(model);
         *slot = Some(model.clone());
         Ok(model)
