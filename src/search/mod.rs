@@ -433,7 +433,11 @@ impl Searcher {
         })?;
         let soundness = Soundness::new(dir);
         soundness.ensure(reader.searcher().generation().generation_id(), &open.index)?;
-        let semantic = Arc::new(Semantic::default());
+        let semantic = Arc::new(if load_model {
+            Semantic::one_shot()
+        } else {
+            Semantic::default()
+        });
         if let Some(info) = open.manifest.model.as_ref().filter(|_| load_model) {
             semantic.load_in_background(info, dir);
         }
@@ -474,7 +478,7 @@ impl Searcher {
     /// searches load the model the index records, or [`crate::embed::MODEL_ENV`]'s).
     /// Fails when the index has vectors from another model.
     pub fn with_model(self, dir: &Path) -> Result<Searcher> {
-        let semantic = Semantic::with_model_dir(Some(dir.to_path_buf()));
+        let semantic = self.inner.semantic.with_model_dir(Some(dir.to_path_buf()));
         if let Some(info) = &self.manifest().model {
             semantic.model(info, self.dir())?;
         }

@@ -54,13 +54,27 @@ pub(crate) struct Semantic {
     model: Mutex<Option<Arc<Model>>>,
     /// The vectors of one index generation.
     vectors: Mutex<Option<(u64, Arc<VectorSet>)>>,
+    /// A process that searches once (the CLI's query): its query is embedded in f32
+    /// even for an index embedded in int8, since packing the int8 weights costs more
+    /// (about 40 ms) than one query gains.
+    one_shot: bool,
 }
 
 impl Semantic {
-    /// A semantic half that loads the model from `dir` instead.
-    pub fn with_model_dir(dir: Option<PathBuf>) -> Semantic {
+    /// A semantic half for a process that searches once (see `one_shot`).
+    pub fn one_shot() -> Semantic {
+        Semantic {
+            one_shot: true,
+            ..Semantic::default()
+        }
+    }
+
+    /// The same kind of semantic half (one-shot or not), loading the model from `dir`
+    /// instead.
+    pub fn with_model_dir(&self, dir: Option<PathBuf>) -> Semantic {
         Semantic {
             model_dir: dir,
+            one_shot: self.one_shot,
             ..Semantic::default()
         }
     }
@@ -82,8 +96,9 @@ impl Semantic {
                 ),
             ));
         }
-        // Queries are embedded as the index's passages were (see `ModelInfo::int8`).
-        let model = if info.int8 {
+        // Queries are embedded as the index's passages were (see `ModelInfo::int8`),
+        // unless there is only one.
+        let model = if info.int8 && !self.one_shot {
             model.int8_if_possible()
         } else {
             model
