@@ -2,7 +2,7 @@
 """Learn k2search's ranking weights on the five dev sets, leave-one-set-out.
 
   python3 eval/tune.py [--passes 2] [--write lexicon/ranking.json] [--keep DIR]
-                       [--model DIR] [--only w1,w2] [--start FILE]
+                       [--model DIR] [--only w1,w2] [--start FILE] [--max-loss 0.005]
 
 The five development sets are three kinds of text (../shared/eval/README.md):
 
@@ -19,7 +19,9 @@ however many queries it has). Search: coordinate ascent over a grid per weight,
 no lifts, every word and field weighed alike, no fusion), so that a fold's weights
 owe nothing to the set it leaves out. A change is kept only when it gains more than
 `--min-gain` on the objective: a weight that moves nDCG by less is noise on sets of
-16 to 324 queries.
+16 to 324 queries. With `--max-loss L`, a change that lowers any one of the sets
+learned on by more than L is refused however much the average gains: a rule that
+helps one corpus and hurts another is a bug, not a trade.
 
 Generalization is measured leave-one-set-out: for each set, the weights are learned
 on the other four and the fifth is scored with them; a weight that helps only the
@@ -145,7 +147,7 @@ def objective(runner, params, sets):
     return sum(scores[s] for s in sets) / len(sets)
 
 
-def tune(runner, start, sets, grid, passes, min_gain):
+def tune(runner, start, sets, grid, passes, min_gain, max_loss):
     best = dict(start)
     best_score = objective(runner, best, sets)
     for _ in range(passes):
@@ -154,7 +156,11 @@ def tune(runner, start, sets, grid, passes, min_gain):
             for v in values:
                 trial = dict(best, **{name: v})
                 score = objective(runner, trial, sets)
-                if score > best_score + min_gain:
+                # A change that costs one set more than `max_loss` is a rule that helps
+                # one corpus and hurts another: refused, whatever the average gains.
+                before, after = runner.scores(best), runner.scores(trial)
+                hurts = any(after[s] < before[s] - max_loss for s in sets)
+                if score > best_score + min_gain and not hurts:
                     best, best_score, improved = trial, score, True
         if not improved:
             break
@@ -170,6 +176,9 @@ def main():
     ap.add_argument("--start", help="start from these weights (JSON over the neutral start; 'shipped' for lexicon/ranking.json)")
     ap.add_argument("--min-gain", type=float, default=0.001, help="least objective gain a change must bring")
     ap.add_argument("--only", help="tune only these weights (comma-separated)")
+    ap.add_argument("--max-loss", type=float, default=0.005,
+                    help="refuse a change that lowers any set's nDCG@10 by more than this "
+                         "(0.005; 'inf' turns the check off)")
     args = ap.parse_args()
     grid = dict(GRID, **(SEMANTIC_GRID if args.model else {}))
     if args.only:
@@ -190,12 +199,12 @@ def main():
         held_out = {}
         for s in SETS:
             others = [o for o in SETS if o != s]
-            params, score = tune(runner, start, others, grid, args.passes, args.min_gain)
+            params, score = tune(runner, start, others, grid, args.passes, args.min_gain, args.max_loss)
             held_out[s] = runner.scores(params)[s]
             changed = {k: v for k, v in params.items() if start.get(k) != v}
             print(f"without {s}: objective on the other four {score:.4f}, {s} held out "
                   f"{held_out[s]:.4f}, changed {json.dumps(changed, sort_keys=True)}", file=sys.stderr)
-        final, final_score = tune(runner, start, list(SETS), grid, args.passes, args.min_gain)
+        final, final_score = tune(runner, start, list(SETS), grid, args.passes, args.min_gain, args.max_loss)
         in_sample = runner.scores(final)
         print(f"start: {json.dumps({k: start[k] for k in sorted(grid)}, sort_keys=True)}", file=sys.stderr)
         print("| set | queries | start | in-sample (learned on all five) | leave-one-set-out | gap |")
