@@ -399,6 +399,9 @@ struct Inner {
     soundness: Arc<Soundness>,
     /// The names suggestions are made from, with the commit they were read from.
     names: Arc<NamesCache>,
+    /// Searches running now (in every clone of the searcher): the plain ranking gets a
+    /// thread of its own only while there are fewer than cores.
+    running: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// The names suggestions are made from, with the commit they were read from.
@@ -451,6 +454,7 @@ impl Searcher {
                 semantic,
                 soundness,
                 names: Arc::default(),
+                running: Arc::default(),
             }),
         })
     }
@@ -665,9 +669,12 @@ impl Searcher {
         };
         let built = text_query::build(&inputs, request.category);
         // The plain ranking is a second text search: it runs on a thread of its own
-        // while this one runs the analysed query, so fusion costs little latency.
+        // while this one runs the analysed query, so fusion costs little latency;
+        // when searches already keep every core busy (a loaded server), a thread more
+        // gains nothing and costs its start, so it runs after it instead.
+        let running = Running::start(&inner.running);
         let (analysed, plain) = match self.plain_ranking() {
-            Some(plain_ranking) => std::thread::scope(|scope| {
+            Some(plain_ranking) if running.spare_core() => std::thread::scope(|scope| {
                 let plain = scope.spawn(|| {
                     guard::quietly(|| {
                         self.plain_matches(searcher, &inputs, &plain_ranking, request, pool)
@@ -679,11 +686,16 @@ impl Searcher {
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (analysed, plain)
             }),
+            Some(plain_ranking) => (
+                self.run_text(searcher, &built, depth, &request.facets),
+                self.plain_matches(searcher, &inputs, &plain_ranking, request, pool),
+            ),
             None => (
                 self.run_text(searcher, &built, depth, &request.facets),
                 Ok(Vec::new()),
             ),
         };
+        drop(running);
         let TextMatches {
             mut top,
             mut total,
@@ -1095,6 +1107,35 @@ fn elapsed_ms(started: Instant) -> f64 {
     (started.elapsed().as_secs_f64() * 1e5).round() / 100.0
 }
 
+/// One search counted in [`Inner::running`] while it lives.
+struct Running<'a> {
+    count: &'a std::sync::atomic::AtomicUsize,
+    /// Searches running when this one started, itself included.
+    now: usize,
+}
+
+impl<'a> Running<'a> {
+    fn start(count: &'a std::sync::atomic::AtomicUsize) -> Running<'a> {
+        let now = count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        Running { count, now }
+    }
+
+    /// Whether a core is left for a second thread of this search.
+    fn spare_core(&self) -> bool {
+        static CORES: std::sync::LazyLock<usize> = std::sync::LazyLock::new(|| {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        });
+        self.now < *CORES
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.count
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1111,5 +1152,18 @@ mod tests {
         assert!(seen.insert("Short text."));
         assert!(!seen.insert("short   TEXT!"));
         assert!(seen.insert("Short téxt."));
+    }
+
+    #[test]
+    fn a_search_takes_a_second_thread_only_while_a_core_is_spare() {
+        let count = std::sync::atomic::AtomicUsize::new(0);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let running: Vec<Running> = (0..cores + 1).map(|_| Running::start(&count)).collect();
+        assert_eq!(running[0].spare_core(), cores > 1);
+        assert!(!running[cores - 1].spare_core());
+        assert!(!running[cores].spare_core());
+        drop(running);
+        assert_eq!(count.load(std::sync::atomic::Ordering::Relaxed), 0);
+        assert_eq!(Running::start(&count).spare_core(), cores > 1);
     }
 }
