@@ -363,6 +363,15 @@ fn run_check(args: CheckArgs) -> Result<(), Failure> {
     }
 }
 
+/// A `--thing`/`--no-thing` pair: on, off, or unset (keep what the index records).
+fn on_off(on: bool, off: bool) -> Option<bool> {
+    match (on, off) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    }
+}
+
 fn run_index(args: IndexArgs) -> Result<(), Failure> {
     let index_dir = args.location.index.unwrap_or_else(|| DEFAULT_INDEX.into());
     // One model worker per core, each on batches of its own.
@@ -376,16 +385,8 @@ fn run_index(args: IndexArgs) -> Result<(), Failure> {
         progress: (!args.quiet).then(|| progress.on_progress()),
         model: args.model.model,
         vector_format: args.vectors,
-        int8: match (args.int8, args.no_int8) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
-            _ => None,
-        },
-        windows: match (args.windows, args.no_windows) {
-            (true, _) => Some(true),
-            (_, true) => Some(false),
-            _ => None,
-        },
+        int8: on_off(args.int8, args.no_int8),
+        windows: on_off(args.windows, args.no_windows),
         ..IndexOptions::new(&args.location.corpus, &index_dir)
     };
     stop_on_ctrl_c(&opts.stop);

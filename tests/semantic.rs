@@ -457,11 +457,8 @@ fn windows_embed_a_long_passage_past_its_start() {
 
 /// Whether the index's manifest records the int8 kernels.
 fn records_int8(index: &Path) -> bool {
-    let meta: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(index.join("meta.json")).unwrap()).unwrap();
-    let manifest: serde_json::Value =
-        serde_json::from_str(meta["payload"].as_str().expect("payload")).unwrap();
-    manifest["model"]["int8"].as_bool().expect("model.int8")
+    let open = k2search::index::open(index).unwrap();
+    open.manifest.model.expect("the index has vectors").int8
 }
 
 #[test]

@@ -392,7 +392,8 @@ fn plan_vectors(
     opts: &IndexOptions,
     previous: &Manifest,
 ) -> Result<(Option<Model>, Option<ModelInfo>)> {
-    let model = load_model(opts, previous)?;
+    let int8 = int8(opts, previous);
+    let model = load_model(opts, previous, int8)?;
     let info = model.as_ref().map(|m| ModelInfo {
         format: opts
             .vector_format
@@ -402,7 +403,7 @@ fn plan_vectors(
             Some(on) => on.then_some(embed::Windows::DEFAULT),
             None => previous.model.as_ref().and_then(|p| p.windows),
         },
-        int8: int8(opts, previous),
+        int8,
         ..m.info().clone()
     });
     Ok((model, info))
@@ -633,8 +634,8 @@ fn add(writer: &IndexWriter, doc: TantivyDocument, dir: &Path) -> Result<()> {
 }
 
 /// The model of this run: the one asked for, else the one the index was built with
-/// (unless it is being rebuilt), else none.
-fn load_model(opts: &IndexOptions, previous: &Manifest) -> Result<Option<Model>> {
+/// (unless it is being rebuilt), else none; with the int8 kernels when `int8`.
+fn load_model(opts: &IndexOptions, previous: &Manifest, int8: bool) -> Result<Option<Model>> {
     let model = if let Some(dir) = embed::model_dir(opts.model.as_deref()) {
         Model::load(&dir)?
     } else {
@@ -643,7 +644,7 @@ fn load_model(opts: &IndexOptions, previous: &Manifest) -> Result<Option<Model>>
             _ => return Ok(None),
         }
     };
-    if int8(opts, previous) {
+    if int8 {
         return model.with_int8().map(Some);
     }
     Ok(Some(model))

@@ -361,20 +361,25 @@ fn focus_at(
             confidence: 1.0,
         })
     };
-    // A part of longer names ("hypertension" of "Portal hypertension") gives way to an
-    // equivalent that is a whole name ("high blood pressure"): the words name that
-    // document, not the ones they are a part of.
-    let whole_equivalent = || via_lexicon().filter(|f| f.names == TopicMatch::Whole);
     let focus = match found {
-        Some((_, TopicMatch::Part)) if whole_equivalent().is_some() => whole_equivalent()?,
-        Some((key, names)) => Focus {
-            text: text(),
-            key,
-            names,
-            via_synonym: None,
-            subject: false,
-            confidence: 1.0,
-        },
+        Some((key, names)) => {
+            // A part of longer names ("arterial hypertension" of "Pulmonary arterial
+            // hypertension") gives way to an equivalent that is a whole name ("high
+            // blood pressure"): the words name that document, not those they are a
+            // part of.
+            let whole_equivalent = (names == TopicMatch::Part)
+                .then(via_lexicon)
+                .flatten()
+                .filter(|f| f.names == TopicMatch::Whole);
+            whole_equivalent.unwrap_or_else(|| Focus {
+                text: text(),
+                key,
+                names,
+                via_synonym: None,
+                subject: false,
+                confidence: 1.0,
+            })
+        }
         None => via_lexicon()?,
     };
     Some((words.len(), focus))
@@ -432,9 +437,12 @@ fn lexicon_topics(
                 .topic(&key)
                 .map(|names| (names, key, alt.surface.clone()))
         };
-        let mut found: Vec<_> = expansion.alternatives.iter().filter_map(named).collect();
-        found.sort_by_key(|(names, _, _)| *names != TopicMatch::Whole);
-        if let Some((_, key, surface)) = found.into_iter().next() {
+        let first = expansion
+            .alternatives
+            .iter()
+            .filter_map(named)
+            .min_by_key(|(names, _, _)| *names != TopicMatch::Whole);
+        if let Some((_, key, surface)) = first {
             out.entry(own).or_insert((key, surface));
         }
     }
