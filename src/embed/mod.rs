@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::passage::Passage;
 
-pub use model::Model;
+pub use model::{alongside, on_one_core, Model};
 pub use vectors::VectorFormat;
 
 /// The environment variable naming a model folder when `--model` is not given.

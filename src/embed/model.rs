@@ -33,6 +33,53 @@ fn single_threaded<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     }
 }
 
+thread_local! {
+    /// The pool of one thread that a query's embedding runs on (see [`on_one_core`]),
+    /// one per searching thread, so that concurrent searches do not queue behind one.
+    static ONE_CORE: Option<rayon::ThreadPool> = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .thread_name(|_| "k2search-query-embed".into())
+        .build()
+        .ok();
+}
+
+/// Runs `f` (a query's embedding) on one core: the products of a query's few dozen
+/// tokens are too small to share between cores, and splitting them costs more in
+/// wake-ups than it gains (measured in BENCHMARKS.md, "A query's embedding on one
+/// core"). Runs `f` here when this thread is already such a pool's.
+pub fn on_one_core<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    if rayon::current_thread_index().is_some() && rayon::current_num_threads() == 1 {
+        return f();
+    }
+    ONE_CORE.with(|pool| match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    })
+}
+
+/// Runs `embed` on one core (as [`on_one_core`]) while `other` runs on this thread,
+/// and returns both results: a hybrid search embeds its query while its text
+/// searches run.
+pub fn alongside<A: Send, B>(
+    embed: impl FnOnce() -> A + Send,
+    other: impl FnOnce() -> B,
+) -> (A, B) {
+    ONE_CORE.with(|pool| match pool {
+        Some(pool) => {
+            let mut embedded = None;
+            let b = pool.in_place_scope(|scope| {
+                scope.spawn(|_| embedded = Some(embed()));
+                other()
+            });
+            match embedded {
+                Some(a) => (a, b),
+                None => unreachable!("a scope ends after its spawned work"),
+            }
+        }
+        None => (embed(), other()),
+    })
+}
+
 /// Vectors made by one worker, with the places of their texts.
 type Embedded = Vec<(usize, Vec<f32>)>;
 
@@ -200,7 +247,13 @@ impl Model {
         order.sort_by_key(|&i| encodings[i].get_ids().len());
         let batches: Vec<&[usize]> = order.chunks(self.batch).collect();
         let workers = workers.clamp(1, batches.len().max(1));
-        let threads = if workers == 1 { cores() } else { 1 };
+        // One worker runs each batch on every thread of the rayon pool it runs in (one
+        // thread under `on_one_core`).
+        let threads = if workers == 1 {
+            rayon::current_num_threads()
+        } else {
+            1
+        };
         // Worker w takes batches w, w + workers, …: each gets long and short ones.
         let run = |w: usize| -> Result<Embedded> {
             let mut out = Vec::new();
@@ -340,11 +393,6 @@ fn read_tokenizer(path: &Path) -> std::result::Result<Tokenizer, String> {
     }
 }
 
-/// The cores this process may use.
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 fn read_pooling(dir: &Path) -> std::result::Result<Pooling, String> {
     let path = dir.join("1_Pooling").join("config.json");
     let Ok(text) = fs::read_to_string(&path) else {
@@ -418,6 +466,33 @@ mod tests {
     use tokenizers::{Tokenizer, TruncationParams};
 
     use super::Model;
+
+    #[test]
+    fn a_query_is_embedded_on_one_core_beside_the_text_search() {
+        // The products see a pool of one thread, however many the global pool has.
+        assert_eq!(super::on_one_core(rayon::current_num_threads), 1);
+        let here = std::thread::current().id();
+        let (embedded, text) = super::alongside(
+            || (rayon::current_num_threads(), std::thread::current().id()),
+            || std::thread::current().id(),
+        );
+        assert_eq!(embedded.0, 1);
+        assert_ne!(
+            embedded.1, here,
+            "the embedding runs on a thread of its own"
+        );
+        assert_eq!(text, here, "the text search runs on the calling thread");
+        // Nested: already on the pool's thread, the work runs there.
+        let (outer, inner) = super::alongside(
+            || {
+                let id = std::thread::current().id();
+                (id, super::on_one_core(|| std::thread::current().id()))
+            },
+            || (),
+        )
+        .0;
+        assert_eq!(outer, inner);
+    }
 
     fn from_env(var: &str, default: PathBuf) -> PathBuf {
         std::env::var_os(var).map_or(default, PathBuf::from)

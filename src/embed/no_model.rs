@@ -75,3 +75,16 @@ impl Model {
         match *self {}
     }
 }
+
+/// See the `embed` build: without it, `f` runs here.
+pub fn on_one_core<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    f()
+}
+
+/// See the `embed` build: without it, one after the other.
+pub fn alongside<A: Send, B>(
+    embed: impl FnOnce() -> A + Send,
+    other: impl FnOnce() -> B,
+) -> (A, B) {
+    (embed(), other())
+}

@@ -309,6 +309,14 @@ struct TextMatches {
 }
 
 /// Reranked matches of one query, with the query that found them.
+/// What the text searches of a query found, before fusion.
+struct Text {
+    built: text_query::Built,
+    analysed: TextMatches,
+    plain: Vec<(f32, DocAddress)>,
+    question: Question,
+}
+
 struct Ranked {
     built: text_query::Built,
     hits: Vec<(f32, tantivy::DocAddress, rerank::Lifts)>,
@@ -584,28 +592,52 @@ impl Searcher {
             return Ok(response);
         }
         let depth = text_depth(request.offset + request.limit, self.inner.params.pool);
-        let vectors = match &self.manifest().model {
-            Some(info) if self.is_hybrid() && request.mode == Mode::Hybrid => {
-                Some(self.inner.semantic.query(
+        let model = match &self.manifest().model {
+            Some(info) if self.is_hybrid() && request.mode == Mode::Hybrid => Some(info),
+            _ => None,
+        };
+        let embed = |info| {
+            guard::quietly(|| {
+                self.inner.semantic.query(
                     searcher,
                     info,
                     self.dir(),
                     &request.query,
                     self.inner.params.semantic_tokens,
                     self.inner.params.semantic_body,
-                )?)
-            }
-            _ => None,
+                )
+            })
         };
+        // A hybrid search embeds its query on a core of its own while the text searches
+        // run on this one, when a core is spare (see `Running`); the text searches then
+        // run one after the other, as they do when the cores are busy.
+        let running = Running::start(&self.inner.running);
+        let spare = running.spare_core();
+        let (vectors, text) = match model {
+            Some(info) if spare => {
+                let (vectors, text) = crate::embed::alongside(
+                    || embed(info),
+                    || self.text(searcher, &plan, request, depth, false),
+                );
+                (Some(vectors?), text)
+            }
+            Some(info) => (
+                Some(embed(info)?),
+                self.text(searcher, &plan, request, depth, false),
+            ),
+            None => (None, self.text(searcher, &plan, request, depth, spare)),
+        };
+        drop(running);
         if vectors.is_some() {
             response.mode = Mode::Hybrid;
         }
         let vectors = vectors.as_ref();
-        let (mut ranked, mut analysis) = self.rank(searcher, &plan, request, depth, vectors)?;
+        let (mut ranked, mut analysis) = self.fuse(searcher, request, text?, vectors);
         if ranked.hits.is_empty() && !plan.phrases.is_empty() {
             // Quoted words that never stand together: search the words alone.
             plan = QueryPlan::loose(&request.query);
-            (ranked, analysis) = self.rank(searcher, &plan, request, depth, vectors)?;
+            let text = self.text(searcher, &plan, request, depth, false)?;
+            (ranked, analysis) = self.fuse(searcher, request, text, vectors);
         }
         response.total_hits = ranked.total;
         response.facets = std::mem::take(&mut ranked.facets);
@@ -627,18 +659,17 @@ impl Searcher {
         Ok(response)
     }
 
-    /// Analyses the question, runs the text query and reranks its best matches: the
-    /// first [`Params::pool`] (the rerank window, the same whatever the page asked
-    /// for, so that a page never depends on the limit), followed by the rest of the
-    /// best `depth` text matches in text order.
-    fn rank(
+    /// Analyses the question and runs the text queries: the analysed one for its best
+    /// `depth` matches, and the plain one (see [`Searcher::plain_matches`]) for its
+    /// best [`Params::pool`], on a second thread when `spare_core`.
+    fn text(
         &self,
         searcher: &tantivy::Searcher,
         plan: &QueryPlan,
         request: &SearchRequest,
         depth: usize,
-        vectors: Option<&QueryVectors>,
-    ) -> Result<(Ranked, Question)> {
+        spare_core: bool,
+    ) -> Result<Text> {
         let inner = &self.inner;
         let pool = inner.params.pool;
         let completions = self.completions(searcher, plan, request);
@@ -672,9 +703,8 @@ impl Searcher {
         // while this one runs the analysed query, so fusion costs little latency;
         // when searches already keep every core busy (a loaded server), a thread more
         // gains nothing and costs its start, so it runs after it instead.
-        let running = Running::start(&inner.running);
         let (analysed, plain) = match self.plain_ranking() {
-            Some(plain_ranking) if running.spare_core() => std::thread::scope(|scope| {
+            Some(plain_ranking) if spare_core => std::thread::scope(|scope| {
                 let plain = scope.spawn(|| {
                     guard::quietly(|| {
                         self.plain_matches(searcher, &inputs, &plain_ranking, request, pool)
@@ -695,13 +725,39 @@ impl Searcher {
                 Ok(Vec::new()),
             ),
         };
-        drop(running);
-        let TextMatches {
-            mut top,
-            mut total,
-            facets,
-        } = analysed?;
-        let plain = plain?;
+        Ok(Text {
+            built,
+            analysed: analysed?,
+            plain: plain?,
+            question,
+        })
+    }
+
+    /// Reranks the best text matches with the query's similarities when there are
+    /// some: the first [`Params::pool`] (the rerank window, the same whatever the page
+    /// asked for, so that a page never depends on the limit) with the nearest
+    /// passages added, followed by the rest of the best `depth` text matches in text
+    /// order.
+    fn fuse(
+        &self,
+        searcher: &tantivy::Searcher,
+        request: &SearchRequest,
+        text: Text,
+        vectors: Option<&QueryVectors>,
+    ) -> (Ranked, Question) {
+        let inner = &self.inner;
+        let pool = inner.params.pool;
+        let Text {
+            built,
+            analysed:
+                TextMatches {
+                    mut top,
+                    mut total,
+                    facets,
+                },
+            plain,
+            question,
+        } = text;
         let best_text = top.first().map_or(0.0, |t| t.0);
         let beyond = top.split_off(pool.min(top.len()));
         let similarity = vectors.map(|v| {
@@ -729,7 +785,7 @@ impl Searcher {
                 .map(|f| f as &dyn Fn(DocAddress) -> Option<f32>),
         );
         rerank::append_beyond(&mut hits, beyond, best_text);
-        Ok((
+        (
             Ranked {
                 built,
                 hits,
@@ -737,7 +793,7 @@ impl Searcher {
                 facets,
             },
             question,
-        ))
+        )
     }
 
     /// The completions of the word being typed, when the request asks for prefix

@@ -139,28 +139,37 @@ impl Semantic {
         body_weight: f32,
     ) -> Result<QueryVectors> {
         let model = self.model(info, index)?;
-        let vector = match super::question::subject_and_body(query).filter(|_| body_weight > 0.0) {
-            Some((subject, body)) => {
-                let parts = model.embed(&[subject, body], max_tokens)?;
-                let mut sum: Vec<f32> = parts[0]
-                    .iter()
-                    .zip(&parts[1])
-                    .map(|(s, b)| s + body_weight * b)
-                    .collect();
-                let norm = sum
-                    .iter()
-                    .map(|x| x * x)
-                    .sum::<f32>()
-                    .sqrt()
-                    .max(f32::MIN_POSITIVE);
-                sum.iter_mut().for_each(|x| *x /= norm);
-                sum
-            }
-            None => model.embed_query(query, max_tokens)?,
-        };
         let set = self.vectors(searcher, info, index);
-        let sims = set.similarities(&vector);
-        Ok(QueryVectors { set, sims })
+        embed::on_one_core(|| {
+            let vector = Self::embed(&model, query, max_tokens, body_weight)?;
+            let sims = set.similarities(&vector);
+            Ok(QueryVectors { set, sims })
+        })
+    }
+
+    /// The query's vector.
+    fn embed(model: &Model, query: &str, max_tokens: usize, body_weight: f32) -> Result<Vec<f32>> {
+        Ok(
+            match super::question::subject_and_body(query).filter(|_| body_weight > 0.0) {
+                Some((subject, body)) => {
+                    let parts = model.embed(&[subject, body], max_tokens)?;
+                    let mut sum: Vec<f32> = parts[0]
+                        .iter()
+                        .zip(&parts[1])
+                        .map(|(s, b)| s + body_weight * b)
+                        .collect();
+                    let norm = sum
+                        .iter()
+                        .map(|x| x * x)
+                        .sum::<f32>()
+                        .sqrt()
+                        .max(f32::MIN_POSITIVE);
+                    sum.iter_mut().for_each(|x| *x /= norm);
+                    sum
+                }
+                None => model.embed_query(query, max_tokens)?,
+            },
+        )
     }
 
     /// The vectors of the searcher's generation, with the graph files of the index
