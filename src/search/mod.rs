@@ -596,6 +596,11 @@ impl Searcher {
             Some(info) if self.is_hybrid() && request.mode == Mode::Hybrid => Some(info),
             _ => None,
         };
+        // A hybrid search embeds its query on a core of its own while the text searches
+        // run on this one, when a core is spare (see `Running`); the text searches then
+        // run one after the other, as they do when the cores are busy.
+        let running = Running::start(&self.inner.running);
+        let spare = running.spare_core();
         let embed = |info| {
             guard::quietly(|| {
                 self.inner.semantic.query(
@@ -605,14 +610,10 @@ impl Searcher {
                     &request.query,
                     self.inner.params.semantic_tokens,
                     self.inner.params.semantic_body,
+                    spare,
                 )
             })
         };
-        // A hybrid search embeds its query on a core of its own while the text searches
-        // run on this one, when a core is spare (see `Running`); the text searches then
-        // run one after the other, as they do when the cores are busy.
-        let running = Running::start(&self.inner.running);
-        let spare = running.spare_core();
         let (vectors, text) = match model {
             Some(info) if spare => {
                 let (vectors, text) = crate::embed::alongside(

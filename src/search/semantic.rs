@@ -128,7 +128,8 @@ impl Semantic {
     /// A message with a subject line (see [`super::question::subject_and_body`]) is embedded as its
     /// subject and its body apart (one batch of two), the body's vector weighted by
     /// `body_weight`, so that a long story does not crowd the subject out of the
-    /// model's few tokens; with a weight of 0, the message is embedded whole.
+    /// model's few tokens; with a weight of 0, the message is embedded whole. With a
+    /// `spare_core`, the vectors are scored on two threads.
     pub fn query(
         &self,
         searcher: &tantivy::Searcher,
@@ -137,12 +138,16 @@ impl Semantic {
         query: &str,
         max_tokens: usize,
         body_weight: f32,
+        spare_core: bool,
     ) -> Result<QueryVectors> {
         let model = self.model(info, index)?;
         let set = self.vectors(searcher, info, index);
         embed::on_one_core(|| {
             let vector = Self::embed(&model, query, max_tokens, body_weight)?;
-            let sims = set.similarities(&vector);
+            let sims = match spare_core {
+                true => set.similarities_in_halves(&vector),
+                false => set.similarities(&vector),
+            };
             Ok(QueryVectors { set, sims })
         })
     }
