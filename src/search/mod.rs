@@ -608,8 +608,7 @@ impl Searcher {
                     info,
                     self.dir(),
                     &request.query,
-                    self.inner.params.semantic_tokens,
-                    self.inner.params.semantic_body,
+                    &self.inner.params,
                     spare,
                 )
             })

@@ -127,7 +127,7 @@ impl Semantic {
     /// Embeds the query and scores it against every passage vector of `searcher`.
     /// A message with a subject line (see [`super::question::subject_and_body`]) is embedded as its
     /// subject and its body apart (one batch of two), the body's vector weighted by
-    /// `body_weight`, so that a long story does not crowd the subject out of the
+    /// `params.semantic_body`, so that a long story does not crowd the subject out of the
     /// model's few tokens; with a weight of 0, the message is embedded whole. With a
     /// `spare_core`, the vectors are scored on two threads.
     pub fn query(
@@ -136,10 +136,10 @@ impl Semantic {
         info: &ModelInfo,
         index: &Path,
         query: &str,
-        max_tokens: usize,
-        body_weight: f32,
+        params: &super::Params,
         spare_core: bool,
     ) -> Result<QueryVectors> {
+        let (max_tokens, body_weight) = (params.semantic_tokens, params.semantic_body);
         let model = self.model(info, index)?;
         let set = self.vectors(searcher, info, index);
         embed::on_one_core(|| {
