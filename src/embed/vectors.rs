@@ -3,7 +3,8 @@
 //! Each passage's vector is a bytes fast field of its index document (`vector`), so it
 //! is written in the same atomic Tantivy commit as the passage, deleted with it and
 //! merged with it. A search loads every segment's vectors into memory once per index
-//! generation ([`VectorSet::load`]). A segment with an HNSW graph file
+//! generation ([`VectorSet::load`]); a process that searches once reads the windows'
+//! vectors of only the passages it scores ([`Windows::OnDemand`]). A segment with an HNSW graph file
 //! ([`super::ann`]) is searched through its graph, and the candidates it gives are
 //! scored exactly; any other segment (small ones, or one whose graph file is missing
 //! or damaged) is scored whole, one dot product per vector.
@@ -33,6 +34,18 @@ pub struct Stored {
     pub vector: Vec<u8>,
     /// The vectors of its windows past the start, one after the other (empty: none).
     pub windows: Vec<u8>,
+}
+
+/// Where a [`VectorSet`] holds the vectors of the passages' windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Windows {
+    /// Read into memory with the passages' vectors: for a process that searches many
+    /// times (a server, the library, `eval`).
+    InMemory,
+    /// Read from the index when a passage's windows are scored: for a process that
+    /// searches once, where reading every window (Tantivy decompresses the column's
+    /// dictionary block by block) costs far more than the few passages it scores.
+    OnDemand,
 }
 
 /// How a vector is stored.
@@ -108,9 +121,12 @@ struct SegmentVectors {
     /// The passages' vectors.
     rows: Rows,
     /// The vectors of the passages' windows, those of row `r` from
-    /// `window_start[r]` to `window_start[r + 1]` (empty: the index has none).
+    /// `window_start[r]` to `window_start[r + 1]` (empty: the index has none, or they
+    /// are read on demand from `window_column`).
     windows: Rows,
     window_start: Vec<u32>,
+    /// The index's column of window vectors, when they are read on demand.
+    window_column: Option<tantivy::columnar::BytesColumn>,
     /// The segment's HNSW graph, when it has one.
     graph: Option<Graph>,
 }
@@ -148,20 +164,22 @@ const GRAPH_CANDIDATES: f32 = 1.5;
 impl VectorSet {
     /// Reads the vectors of every live document of `searcher`'s segments, and maps the
     /// graph files of those that have one in `graphs` (the index folder; `None`: brute
-    /// force everywhere). A graph file that cannot be used is noted
-    /// ([`VectorSet::graph_problems`]) and its segment searched by brute force.
+    /// force everywhere), the windows' vectors held as `windows` says. A graph file
+    /// that cannot be used is noted ([`VectorSet::graph_problems`]) and its segment
+    /// searched by brute force.
     pub fn load(
         searcher: &tantivy::Searcher,
         dim: usize,
         format: VectorFormat,
         graphs: Option<&Path>,
+        windows: Windows,
     ) -> VectorSet {
         let mut graph_problems = Vec::new();
         let segments = searcher
             .segment_readers()
             .iter()
             .map(|segment| {
-                let mut vectors = load_segment(segment, dim, format);
+                let mut vectors = load_segment(segment, dim, format, windows);
                 let path = graphs
                     .map(|dir| dir.join(ann::file_name(&segment.segment_id().uuid_string())));
                 if let Some(path) = path.filter(|p| p.is_file()) {
@@ -373,6 +391,7 @@ fn load_segment(
     segment: &tantivy::SegmentReader,
     dim: usize,
     format: VectorFormat,
+    on: Windows,
 ) -> SegmentVectors {
     let mut out = SegmentVectors {
         row_of: vec![u32::MAX; segment.max_doc() as usize],
@@ -384,7 +403,10 @@ fn load_segment(
     };
     let len = format.stored_len(dim);
     let vectors = distinct_values(&column, |n| n == len);
-    let windows = fast.bytes(WINDOWS_FIELD).ok().flatten();
+    let mut windows = fast.bytes(WINDOWS_FIELD).ok().flatten();
+    if on == Windows::OnDemand {
+        out.window_column = windows.take();
+    }
     let window_values = windows
         .as_ref()
         .map_or_else(Vec::new, |c| distinct_values(c, |n| n % len == 0));
@@ -403,6 +425,31 @@ fn load_segment(
         out.push(doc, &bytes, &windows, dim, format);
     }
     out
+}
+
+/// The best similarity of `query` to the windows of document `doc`, read from the
+/// column of window vectors (`None`: it has none, or they cannot be read).
+fn window_on_demand(
+    column: &tantivy::columnar::BytesColumn,
+    doc: DocId,
+    query: &[f32],
+    dim: usize,
+    format: VectorFormat,
+) -> Option<f32> {
+    let ord = column.ords().first(doc)?;
+    let mut bytes = Vec::new();
+    if !column.ord_to_bytes(ord, &mut bytes).ok()? {
+        return None;
+    }
+    let len = format.stored_len(dim);
+    if bytes.len() % len != 0 {
+        return None;
+    }
+    let mut rows = Rows::default();
+    bytes.chunks_exact(len).for_each(|w| rows.push(w, format));
+    (0..bytes.len() / len)
+        .map(|w| rows.score(w, query, dim, format))
+        .reduce(f32::max)
 }
 
 /// The distinct values of a dictionary-encoded bytes column by ordinal, each read
@@ -462,6 +509,9 @@ impl SegmentVectors {
         dim: usize,
         format: VectorFormat,
     ) -> Option<f32> {
+        if let Some(column) = &self.window_column {
+            return window_on_demand(column, self.docs[row], query, dim, format);
+        }
         let (start, end) = (
             *self.window_start.get(row)?,
             *self.window_start.get(row + 1)?,
@@ -562,7 +612,7 @@ pub fn graph_rows(
     dim: usize,
     format: VectorFormat,
 ) -> (Vec<DocId>, Vec<i8>) {
-    let vectors = load_segment(segment, dim, format);
+    let vectors = load_segment(segment, dim, format, Windows::OnDemand);
     let rows = vectors.graph_rows(dim, format);
     (vectors.docs, rows)
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use tantivy::{Index, TantivyDocument};
 
 use super::{manifest, Fields, Manifest, FORMAT_VERSION};
-use crate::embed::vectors::VectorSet;
+use crate::embed::vectors::{VectorSet, Windows};
 use crate::error::{Error, Result};
 use crate::guard;
 
@@ -263,7 +263,13 @@ fn check_into(dir: &Path, report: &mut CheckReport) -> Result<()> {
         ));
     }
     if let Some(model) = &manifest.model {
-        let set = VectorSet::load(&searcher, model.dim, model.format, Some(dir));
+        let set = VectorSet::load(
+            &searcher,
+            model.dim,
+            model.format,
+            Some(dir),
+            Windows::OnDemand,
+        );
         report.problems.extend(set.graph_problems().iter().cloned());
         report.vectors = set.len() as u64;
         if report.vectors != report.passages {

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
-use crate::embed::vectors::{Similarities, VectorSet};
+use crate::embed::vectors::{Similarities, VectorSet, Windows};
 use crate::embed::{self, Model, ModelInfo};
 use crate::error::Result;
 
@@ -190,11 +190,16 @@ impl Semantic {
         match slot.as_ref() {
             Some((g, set)) if *g == generation => set.clone(),
             _ => {
+                let windows = match self.one_shot {
+                    true => Windows::OnDemand,
+                    false => Windows::InMemory,
+                };
                 let set = Arc::new(VectorSet::load(
                     searcher,
                     info.dim,
                     info.format,
                     Some(index),
+                    windows,
                 ));
                 *slot = Some((generation, set.clone()));
                 set
