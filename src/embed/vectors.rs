@@ -436,11 +436,7 @@ fn window_on_demand(
     dim: usize,
     format: VectorFormat,
 ) -> Option<f32> {
-    let ord = column.ords().first(doc)?;
-    let mut bytes = Vec::new();
-    if !column.ord_to_bytes(ord, &mut bytes).ok()? {
-        return None;
-    }
+    let bytes = stored_bytes(column, doc)?;
     let len = format.stored_len(dim);
     if bytes.len() % len != 0 {
         return None;
@@ -450,6 +446,16 @@ fn window_on_demand(
     (0..bytes.len() / len)
         .map(|w| rows.score(w, query, dim, format))
         .reduce(f32::max)
+}
+
+/// The value document `doc` stores in a bytes column (`None`: none, or unreadable).
+fn stored_bytes(column: &tantivy::columnar::BytesColumn, doc: DocId) -> Option<Vec<u8>> {
+    let ord = column.ords().first(doc)?;
+    let mut bytes = Vec::new();
+    column
+        .ord_to_bytes(ord, &mut bytes)
+        .unwrap_or(false)
+        .then_some(bytes)
 }
 
 /// The distinct values of a dictionary-encoded bytes column by ordinal, each read
@@ -627,23 +633,15 @@ pub fn by_key(searcher: &tantivy::Searcher) -> HashMap<u64, Stored> {
             continue;
         };
         let windows = fast.bytes(WINDOWS_FIELD).ok().flatten();
-        let read = |column: &tantivy::columnar::BytesColumn, doc| {
-            let mut buf = Vec::new();
-            let ord = column.ords().first(doc)?;
-            column
-                .ord_to_bytes(ord, &mut buf)
-                .unwrap_or(false)
-                .then_some(buf)
-        };
         for doc in segment.doc_ids_alive() {
-            let (Some(vector), Some(key)) = (read(&column, doc), keys.first(doc)) else {
+            let (Some(vector), Some(key)) = (stored_bytes(&column, doc), keys.first(doc)) else {
                 continue;
             };
             out.entry(key).or_insert_with(|| Stored {
                 vector,
                 windows: windows
                     .as_ref()
-                    .and_then(|c| read(c, doc))
+                    .and_then(|c| stored_bytes(c, doc))
                     .unwrap_or_default(),
             });
         }
@@ -758,6 +756,58 @@ mod tests {
     #[test]
     fn dot_handles_lengths_off_the_lane_width() {
         let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
+    /// Windows read on demand score as the windows held in memory, in every format,
+    /// for passages with windows, without, and deleted.
+    #[test]
+    fn windows_on_demand_score_as_in_memory() {
+        use tantivy::schema::{Schema, FAST};
+        let dim = 24;
+        let rows = ann::tests::vectors(60, dim, 7);
+        let queries = ann::tests::vectors(5, dim, 13);
+        for format in [VectorFormat::F32, VectorFormat::I8] {
+            let mut b = Schema::builder();
+            let vector = b.add_bytes_field(VECTOR_FIELD, FAST);
+            let windows = b.add_bytes_field(WINDOWS_FIELD, FAST);
+            let id = b.add_u64_field("id", tantivy::schema::INDEXED);
+            let index = tantivy::Index::create_in_ram(b.build());
+            let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+            for (i, chunk) in rows.chunks(3).enumerate() {
+                let mut doc = tantivy::TantivyDocument::default();
+                doc.add_bytes(vector, &format.encode(&chunk[0]));
+                // Every third passage has no window; the others one or two.
+                let n = i % 3;
+                let bytes: Vec<u8> = chunk[1..]
+                    .iter()
+                    .take(n)
+                    .flat_map(|w| format.encode(w))
+                    .collect();
+                if !bytes.is_empty() {
+                    doc.add_bytes(windows, &bytes);
+                }
+                doc.add_u64(id, i as u64);
+                writer.add_document(doc).unwrap();
+            }
+            writer.delete_term(tantivy::Term::from_field_u64(id, 4));
+            writer.commit().unwrap();
+            let searcher = index.reader().unwrap().searcher();
+            let held = VectorSet::load(&searcher, dim, format, None, Windows::InMemory);
+            let read = VectorSet::load(&searcher, dim, format, None, Windows::OnDemand);
+            assert_eq!((held.len(), read.len()), (19, 19));
+            let mut with_windows = 0;
+            for q in &queries {
+                let (hs, rs) = (held.similarities(q), read.similarities(q));
+                for doc in 0..20 {
+                    let address = DocAddress::new(0, doc);
+                    let best = held.best_window(&hs, address);
+                    assert_eq!(best, read.best_window(&rs, address), "{format:?} doc {doc}");
+                    assert_eq!(best.is_some(), doc % 3 != 0 && doc != 4);
+                    with_windows += best.is_some() as usize;
+                }
+            }
+            assert_eq!(with_windows, 5 * 12);
+        }
+    }
+
         let expected: f32 = a.iter().map(|x| x * x).sum();
         assert_eq!(dot(&a, &a), expected);
     }
