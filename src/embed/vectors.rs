@@ -121,8 +121,8 @@ struct SegmentVectors {
     /// The passages' vectors.
     rows: Rows,
     /// The vectors of the passages' windows, those of row `r` from
-    /// `window_start[r]` to `window_start[r + 1]` (empty: the index has none, or they
-    /// are read on demand from `window_column`).
+    /// `window_start[r]` to `window_start[r + 1]` (both empty until a row has windows:
+    /// the index may have none, or they are read on demand from `window_column`).
     windows: Rows,
     window_start: Vec<u32>,
     /// The index's column of window vectors, when they are read on demand.
@@ -547,18 +547,21 @@ impl SegmentVectors {
         if self.row_of.len() <= doc as usize {
             self.row_of.resize(doc as usize + 1, u32::MAX);
         }
-        self.row_of[doc as usize] = self.docs.len() as u32;
+        let row = self.docs.len();
+        self.row_of[doc as usize] = row as u32;
         self.docs.push(doc);
         self.rows.push(bytes, format);
-        if self.window_start.is_empty() {
-            self.window_start.push(0);
+        let windows = windows.chunks_exact(format.stored_len(dim));
+        // `window_start` is left empty until a row has windows (none may: an index
+        // without windows, or windows read on demand).
+        if windows.len() > 0 && self.window_start.is_empty() {
+            self.window_start = vec![0; row + 1];
         }
-        let mut count = *self.window_start.last().unwrap_or(&0);
-        for window in windows.chunks_exact(format.stored_len(dim)) {
-            self.windows.push(window, format);
-            count += 1;
+        if let Some(&start) = self.window_start.last() {
+            let count = windows.len() as u32;
+            windows.for_each(|window| self.windows.push(window, format));
+            self.window_start.push(start + count);
         }
-        self.window_start.push(count);
     }
 }
 
@@ -753,9 +756,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn dot_handles_lengths_off_the_lane_width() {
-        let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
     /// Windows read on demand score as the windows held in memory, in every format,
     /// for passages with windows, without, and deleted.
     #[test]
@@ -808,6 +808,9 @@ mod tests {
         }
     }
 
+    #[test]
+    fn dot_handles_lengths_off_the_lane_width() {
+        let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
         let expected: f32 = a.iter().map(|x| x * x).sum();
         assert_eq!(dot(&a, &a), expected);
     }
