@@ -427,12 +427,14 @@ impl Searcher {
     /// query): when the index has vectors, its model starts loading on another thread
     /// before the rest of the opening (the bundled lexicon) runs, and the first hybrid
     /// search waits for it. A model that fails to load fails that search, as with
-    /// [`Searcher::open`].
+    /// [`Searcher::open`]. The windows' vectors are read as passages are scored, and an
+    /// index too big to verify at open is not verified in the background (the process
+    /// would exit first; `k2search check` verifies it).
     pub fn open_loading_model(dir: &Path) -> Result<Searcher> {
         Searcher::open_inner(dir, true)
     }
 
-    fn open_inner(dir: &Path, load_model: bool) -> Result<Searcher> {
+    fn open_inner(dir: &Path, once: bool) -> Result<Searcher> {
         let open = index::open(dir)?;
         let reader: IndexReader = guard::catch(dir, || {
             open.index
@@ -442,14 +444,18 @@ impl Searcher {
                 .try_into()
                 .map_err(|e| Error::tantivy(dir, e))
         })?;
-        let soundness = Soundness::new(dir);
+        let soundness = if once {
+            Soundness::once(dir)
+        } else {
+            Soundness::new(dir)
+        };
         soundness.ensure(reader.searcher().generation().generation_id(), &open.index)?;
-        let semantic = Arc::new(if load_model {
+        let semantic = Arc::new(if once {
             Semantic::one_shot()
         } else {
             Semantic::default()
         });
-        if let Some(info) = open.manifest.model.as_ref().filter(|_| load_model) {
+        if let Some(info) = open.manifest.model.as_ref().filter(|_| once) {
             semantic.load_in_background(info, dir);
         }
         Ok(Searcher {

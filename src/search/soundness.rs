@@ -4,6 +4,11 @@
 //! background every [`REVERIFY_AFTER`] (or as set), and a search that fails inside the engine
 //! marks the commit damaged. A new commit (a rebuilt index) is verified afresh, so a
 //! server recovers on its own once a good index is committed underneath it.
+//!
+//! A process that searches once (the CLI's query, [`Soundness::once`]) verifies a
+//! small index as any other, but leaves a big one unverified: it would exit before a
+//! background verdict came, and the thread would take a core from its one search.
+//! `k2search check` verifies such an index.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -40,7 +45,8 @@ struct State {
     generation: Option<u64>,
     /// What is wrong with it, if anything.
     damage: Option<String>,
-    /// When it was last verified (unset while the first verification runs).
+    /// When it was last verified (unset while the first verification runs, or when
+    /// a process that searches once left a big index unverified).
     verified_at: Option<Instant>,
     /// A background verification is running.
     verifying: bool,
@@ -53,6 +59,9 @@ pub(crate) struct Soundness {
     /// How long a verification holds.
     every: Mutex<Duration>,
     state: Mutex<State>,
+    /// Whether a big index is verified on a background thread (not for a process
+    /// that searches once).
+    background: bool,
 }
 
 impl Soundness {
@@ -61,6 +70,18 @@ impl Soundness {
             dir: dir.to_path_buf(),
             every: Mutex::new(REVERIFY_AFTER),
             state: Mutex::default(),
+            background: true,
+        })
+    }
+
+    /// For a process that searches once: a big index is not verified (see the module
+    /// documentation).
+    pub(crate) fn once(dir: &Path) -> Arc<Soundness> {
+        Arc::new(Soundness {
+            dir: dir.to_path_buf(),
+            every: Mutex::new(REVERIFY_AFTER),
+            state: Mutex::default(),
+            background: false,
         })
     }
 
@@ -86,7 +107,7 @@ impl Soundness {
                 return Err(self.damaged(reason.clone()));
             }
             let due = state.verified_at.is_some_and(|at| at.elapsed() >= every);
-            if due && !state.verifying {
+            if due && !state.verifying && self.background {
                 state.verifying = true;
                 self.verify_in_background(generation, index.clone());
             }
@@ -101,6 +122,9 @@ impl Soundness {
         };
         let bytes = check::segment_files(index, &self.dir).map_or(0, |(_, b)| b);
         if bytes > VERIFY_AT_OPEN_BYTES {
+            if !self.background {
+                return Ok(());
+            }
             state.verifying = true;
             self.verify_in_background(generation, index.clone());
             return Ok(());
