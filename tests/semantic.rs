@@ -246,13 +246,22 @@ fn i8_vectors_rank_like_f32() {
 }
 
 /// The graph files of an index folder, by segment id, and the segments its last
-/// commit names.
+/// commit names; checks that each segment has a vector file, and no other segment.
 fn graphs_and_segments(index: &Path) -> (Vec<String>, Vec<String>) {
-    let mut graphs: Vec<String> = fs::read_dir(index)
+    let names: Vec<String> = fs::read_dir(index)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter_map(|name| k2search::embed::ann::segment_of(&name).map(str::to_string))
         .collect();
+    let of = |kind: k2search::embed::segment_files::Kind| -> Vec<String> {
+        let mut ids: Vec<String> = names
+            .iter()
+            .filter_map(|name| kind.segment_of(name).map(str::to_string))
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut graphs = of(k2search::embed::segment_files::GRAPH);
+    let vector_files = of(k2search::embed::segment_files::VECTORS);
     let meta: serde_json::Value =
         serde_json::from_slice(&fs::read(index.join("meta.json")).unwrap()).unwrap();
     let mut segments: Vec<String> = meta["segments"]
@@ -263,6 +272,7 @@ fn graphs_and_segments(index: &Path) -> (Vec<String>, Vec<String>) {
         .collect();
     graphs.sort();
     segments.sort();
+    assert_eq!(vector_files, segments, "a vector file per segment");
     (graphs, segments)
 }
 

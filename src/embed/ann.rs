@@ -19,22 +19,19 @@
 //! keyed by document id; documents deleted since the graph was built are filtered out
 //! as the graph is walked.
 //!
-//! **Safety.** A graph is written whole under a temporary name, synced and renamed, and
-//! ends with a footer (magic, length, rows, dimensions and a BLAKE3 hash of the rest),
-//! checked before USearch sees the bytes: a missing, partial or corrupt file leaves its
-//! segment to brute force, never an unusable index.
+//! **Safety.** A graph file is written and checked as every file beside a segment is
+//! ([`super::segment_files`]): its footer and hash are checked before USearch sees the
+//! bytes, and a missing, partial or corrupt file leaves its segment to brute force,
+//! never an unusable index.
 
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use memmap2::Mmap;
 use tantivy::DocId;
 use usearch::{IndexOptions, MetricKind, ScalarKind};
 
-/// Graph files are named `k2search-ann-SEGMENT.usearch`.
-const PREFIX: &str = "k2search-ann-";
-const SUFFIX: &str = ".usearch";
+use super::segment_files::{self, GRAPH};
 
 /// Segments with fewer vectors are searched by brute force. Measured (BENCHMARKS.md,
 /// "Approximate nearest neighbours"): below this brute force costs a few milliseconds,
@@ -58,10 +55,6 @@ pub const EXPANSION_SEARCH: usize = 1024;
 /// a search finding none free fails, and its segment is then scored by brute force).
 const SEARCH_THREADS: usize = 64;
 
-/// Footer layout: magic, body length, rows, dimensions, BLAKE3 hash of the body.
-const MAGIC: &[u8; 8] = b"K2ANN\x00\x00\x01";
-const FOOTER_LEN: usize = 8 + 8 + 8 + 8 + 32;
-
 /// The vector count above which index runs build a graph: [`MIN_VECTORS_ENV`] when set
 /// to a number, else [`DEFAULT_MIN_VECTORS`].
 pub fn min_vectors() -> usize {
@@ -73,13 +66,12 @@ pub fn min_vectors() -> usize {
 
 /// The graph file of the segment `segment` (its id as Tantivy names its files).
 pub fn file_name(segment: &str) -> String {
-    format!("{PREFIX}{segment}{SUFFIX}")
+    GRAPH.file_name(segment)
 }
 
 /// The segment id a graph file (or its temporary file) belongs to.
 pub fn segment_of(name: &str) -> Option<&str> {
-    let name = name.strip_suffix(".tmp").unwrap_or(name);
-    name.strip_prefix(PREFIX)?.strip_suffix(SUFFIX)
+    GRAPH.segment_of(name)
 }
 
 /// An HNSW graph of one segment's vectors, built in memory or mapped from its file.
@@ -196,25 +188,13 @@ impl Graph {
         self.index
             .save_to_buffer(&mut bytes)
             .map_err(|e| e.to_string())?;
-        let hash = blake3::hash(&bytes);
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&(len as u64).to_le_bytes());
-        bytes.extend_from_slice(&(self.index.size() as u64).to_le_bytes());
-        bytes.extend_from_slice(&(self.index.dimensions() as u64).to_le_bytes());
-        bytes.extend_from_slice(hash.as_bytes());
-        Ok(bytes)
+        Ok(GRAPH.seal(bytes, self.index.size(), self.index.dimensions()))
     }
 
-    /// Writes the graph to `path`: whole under a temporary name, synced, then renamed,
-    /// so that `path` never holds part of a graph. Returns the bytes written.
+    /// Writes the graph to `path` (see [`segment_files::write`]). Returns the bytes
+    /// written.
     pub fn write(&self, path: &Path) -> Result<u64, String> {
-        let bytes = self.to_bytes()?;
-        let tmp = PathBuf::from(format!("{}.tmp", path.display()));
-        if let Err(e) = write_synced(&tmp, &bytes).and_then(|()| fs::rename(&tmp, path)) {
-            let _ = fs::remove_file(&tmp);
-            return Err(e.to_string());
-        }
-        Ok(bytes.len() as u64)
+        segment_files::write(path, &self.to_bytes()?)
     }
 
     /// Maps the graph file at `path`, checking its footer and hash, for vectors of `dim`
@@ -224,7 +204,7 @@ impl Graph {
         // SAFETY: graph files are written under a temporary name and renamed, never
         // changed in place; one removed while mapped stays readable until unmapped.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| e.to_string())?;
-        let body = check_footer(&map, dim)?;
+        let (body, _) = GRAPH.unseal(&map, dim)?;
         let index = usearch::Index::new(&options(dim)).map_err(|e| e.to_string())?;
         // SAFETY: the map outlives the index: both live in the returned Graph, whose
         // `index` field is dropped before `_map`.
@@ -244,42 +224,6 @@ impl Graph {
             _map: Some(map),
         })
     }
-}
-
-/// Writes `bytes` to a new file at `path` and syncs it to disk.
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// The body of a graph file whose footer and hash are right.
-fn check_footer(bytes: &[u8], dim: usize) -> Result<&[u8], String> {
-    let Some(split) = bytes.len().checked_sub(FOOTER_LEN) else {
-        return Err("it is too short to be a graph".into());
-    };
-    let (body, footer) = bytes.split_at(split);
-    let word = |i: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&footer[i * 8..i * 8 + 8]);
-        u64::from_le_bytes(b)
-    };
-    if &footer[..8] != MAGIC {
-        return Err("it has no graph footer (written by another version, or cut short)".into());
-    }
-    if word(1) != body.len() as u64 {
-        return Err(format!("it holds {} bytes of {}", body.len(), word(1)));
-    }
-    if word(3) != dim as u64 {
-        return Err(format!(
-            "it holds vectors of {} dimensions, not {dim}",
-            word(3)
-        ));
-    }
-    if blake3::hash(body).as_bytes() != &footer[32..] {
-        return Err("it fails its hash".into());
-    }
-    Ok(body)
 }
 
 /// What [`sync`] did to the graph files of an index.
@@ -312,7 +256,7 @@ pub fn sync(
         .iter()
         .map(|s| s.segment_id().uuid_string())
         .collect();
-    remove_files(dir, |segment| !live.contains(segment), &mut report);
+    report.removed += segment_files::remove(dir, |segment| !live.contains(segment));
     for segment in searcher.segment_readers() {
         let id = segment.segment_id().uuid_string();
         let path = dir.join(file_name(&id));
@@ -347,21 +291,6 @@ pub fn sync(
         }
     }
     report
-}
-
-/// Removes the graph files (and temporary files) of the segments `gone` accepts.
-pub fn remove_files(dir: &Path, gone: impl Fn(&str) -> bool, report: &mut SyncReport) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        let stale = name.ends_with(".tmp") || segment_of(&name).is_some_and(&gone);
-        if segment_of(&name).is_some() && stale && fs::remove_file(entry.path()).is_ok() {
-            report.removed += 1;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -482,13 +411,5 @@ pub(crate) mod tests {
         assert!(Graph::open(&path, 32).is_err());
         fs::write(&path, b"").unwrap();
         assert!(Graph::open(&path, 32).is_err());
-    }
-
-    #[test]
-    fn names_round_trip() {
-        let name = file_name("f00d");
-        assert_eq!(segment_of(&name), Some("f00d"));
-        assert_eq!(segment_of(&format!("{name}.tmp")), Some("f00d"));
-        assert_eq!(segment_of("k2search-records-1.json"), None);
     }
 }

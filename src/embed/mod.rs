@@ -19,6 +19,7 @@ mod model;
 #[cfg(not(feature = "embed"))]
 #[path = "no_model.rs"]
 mod model;
+pub mod segment_files;
 pub mod vectors;
 
 use std::path::{Path, PathBuf};

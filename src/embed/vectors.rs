@@ -4,7 +4,17 @@
 //! is written in the same atomic Tantivy commit as the passage, deleted with it and
 //! merged with it. A search loads every segment's vectors into memory once per index
 //! generation ([`VectorSet::load`]); a process that searches once reads the windows'
-//! vectors of only the passages it scores ([`Windows::OnDemand`]). A segment with an HNSW graph file
+//! vectors of only the passages it scores ([`Windows::OnDemand`]).
+//!
+//! Tantivy keeps a bytes column dictionary-encoded, in zstd blocks: reading every
+//! vector back means decompressing all of them (about 35 ms for MedQuAD's 16k int8
+//! vectors, most of a cold CLI query). So after each commit an index run also writes
+//! each segment's vectors as plain rows to a file beside it ([`write_files`],
+//! `k2search-vectors-SEGMENT.bin`, see [`super::segment_files`]), and loading reads
+//! that file where it is sound; a segment without one (a crash between the commit and
+//! the file, a damaged file) is read from the column, as before.
+//!
+//! A segment with an HNSW graph file
 //! ([`super::ann`]) is searched through its graph, and the candidates it gives are
 //! scored exactly; any other segment (small ones, or one whose graph file is missing
 //! or damaged) is scored whole, one dot product per vector.
@@ -14,10 +24,12 @@ use std::collections::HashMap;
 use std::collections::BinaryHeap;
 use std::path::Path;
 
+use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 use tantivy::{DocAddress, DocId};
 
 use super::ann::{self, Graph};
+use super::segment_files::{self, VECTORS};
 
 /// The fast field holding a passage's vector.
 pub const VECTOR_FIELD: &str = "vector";
@@ -107,8 +119,9 @@ pub struct VectorSet {
     dim: usize,
     format: VectorFormat,
     segments: Vec<SegmentVectors>,
-    /// Graph files that exist but could not be used, each a sentence naming the file.
-    graph_problems: Vec<String>,
+    /// Files beside the segments (graphs, vector rows) that exist but could not be
+    /// used, each a sentence naming the file.
+    file_problems: Vec<String>,
 }
 
 /// One segment's vectors: one row per live document that has one.
@@ -162,30 +175,37 @@ const HALVES_FROM: usize = 4096;
 const GRAPH_CANDIDATES: f32 = 1.5;
 
 impl VectorSet {
-    /// Reads the vectors of every live document of `searcher`'s segments, and maps the
-    /// graph files of those that have one in `graphs` (the index folder; `None`: brute
-    /// force everywhere), the windows' vectors held as `windows` says. A graph file
-    /// that cannot be used is noted ([`VectorSet::graph_problems`]) and its segment
-    /// searched by brute force.
+    /// Reads the vectors of every live document of `searcher`'s segments (from their
+    /// vector files in `dir`, the index folder, where sound), and maps the graph files
+    /// of those that have one there (`dir` `None`: everything from the index, brute
+    /// force everywhere), the windows' vectors held as `windows` says. A file that
+    /// cannot be used is noted ([`VectorSet::file_problems`]) and its segment read from
+    /// the index, or searched by brute force.
     pub fn load(
         searcher: &tantivy::Searcher,
         dim: usize,
         format: VectorFormat,
-        graphs: Option<&Path>,
+        dir: Option<&Path>,
         windows: Windows,
     ) -> VectorSet {
-        let mut graph_problems = Vec::new();
+        let mut file_problems = Vec::new();
         let segments = searcher
             .segment_readers()
             .iter()
             .map(|segment| {
-                let mut vectors = load_segment(segment, dim, format, windows);
-                let path = graphs
-                    .map(|dir| dir.join(ann::file_name(&segment.segment_id().uuid_string())));
+                let rows = dir.and_then(|dir| {
+                    read_file(dir, segment, dim, format)
+                        .map_err(|problem| file_problems.push(problem))
+                        .ok()
+                        .flatten()
+                });
+                let mut vectors = load_segment(segment, dim, format, windows, rows.as_ref());
+                let path =
+                    dir.map(|dir| dir.join(ann::file_name(&segment.segment_id().uuid_string())));
                 if let Some(path) = path.filter(|p| p.is_file()) {
                     match Graph::open(&path, dim) {
                         Ok(graph) => vectors.graph = Some(graph),
-                        Err(e) => graph_problems.push(format!(
+                        Err(e) => file_problems.push(format!(
                             "graph file {} is unusable ({e}); its segment is searched by brute force",
                             path.display()
                         )),
@@ -198,14 +218,15 @@ impl VectorSet {
             dim,
             format,
             segments,
-            graph_problems,
+            file_problems,
         }
     }
 
-    /// Graph files that exist but could not be used (the segments are searched by
-    /// brute force), each a sentence naming the file.
-    pub fn graph_problems(&self) -> &[String] {
-        &self.graph_problems
+    /// Files beside the segments that exist but could not be used (their segments are
+    /// read from the index, or searched by brute force), each a sentence naming the
+    /// file.
+    pub fn file_problems(&self) -> &[String] {
+        &self.file_problems
     }
 
     /// Segments searched through a graph.
@@ -233,7 +254,7 @@ impl VectorSet {
             dim,
             format,
             segments: vec![segment],
-            graph_problems: Vec::new(),
+            file_problems: Vec::new(),
         }
     }
 
@@ -387,22 +408,44 @@ impl Ord for MinScored {
     }
 }
 
+/// Reads one segment's vectors: from `file` (its vector file, see [`write_files`])
+/// when given, else from the index's column.
 fn load_segment(
     segment: &tantivy::SegmentReader,
     dim: usize,
     format: VectorFormat,
     on: Windows,
+    file: Option<&FileRows>,
 ) -> SegmentVectors {
     let mut out = SegmentVectors {
         row_of: vec![u32::MAX; segment.max_doc() as usize],
         ..SegmentVectors::default()
     };
     let fast = segment.fast_fields();
-    let Ok(Some(column)) = fast.bytes(VECTOR_FIELD) else {
-        return out;
-    };
     let len = format.stored_len(dim);
-    let vectors = distinct_values(&column, |n| n == len);
+    let column = match file {
+        Some(_) => None,
+        None => match fast.bytes(VECTOR_FIELD) {
+            Ok(Some(column)) => Some(column),
+            _ => return out,
+        },
+    };
+    let column_values = column
+        .as_ref()
+        .map_or_else(Vec::new, |c| distinct_values(c, |n| n == len));
+    let alive = segment.alive_bitset();
+    let vectors: Box<dyn Iterator<Item = (DocId, &[u8])>> = match (file, &column) {
+        (Some(file), _) => Box::new(
+            file.iter()
+                .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc))),
+        ),
+        (None, Some(column)) => Box::new(
+            segment
+                .doc_ids_alive()
+                .filter_map(|doc| Some((doc, value_of(column, &column_values, doc)?))),
+        ),
+        (None, None) => return out,
+    };
     let mut windows = fast.bytes(WINDOWS_FIELD).ok().flatten();
     if on == Windows::OnDemand {
         out.window_column = windows.take();
@@ -410,21 +453,158 @@ fn load_segment(
     let window_values = windows
         .as_ref()
         .map_or_else(Vec::new, |c| distinct_values(c, |n| n % len == 0));
-    let value = |column: &tantivy::columnar::BytesColumn, values: &[Option<Vec<u8>>], doc| {
-        let ord = column.ords().first(doc)?;
-        values.get(ord as usize)?.as_deref().map(<[u8]>::to_vec)
-    };
-    for doc in segment.doc_ids_alive() {
-        let Some(bytes) = value(&column, &vectors, doc) else {
-            continue;
-        };
+    for (doc, bytes) in vectors {
         let windows = windows
             .as_ref()
-            .and_then(|c| value(c, &window_values, doc))
+            .and_then(|c| value_of(c, &window_values, doc))
             .unwrap_or_default();
-        out.push(doc, &bytes, &windows, dim, format);
+        out.push(doc, bytes, windows, dim, format);
     }
     out
+}
+
+/// The vectors of a segment's vector file: `rows` stored vectors of `len` bytes, then
+/// the document of each (a little-endian u32), in document order. Written for the
+/// documents alive then (a deleted document never comes back).
+struct FileRows {
+    /// The file, mapped (its body is the first `body` bytes).
+    map: Mmap,
+    body: usize,
+    rows: usize,
+    len: usize,
+}
+
+impl FileRows {
+    /// The body of the vectors of `rows`, `len` bytes each, of the documents `docs`.
+    fn body(rows: &[u8], docs: &[DocId]) -> Vec<u8> {
+        let mut body = Vec::with_capacity(rows.len() + docs.len() * 4);
+        body.extend_from_slice(rows);
+        docs.iter()
+            .for_each(|d| body.extend_from_slice(&d.to_le_bytes()));
+        body
+    }
+
+    /// The vectors of the first `body` bytes of `map`, when they hold `rows` vectors of
+    /// `len` bytes of documents in order below `max_doc`; else what is wrong.
+    fn parse(
+        map: Mmap,
+        body: usize,
+        rows: usize,
+        len: usize,
+        max_doc: DocId,
+    ) -> Result<FileRows, String> {
+        if body != rows * (len + 4) {
+            return Err(format!(
+                "it holds {body} bytes, not {rows} rows of {len} bytes and their documents"
+            ));
+        }
+        let file = FileRows {
+            map,
+            body,
+            rows,
+            len,
+        };
+        let mut last = None;
+        for doc in file.docs() {
+            if doc >= max_doc || last.is_some_and(|l| doc <= l) {
+                return Err(format!("it names document {doc} out of order or range"));
+            }
+            last = Some(doc);
+        }
+        Ok(file)
+    }
+
+    fn docs(&self) -> impl Iterator<Item = DocId> + '_ {
+        self.map[self.rows * self.len..self.body]
+            .chunks_exact(4)
+            .map(|b| DocId::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    /// Each document and its stored vector.
+    fn iter(&self) -> impl Iterator<Item = (DocId, &[u8])> {
+        self.docs()
+            .zip(self.map[..self.rows * self.len].chunks_exact(self.len))
+    }
+}
+
+/// The vector file's body for `segment`'s live documents and their vectors, as its
+/// column holds them, and the count of rows (`None`: the segment has no vectors).
+fn file_body(segment: &tantivy::SegmentReader, len: usize) -> Option<(Vec<u8>, usize)> {
+    let column = segment.fast_fields().bytes(VECTOR_FIELD).ok().flatten()?;
+    let values = distinct_values(&column, |n| n == len);
+    let (mut rows, mut docs) = (Vec::new(), Vec::new());
+    for doc in segment.doc_ids_alive() {
+        if let Some(value) = value_of(&column, &values, doc) {
+            rows.extend_from_slice(value);
+            docs.push(doc);
+        }
+    }
+    Some((FileRows::body(&rows, &docs), docs.len()))
+}
+
+/// The body of `segment`'s vector file in `dir` (`Ok(None)`: it has none; `Err`: it
+/// has one that cannot be used, in a sentence naming it).
+fn read_file(
+    dir: &Path,
+    segment: &tantivy::SegmentReader,
+    dim: usize,
+    format: VectorFormat,
+) -> Result<Option<FileRows>, String> {
+    let path = dir.join(VECTORS.file_name(&segment.segment_id().uuid_string()));
+    let file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(unusable(&path, &e.to_string())),
+    };
+    // SAFETY: vector files are written under a temporary name and renamed, never
+    // changed in place; one removed while mapped stays readable until unmapped.
+    let map = unsafe { Mmap::map(&file) }.map_err(|e| unusable(&path, &e.to_string()))?;
+    let (body, rows) = VECTORS
+        .unseal(&map, dim)
+        .map(|(body, rows)| (body.len(), rows))
+        .map_err(|e| unusable(&path, &e))?;
+    FileRows::parse(map, body, rows, format.stored_len(dim), segment.max_doc())
+        .map(Some)
+        .map_err(|e| unusable(&path, &e))
+}
+
+fn unusable(path: &Path, problem: &str) -> String {
+    format!(
+        "vector file {} is unusable ({problem}); its vectors are read from the index",
+        path.display()
+    )
+}
+
+/// Writes the vector file of each of `searcher`'s segments that has vectors and no
+/// sound file in `dir` (a file that is not sound is written again). Returns the
+/// problems, each a sentence naming the file: a segment whose file cannot be written
+/// is read from the index's column.
+pub fn write_files(
+    searcher: &tantivy::Searcher,
+    dir: &Path,
+    dim: usize,
+    format: VectorFormat,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for segment in searcher.segment_readers() {
+        let path = dir.join(VECTORS.file_name(&segment.segment_id().uuid_string()));
+        match read_file(dir, segment, dim, format) {
+            Ok(Some(_)) => continue,
+            Ok(None) => {}
+            Err(problem) => problems.push(format!("{problem}; writing it again")),
+        }
+        let Some((body, rows)) = file_body(segment, format.stored_len(dim)) else {
+            continue;
+        };
+        let sealed = VECTORS.seal(body, rows, dim);
+        if let Err(e) = segment_files::write(&path, &sealed) {
+            problems.push(format!(
+                "cannot write vector file {} ({e}); its vectors are read from the index",
+                path.display()
+            ));
+        }
+    }
+    problems
 }
 
 /// The best similarity of `query` to the windows of document `doc`, read from the
@@ -446,6 +626,17 @@ fn window_on_demand(
     (0..bytes.len() / len)
         .map(|w| rows.score(w, query, dim, format))
         .reduce(f32::max)
+}
+
+/// The value document `doc` has in a bytes column whose distinct values were read
+/// ([`distinct_values`]) into `values`.
+fn value_of<'a>(
+    column: &tantivy::columnar::BytesColumn,
+    values: &'a [Option<Vec<u8>>],
+    doc: DocId,
+) -> Option<&'a [u8]> {
+    let ord = column.ords().first(doc)?;
+    values.get(ord as usize)?.as_deref()
 }
 
 /// The value document `doc` stores in a bytes column (`None`: none, or unreadable).
@@ -615,13 +806,16 @@ impl Rows {
 }
 
 /// A segment's live documents with a vector, and their rows as a graph stores them:
-/// what [`ann::sync`] builds a segment's graph from.
+/// what [`ann::sync`] builds a segment's graph from (read from its vector file in `dir`
+/// where sound).
 pub fn graph_rows(
     segment: &tantivy::SegmentReader,
+    dir: &Path,
     dim: usize,
     format: VectorFormat,
 ) -> (Vec<DocId>, Vec<i8>) {
-    let vectors = load_segment(segment, dim, format, Windows::OnDemand);
+    let file = read_file(dir, segment, dim, format).ok().flatten();
+    let vectors = load_segment(segment, dim, format, Windows::OnDemand, file.as_ref());
     let rows = vectors.graph_rows(dim, format);
     (vectors.docs, rows)
 }
@@ -756,39 +950,54 @@ mod tests {
         }
     }
 
+    /// One segment of 20 passages with vectors of `dim` (24) dimensions in `format`
+    /// (in `dir`, else in memory): every third passage has no window, the others one
+    /// or two; passage 4 is deleted. Returns the index and the deleting writer, with
+    /// its `id` field.
+    fn test_index(
+        format: VectorFormat,
+        dir: Option<&Path>,
+    ) -> (tantivy::Index, tantivy::IndexWriter, tantivy::schema::Field) {
+        use tantivy::schema::{Schema, FAST};
+        let rows = ann::tests::vectors(60, 24, 7);
+        let mut b = Schema::builder();
+        let vector = b.add_bytes_field(VECTOR_FIELD, FAST);
+        let windows = b.add_bytes_field(WINDOWS_FIELD, FAST);
+        let id = b.add_u64_field("id", tantivy::schema::INDEXED);
+        let index = match dir {
+            Some(dir) => tantivy::Index::create_in_dir(dir, b.build()).unwrap(),
+            None => tantivy::Index::create_in_ram(b.build()),
+        };
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for (i, chunk) in rows.chunks(3).enumerate() {
+            let mut doc = tantivy::TantivyDocument::default();
+            doc.add_bytes(vector, &format.encode(&chunk[0]));
+            // Every third passage has no window; the others one or two.
+            let n = i % 3;
+            let bytes: Vec<u8> = chunk[1..]
+                .iter()
+                .take(n)
+                .flat_map(|w| format.encode(w))
+                .collect();
+            if !bytes.is_empty() {
+                doc.add_bytes(windows, &bytes);
+            }
+            doc.add_u64(id, i as u64);
+            writer.add_document(doc).unwrap();
+        }
+        writer.delete_term(tantivy::Term::from_field_u64(id, 4));
+        writer.commit().unwrap();
+        (index, writer, id)
+    }
+
     /// Windows read on demand score as the windows held in memory, in every format,
     /// for passages with windows, without, and deleted.
     #[test]
     fn windows_on_demand_score_as_in_memory() {
-        use tantivy::schema::{Schema, FAST};
         let dim = 24;
-        let rows = ann::tests::vectors(60, dim, 7);
         let queries = ann::tests::vectors(5, dim, 13);
         for format in [VectorFormat::F32, VectorFormat::I8] {
-            let mut b = Schema::builder();
-            let vector = b.add_bytes_field(VECTOR_FIELD, FAST);
-            let windows = b.add_bytes_field(WINDOWS_FIELD, FAST);
-            let id = b.add_u64_field("id", tantivy::schema::INDEXED);
-            let index = tantivy::Index::create_in_ram(b.build());
-            let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
-            for (i, chunk) in rows.chunks(3).enumerate() {
-                let mut doc = tantivy::TantivyDocument::default();
-                doc.add_bytes(vector, &format.encode(&chunk[0]));
-                // Every third passage has no window; the others one or two.
-                let n = i % 3;
-                let bytes: Vec<u8> = chunk[1..]
-                    .iter()
-                    .take(n)
-                    .flat_map(|w| format.encode(w))
-                    .collect();
-                if !bytes.is_empty() {
-                    doc.add_bytes(windows, &bytes);
-                }
-                doc.add_u64(id, i as u64);
-                writer.add_document(doc).unwrap();
-            }
-            writer.delete_term(tantivy::Term::from_field_u64(id, 4));
-            writer.commit().unwrap();
+            let (index, _, _) = test_index(format, None);
             let searcher = index.reader().unwrap().searcher();
             let held = VectorSet::load(&searcher, dim, format, None, Windows::InMemory);
             let read = VectorSet::load(&searcher, dim, format, None, Windows::OnDemand);
@@ -805,6 +1014,80 @@ mod tests {
                 }
             }
             assert_eq!(with_windows, 5 * 12);
+        }
+    }
+
+    /// Vectors read from the segments' vector files score as those read from the index,
+    /// in every format; a document deleted after the file was written is left out; a
+    /// damaged file is named and passed over, and written again by the next run.
+    #[test]
+    fn vector_files_load_as_the_index() {
+        let dim = 24;
+        let queries = ann::tests::vectors(5, dim, 13);
+        let same = |a: &VectorSet, b: &VectorSet| {
+            assert_eq!(a.len(), b.len());
+            for q in &queries {
+                let (sa, sb) = (a.similarities(q), b.similarities(q));
+                for doc in 0..20 {
+                    let address = DocAddress::new(0, doc);
+                    assert_eq!(a.similarity(&sa, address), b.similarity(&sb, address));
+                    assert_eq!(a.best_window(&sa, address), b.best_window(&sb, address));
+                }
+                assert_eq!(a.nearest(&sa, 5, |_| true), b.nearest(&sb, 5, |_| true));
+            }
+        };
+        for format in [VectorFormat::F32, VectorFormat::I8] {
+            let dir = tempfile::tempdir().unwrap();
+            let (index, mut writer, id) = test_index(format, Some(dir.path()));
+            let load = |searcher: &tantivy::Searcher, files: bool| {
+                let files = files.then_some(dir.path());
+                VectorSet::load(searcher, dim, format, files, Windows::InMemory)
+            };
+            let reader = index.reader().unwrap();
+            assert!(write_files(&reader.searcher(), dir.path(), dim, format).is_empty());
+            let segment = reader.searcher().segment_readers()[0].segment_id();
+            let path = dir.path().join(VECTORS.file_name(&segment.uuid_string()));
+            assert!(path.is_file());
+            let from_file = load(&reader.searcher(), true);
+            assert!(from_file.file_problems().is_empty());
+            assert_eq!(from_file.len(), 19);
+            same(&from_file, &load(&reader.searcher(), false));
+
+            // A deletion after the file was written: the same segment, one fewer.
+            writer.delete_term(tantivy::Term::from_field_u64(id, 7));
+            writer.commit().unwrap();
+            reader.reload().unwrap();
+            let searcher = reader.searcher();
+            assert_eq!(searcher.segment_readers()[0].segment_id(), segment);
+            let from_file = load(&searcher, true);
+            assert_eq!(from_file.len(), 18);
+            let sims = from_file.similarities(&queries[0]);
+            assert_eq!(from_file.similarity(&sims, DocAddress::new(0, 7)), None);
+            same(&from_file, &load(&searcher, false));
+
+            // Damaged, then cut short: named, passed over, written again.
+            let mut bytes = std::fs::read(&path).unwrap();
+            let third = bytes.len() / 3;
+            bytes[third] ^= 0x55;
+            std::fs::write(&path, &bytes).unwrap();
+            let damaged = load(&searcher, true);
+            assert_eq!(damaged.file_problems().len(), 1);
+            assert!(damaged.file_problems()[0].contains("fails its hash"));
+            same(&damaged, &load(&searcher, false));
+            std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+            assert_eq!(load(&searcher, true).file_problems().len(), 1);
+            let problems = write_files(&searcher, dir.path(), dim, format);
+            assert!(problems[0].contains("writing it again"), "{problems:?}");
+            let rewritten = load(&searcher, true);
+            assert!(rewritten.file_problems().is_empty());
+            same(&rewritten, &load(&searcher, false));
+            // Vectors of another format: named, passed over.
+            let other = match format {
+                VectorFormat::F32 => VectorFormat::I8,
+                VectorFormat::I8 => VectorFormat::F32,
+            };
+            let mixed = VectorSet::load(&searcher, dim, other, Some(dir.path()), Windows::InMemory);
+            assert_eq!(mixed.file_problems().len(), 1, "{format:?}");
         }
     }
 

@@ -270,7 +270,7 @@ fn check_into(dir: &Path, report: &mut CheckReport) -> Result<()> {
             Some(dir),
             Windows::OnDemand,
         );
-        report.problems.extend(set.graph_problems().iter().cloned());
+        report.problems.extend(set.file_problems().iter().cloned());
         report.vectors = set.len() as u64;
         if report.vectors != report.passages {
             report.problems.push(format!(

@@ -25,7 +25,7 @@ pub use manifest::{FileRecord, Manifest, FORMAT_VERSION};
 pub use schema::Fields;
 
 use crate::analyze;
-use crate::embed::{self, ann, vectors, Model, ModelInfo, VectorFormat};
+use crate::embed::{self, ann, segment_files, vectors, Model, ModelInfo, VectorFormat};
 use crate::error::{Error, Result};
 use crate::passage::{self, Document, Passage};
 use crate::source::{self, Read, Skip, Warning};
@@ -583,19 +583,24 @@ impl Run<'_> {
             // writes nothing when there are none); failing to is harmless.
             let _ = self.writer.garbage_collect_files().wait();
         }
-        // After the merges, so that a merged segment gets its graph in this run.
-        let graph_warnings = sync_graphs(&index, self.opts, self.manifest.model.as_ref());
-        self.warnings.extend(graph_warnings);
+        // After the merges, so that a merged segment gets its files in this run.
+        let file_warnings = sync_segment_files(&index, self.opts, self.manifest.model.as_ref());
+        self.warnings.extend(file_warnings);
         self.report.warnings = self.warnings;
         Ok(self.report)
     }
 }
 
-/// Brings the HNSW graph files in step with the committed segments: builds the missing
-/// ones (new or merged segments, or those of an earlier run that a crash cut short) and
-/// removes those of segments that are gone. A graph that cannot be built is a warning:
-/// its segment is searched by brute force.
-fn sync_graphs(index: &Index, opts: &IndexOptions, model: Option<&ModelInfo>) -> Vec<Warning> {
+/// Brings the files beside the segments (vector rows, HNSW graphs) in step with the
+/// committed segments: writes the missing ones (new or merged segments, or those of an
+/// earlier run that a crash cut short) and removes those of segments that are gone. A
+/// file that cannot be written is a warning: its segment's vectors are read from the
+/// index, or it is searched by brute force.
+fn sync_segment_files(
+    index: &Index,
+    opts: &IndexOptions,
+    model: Option<&ModelInfo>,
+) -> Vec<Warning> {
     let dir = &opts.index;
     let warning = |message| Warning {
         path: dir.display().to_string(),
@@ -603,7 +608,7 @@ fn sync_graphs(index: &Index, opts: &IndexOptions, model: Option<&ModelInfo>) ->
         message,
     };
     let Some(model) = model else {
-        ann::remove_files(dir, |_| true, &mut ann::SyncReport::default());
+        segment_files::remove(dir, |_| true);
         return Vec::new();
     };
     let reader: tantivy::Result<tantivy::IndexReader> = index
@@ -620,10 +625,15 @@ fn sync_graphs(index: &Index, opts: &IndexOptions, model: Option<&ModelInfo>) ->
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let (dim, format) = (model.dim, model.format);
+    let mut warnings: Vec<Warning> = vectors::write_files(&searcher, dir, dim, format)
+        .into_iter()
+        .map(warning)
+        .collect();
     let synced = ann::sync(&searcher, dir, dim, opts.ann_min_vectors, threads, |s| {
-        vectors::graph_rows(s, dim, format)
+        vectors::graph_rows(s, dir, dim, format)
     });
-    synced.warnings.into_iter().map(warning).collect()
+    warnings.extend(synced.warnings.into_iter().map(warning));
+    warnings
 }
 
 fn add(writer: &IndexWriter, doc: TantivyDocument, dir: &Path) -> Result<()> {
@@ -842,7 +852,7 @@ fn check_foreign_files(dir: &Path) -> Result<()> {
         let name = entry.file_name();
         let name = name.to_string_lossy();
         let ours = manifest::is_records_file(name.trim_end_matches(".tmp"))
-            || ann::segment_of(&name).is_some();
+            || segment_files::segment_of(&name).is_some();
         if !name.starts_with('.') && !ours && !FOREIGN_FILES_ALLOWED.contains(&name.as_ref()) {
             return Err(Error::NotAnIndex(dir.to_path_buf()));
         }
@@ -864,7 +874,7 @@ fn remove_index_files(dir: &Path) -> Result<()> {
             name == ".managed.json"
                 || is_segment_file(&name)
                 || manifest::is_records_file(name.trim_end_matches(".tmp"))
-                || ann::segment_of(&name).is_some()
+                || segment_files::segment_of(&name).is_some()
         })
         .map(|entry| entry.path())
         .collect();
