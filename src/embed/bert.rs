@@ -853,14 +853,16 @@ fn erf(x: f32) -> f32 {
 }
 
 /// `e^x` for f32, to about 1 ulp over the range where it is finite and normal (below
-/// −87 it gives about 0, above 88 about 3e38), without branches so that loops over it
-/// vectorize: `e^x = 2^k·e^r` with `k = round(x/ln 2)`, `|r| ≤ ln 2/2`, and `e^r` by
+/// −87, and for NaN, it gives about 0, above 88 about 3e38), without branches so that
+/// loops over it vectorize: `e^x = 2^k·e^r` with `k = round(x/ln 2)`, `|r| ≤ ln 2/2`, and `e^r` by
 /// its Taylor series to degree 7 (error below 1e-8).
 #[inline(always)]
 fn exp(x: f32) -> f32 {
     const LN2_HI: f32 = 0.693_145_75;
     const LN2_LO: f32 = 1.428_606_8e-6;
-    let x = x.clamp(-87.0, 88.0);
+    // Clamped by comparisons, which are false for NaN: NaN becomes −87 (e^x about 0).
+    let x = if x > -87.0 { x } else { -87.0 };
+    let x = if x < 88.0 { x } else { 88.0 };
     let k = (x * std::f32::consts::LOG2_E).round();
     let r = x - k * LN2_HI - k * LN2_LO;
     let p = 1.0
@@ -868,7 +870,10 @@ fn exp(x: f32) -> f32 {
             + r * (0.5
                 + r * (1.0 / 6.0
                     + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r / 5040.0))))));
-    p * f32::from_bits(((k as i32 + 127) as u32) << 23)
+    // SAFETY: `x` is within −87..=88, so `k` is a whole number within −126..=127: it fits an
+    // i32. (`k as i32` would be a saturating conversion, done one value at a time.)
+    let k = unsafe { k.to_int_unchecked::<i32>() };
+    p * f32::from_bits(((k + 127) as u32) << 23)
 }
 
 /// Reads named tensors of a safetensors file as f32.
@@ -1008,6 +1013,8 @@ mod tests {
         }
         assert!(exp(-1000.0) < 1e-37);
         assert!(exp(1000.0).is_finite());
+        assert!(exp(f32::NAN) < 1e-37);
+        assert!(exp(f32::NEG_INFINITY) < 1e-37 && exp(f32::INFINITY).is_finite());
     }
 
     #[test]

@@ -78,10 +78,12 @@ impl Int8 {
         }
         assert!(x.len() >= m * k && y_stride >= n && y.len() >= (m - 1) * y_stride + n);
         scratch.quantize(&x[..m * k], k);
-        scratch.sums.clear();
-        scratch.sums.resize(m * n, 0);
+        // The kernel writes every sum: the buffer is grown, never cleared.
+        if scratch.sums.len() < m * n {
+            scratch.sums.resize(m * n, 0);
+        }
         let a = NdTensorView::from_data([m, k], &scratch.q[..]);
-        let out = as_uninit(&mut scratch.sums);
+        let out = as_uninit(&mut scratch.sums[..m * n]);
         let result = self.gemm.gemm_uninit(
             out,
             GemmInputA::Unpacked(a),
@@ -95,7 +97,7 @@ impl Int8 {
         );
         // The shapes are checked above; a mismatch would be a bug of this module.
         result.expect("int8 product shapes");
-        for (i, sums) in scratch.sums.chunks_exact(n).enumerate() {
+        for (i, sums) in scratch.sums[..m * n].chunks_exact(n).enumerate() {
             let row = &mut y[i * y_stride..i * y_stride + n];
             scale_add(row, sums, &w.scales, scratch.scale[i]);
         }
@@ -153,10 +155,7 @@ impl Scratch {
         self.zero.resize(m, ZERO as u8);
         self.scale.clear();
         for (row, out) in x.chunks_exact(k).zip(self.q.chunks_exact_mut(k)) {
-            let max = row
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold(0f32, |m, v| m.max(v.abs()));
+            let max = max_abs(row);
             let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
             quantize_row(row, out, 1.0 / scale, ZERO);
             self.scale.push(scale);
@@ -167,7 +166,10 @@ impl Scratch {
 /// The zero point of every row of a product's input.
 const ZERO: f32 = 128.0;
 
-/// `out[j] = round(row[j]·inv + zero)`, clamped to u8.
+/// `out[j] = round(row[j]·inv + zero)` (ties to even), clamped to u8 (NaN: 0). Written
+/// so that it vectorizes: a float's `as u8` or `as i32` is a saturating conversion the
+/// compiler does one value at a time, while a value already in range converts with one
+/// vector instruction.
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
@@ -175,8 +177,43 @@ const ZERO: f32 = 128.0;
 ))]
 fn quantize_row(row: &[f32], out: &mut [u8], inv: f32, zero: f32) {
     for (o, v) in out.iter_mut().zip(row) {
-        *o = (v * inv + zero).round().clamp(0.0, 255.0) as u8;
+        let q = (v * inv + zero).round_ties_even();
+        // Comparisons with NaN are false: NaN becomes 0.
+        let q = if q >= 0.0 { q } else { 0.0 };
+        let q = if q <= 255.0 { q } else { 255.0 };
+        // SAFETY: `q` is finite and within 0..=255, so it fits an i32 (and a u8).
+        *o = unsafe { q.to_int_unchecked::<i32>() } as u8;
     }
+}
+
+/// The largest magnitude of the finite values of `row` (0 when there is none), in
+/// 16 independent lanes so that it vectorizes (a running maximum over one value at a
+/// time does not: float maxima are not associative to the compiler).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn max_abs(row: &[f32]) -> f32 {
+    const LANES: usize = 16;
+    let keep = |m: f32, v: f32| {
+        let a = v.abs();
+        if a > m && a < f32::INFINITY {
+            a
+        } else {
+            m
+        }
+    };
+    let mut lanes = [0f32; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (m, &v) in lanes.iter_mut().zip(chunk) {
+            *m = keep(*m, v);
+        }
+    }
+    rest.iter()
+        .fold(lanes.into_iter().fold(0f32, keep), |m, &v| keep(m, v))
 }
 
 #[cfg(test)]
@@ -224,5 +261,35 @@ mod tests {
         let mut y = vec![0.0f32; 4];
         int8.add_product(&weights, &x, 2, &mut y, 2, &mut Scratch::default());
         assert_eq!(&y[..2], &[0.0, 0.0]);
+    }
+
+    /// The vectorized row steps give what one value at a time gives, on every length
+    /// around the lane width, with non-finite values among them.
+    #[test]
+    fn row_steps_match_their_scalar_definitions() {
+        for len in [0, 1, 15, 16, 17, 31, 33, 384, 1536] {
+            let mut row: Vec<f32> = (0..len).map(|i| noise(i + len) * 7.0).collect();
+            if len > 3 {
+                row[len / 2] = f32::NAN;
+                row[len / 3] = f32::INFINITY;
+                row[1] = -1e9;
+            }
+            let expected = row
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold(0f32, |m, v| m.max(v.abs()));
+            assert_eq!(max_abs(&row), expected, "length {len}");
+            let mut out = vec![7u8; len];
+            quantize_row(&row, &mut out, 127.0 / 7.0, ZERO);
+            for (v, o) in row.iter().zip(&out) {
+                let q = (v * (127.0 / 7.0) + ZERO).round_ties_even();
+                let want = if q.is_nan() {
+                    0
+                } else {
+                    q.clamp(0.0, 255.0) as u8
+                };
+                assert_eq!(*o, want, "{v}");
+            }
+        }
     }
 }
