@@ -5,7 +5,7 @@
 //! marks the commit damaged. A new commit (a rebuilt index) is verified afresh, so a
 //! server recovers on its own once a good index is committed underneath it.
 //!
-//! A process that searches once (the CLI's query, [`Soundness::once`]) verifies a
+//! A process that searches once (the CLI's query, `Soundness::once`) verifies a
 //! small index as any other, but leaves a big one unverified: it would exit before a
 //! background verdict came, and the thread would take a core from its one search.
 //! `k2search check` verifies such an index.
