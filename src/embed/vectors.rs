@@ -423,28 +423,27 @@ fn load_segment(
     };
     let fast = segment.fast_fields();
     let len = format.stored_len(dim);
-    let column = match file {
-        Some(_) => None,
-        None => match fast.bytes(VECTOR_FIELD) {
-            Ok(Some(column)) => Some(column),
-            _ => return out,
-        },
-    };
-    let column_values = column
-        .as_ref()
-        .map_or_else(Vec::new, |c| distinct_values(c, |n| n == len));
-    let alive = segment.alive_bitset();
-    let vectors: Box<dyn Iterator<Item = (DocId, &[u8])>> = match (file, &column) {
-        (Some(file), _) => Box::new(
-            file.iter()
-                .filter(|(doc, _)| alive.is_none_or(|a| a.is_alive(*doc))),
-        ),
-        (None, Some(column)) => Box::new(
-            segment
-                .doc_ids_alive()
-                .filter_map(|doc| Some((doc, value_of(column, &column_values, doc)?))),
-        ),
-        (None, None) => return out,
+    let (column, values);
+    let vectors: Box<dyn Iterator<Item = (DocId, &[u8])>> = match file {
+        Some(file) => {
+            let alive = segment.alive_bitset();
+            Box::new(
+                file.iter()
+                    .filter(move |(doc, _)| alive.is_none_or(|a| a.is_alive(*doc))),
+            )
+        }
+        None => {
+            let Ok(Some(c)) = fast.bytes(VECTOR_FIELD) else {
+                return out;
+            };
+            column = c;
+            values = distinct_values(&column, |n| n == len);
+            Box::new(
+                segment
+                    .doc_ids_alive()
+                    .filter_map(|doc| Some((doc, value_of(&column, &values, doc)?))),
+            )
+        }
     };
     let mut windows = fast.bytes(WINDOWS_FIELD).ok().flatten();
     if on == Windows::OnDemand {
@@ -467,23 +466,13 @@ fn load_segment(
 /// the document of each (a little-endian u32), in document order. Written for the
 /// documents alive then (a deleted document never comes back).
 struct FileRows {
-    /// The file, mapped (its body is the first `body` bytes).
+    /// The file, mapped (its body is the first `rows · (len + 4)` bytes).
     map: Mmap,
-    body: usize,
     rows: usize,
     len: usize,
 }
 
 impl FileRows {
-    /// The body of the vectors of `rows`, `len` bytes each, of the documents `docs`.
-    fn body(rows: &[u8], docs: &[DocId]) -> Vec<u8> {
-        let mut body = Vec::with_capacity(rows.len() + docs.len() * 4);
-        body.extend_from_slice(rows);
-        docs.iter()
-            .for_each(|d| body.extend_from_slice(&d.to_le_bytes()));
-        body
-    }
-
     /// The vectors of the first `body` bytes of `map`, when they hold `rows` vectors of
     /// `len` bytes of documents in order below `max_doc`; else what is wrong.
     fn parse(
@@ -498,12 +487,7 @@ impl FileRows {
                 "it holds {body} bytes, not {rows} rows of {len} bytes and their documents"
             ));
         }
-        let file = FileRows {
-            map,
-            body,
-            rows,
-            len,
-        };
+        let file = FileRows { map, rows, len };
         let mut last = None;
         for doc in file.docs() {
             if doc >= max_doc || last.is_some_and(|l| doc <= l) {
@@ -515,7 +499,7 @@ impl FileRows {
     }
 
     fn docs(&self) -> impl Iterator<Item = DocId> + '_ {
-        self.map[self.rows * self.len..self.body]
+        self.map[self.rows * self.len..self.rows * (self.len + 4)]
             .chunks_exact(4)
             .map(|b| DocId::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
@@ -532,14 +516,16 @@ impl FileRows {
 fn file_body(segment: &tantivy::SegmentReader, len: usize) -> Option<(Vec<u8>, usize)> {
     let column = segment.fast_fields().bytes(VECTOR_FIELD).ok().flatten()?;
     let values = distinct_values(&column, |n| n == len);
-    let (mut rows, mut docs) = (Vec::new(), Vec::new());
+    let (mut body, mut docs) = (Vec::new(), Vec::new());
     for doc in segment.doc_ids_alive() {
         if let Some(value) = value_of(&column, &values, doc) {
-            rows.extend_from_slice(value);
+            body.extend_from_slice(value);
             docs.push(doc);
         }
     }
-    Some((FileRows::body(&rows, &docs), docs.len()))
+    docs.iter()
+        .for_each(|d| body.extend_from_slice(&d.to_le_bytes()));
+    Some((body, docs.len()))
 }
 
 /// The body of `segment`'s vector file in `dir` (`Ok(None)`: it has none; `Err`: it

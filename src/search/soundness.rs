@@ -66,22 +66,21 @@ pub(crate) struct Soundness {
 
 impl Soundness {
     pub(crate) fn new(dir: &Path) -> Arc<Soundness> {
-        Arc::new(Soundness {
-            dir: dir.to_path_buf(),
-            every: Mutex::new(REVERIFY_AFTER),
-            state: Mutex::default(),
-            background: true,
-        })
+        Soundness::with(dir, true)
     }
 
     /// For a process that searches once: a big index is not verified (see the module
     /// documentation).
     pub(crate) fn once(dir: &Path) -> Arc<Soundness> {
+        Soundness::with(dir, false)
+    }
+
+    fn with(dir: &Path, background: bool) -> Arc<Soundness> {
         Arc::new(Soundness {
             dir: dir.to_path_buf(),
             every: Mutex::new(REVERIFY_AFTER),
             state: Mutex::default(),
-            background: false,
+            background,
         })
     }
 
