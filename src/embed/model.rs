@@ -254,10 +254,17 @@ impl Model {
         } else {
             1
         };
-        // Worker w takes batches w, w + workers, …: each gets long and short ones.
-        let run = |w: usize| -> Result<Embedded> {
+        // Each worker takes the next batch not taken, the longest first, so that the
+        // workers finish together (batches handed out in turn left one idle while the
+        // other ran the longest).
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let run = |_: usize| -> Result<Embedded> {
             let mut out = Vec::new();
-            for batch in batches.iter().skip(w).step_by(workers) {
+            loop {
+                let taken = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(batch) = batches.len().checked_sub(taken + 1).map(|i| batches[i]) else {
+                    break;
+                };
                 let inputs: Vec<&tokenizers::Encoding> =
                     batch.iter().map(|&i| &encodings[i]).collect();
                 let vectors = self.forward(&inputs, threads);
@@ -335,34 +342,35 @@ impl Model {
         } else {
             Parallelism::None
         };
-        let hidden = self.bert.forward(&ids, par);
-        let dim = self.dim();
-        let mut rows = hidden.chunks_exact(dim);
-        ids.iter()
-            .map(|ids| {
-                let mut pooled = vec![0f32; dim];
-                let tokens: Vec<&[f32]> = rows.by_ref().take(ids.len()).collect();
-                match self.pooling {
-                    Pooling::Cls => {
-                        if let Some(first) = tokens.first() {
-                            pooled.copy_from_slice(first);
-                        }
-                    }
-                    Pooling::Mean => {
-                        for token in &tokens {
-                            for (p, t) in pooled.iter_mut().zip(*token) {
-                                *p += t;
+        self.bert.forward(&ids, par, |hidden| {
+            let dim = self.dim();
+            let mut rows = hidden.chunks_exact(dim);
+            ids.iter()
+                .map(|ids| {
+                    let mut pooled = vec![0f32; dim];
+                    let tokens: Vec<&[f32]> = rows.by_ref().take(ids.len()).collect();
+                    match self.pooling {
+                        Pooling::Cls => {
+                            if let Some(first) = tokens.first() {
+                                pooled.copy_from_slice(first);
                             }
                         }
-                        let n = tokens.len().max(1) as f32;
-                        pooled.iter_mut().for_each(|p| *p /= n);
+                        Pooling::Mean => {
+                            for token in &tokens {
+                                for (p, t) in pooled.iter_mut().zip(*token) {
+                                    *p += t;
+                                }
+                            }
+                            let n = tokens.len().max(1) as f32;
+                            pooled.iter_mut().for_each(|p| *p /= n);
+                        }
                     }
-                }
-                let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
-                pooled.iter_mut().for_each(|p| *p /= norm);
-                pooled
-            })
-            .collect()
+                    let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-12);
+                    pooled.iter_mut().for_each(|p| *p /= norm);
+                    pooled
+                })
+                .collect()
+        })
     }
 
     fn error(&self, message: String) -> Error {

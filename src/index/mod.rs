@@ -35,7 +35,7 @@ const FOREIGN_FILES_ALLOWED: &[&str] = &["README.md", ".gitignore", ".gitkeep"];
 
 /// Passages embedded together: big enough to batch by length and share among
 /// threads, small enough for Ctrl-C to stop a run within a few seconds.
-const EMBED_CHUNK: usize = 128;
+const EMBED_CHUNK: usize = 256;
 
 /// How far an index run has got: given to [`IndexOptions::progress`] once before the
 /// first file and after each one.
@@ -695,8 +695,11 @@ impl Embedding {
     fn flush(&mut self, writer: &IndexWriter, fields: &schema::Fields, dir: &Path) -> Result<()> {
         let mut texts: Vec<String> = self.pending.iter().map(embed::passage_text).collect();
         let keys: Vec<u64> = texts.iter().map(|t| vectors::key(t)).collect();
+        // Passages with no vector yet, each text once (a text repeated in the chunk is
+        // embedded for its first passage, and the others reuse its vector).
+        let mut seen = std::collections::HashSet::new();
         let missing: Vec<usize> = (0..texts.len())
-            .filter(|&i| !self.reuse.contains_key(&keys[i]))
+            .filter(|&i| !self.reuse.contains_key(&keys[i]) && seen.insert(keys[i]))
             .collect();
         // Each missing passage's start, then its windows: one batch, so that the
         // model's threads share them.
