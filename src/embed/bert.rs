@@ -418,6 +418,13 @@ struct Int8Layer {
     output: int8::Weights,
 }
 
+/// The head of a sequence-classification model: `tanh(pooler(first token))`, then
+/// the classifier's one output.
+struct Head {
+    pooler: Linear,
+    classifier: Linear,
+}
+
 /// A loaded BERT encoder.
 pub struct Bert {
     /// The mapped weights file: the word embeddings are read from it per token.
@@ -425,8 +432,13 @@ pub struct Bert {
     /// The word-embedding table, `vocabulary × hidden`.
     words: Matrix,
     positions: Matrix,
-    token_type: Vec<f32>,
+    /// The token-type table, `types × hidden`: a sentence is all type 0; a
+    /// cross-encoder's pair is type 0 for the question, 1 for the passage.
+    token_types: Vec<f32>,
     embedding_norm: Norm,
+    /// The pooler and classifier of a sequence-classification model (a
+    /// cross-encoder), when the weights have them.
+    head: Option<Head>,
     layers: Vec<Layer>,
     hidden: usize,
     heads: usize,
@@ -517,12 +529,23 @@ impl Bert {
             config.max_position_embeddings,
             h,
         )?;
-        let token_type = reader.rows("embeddings.token_type_embeddings.weight", h)?;
-        let token_type = token_type
+        let token_types = reader
+            .rows("embeddings.token_type_embeddings.weight", h)?
             .get(&map)
-            .get(..h)
-            .ok_or("no token type embedding")?
             .to_vec();
+        if token_types.is_empty() {
+            return Err("no token type embedding".into());
+        }
+        let head = match (
+            reader.get("pooler.dense.weight"),
+            reader.get("classifier.weight"),
+        ) {
+            (Ok(_), Ok(_)) => Some(Head {
+                pooler: reader.linear("pooler.dense", h, h)?,
+                classifier: reader.linear("classifier", 1, h)?,
+            }),
+            _ => None,
+        };
         let embedding_norm = reader.norm("embeddings.LayerNorm", h)?;
         let layers = (0..config.num_hidden_layers)
             .map(|i| reader.layer(&format!("encoder.layer.{i}"), config))
@@ -532,8 +555,9 @@ impl Bert {
             map,
             words,
             positions,
-            token_type,
+            token_types,
             embedding_norm,
+            head,
             layers,
             hidden: h,
             heads: config.num_attention_heads,
@@ -608,6 +632,60 @@ impl Bert {
         par: Parallelism,
         read: impl FnOnce(&[f32]) -> R,
     ) -> R {
+        self.forward_segments(sequences, None, par, read)
+    }
+
+    /// Whether the weights have a classification head ([`Bert::classify`]).
+    pub fn has_head(&self) -> bool {
+        self.head.is_some()
+    }
+
+    /// Runs the encoder over pairs and gives each its classifier's score: sequence
+    /// `i` is the pair's two texts, the second starting at token `second[i]` (token
+    /// type 1 from there on), and its score is `classifier(tanh(pooler(first token)))`
+    /// (Hugging Face `BertForSequenceClassification`, one label). `None` when the
+    /// weights have no head.
+    pub fn classify(
+        &self,
+        sequences: &[&[u32]],
+        second: &[usize],
+        par: Parallelism,
+    ) -> Option<Vec<f32>> {
+        let head = self.head.as_ref()?;
+        let h = self.hidden;
+        let map = &self.map[..];
+        let firsts: Vec<f32> = self.forward_segments(sequences, Some(second), par, |rows| {
+            let mut firsts = Vec::with_capacity(sequences.len() * h);
+            let mut start = 0;
+            for ids in sequences {
+                firsts.extend_from_slice(&rows[start * h..(start + 1) * h]);
+                start += ids.len();
+            }
+            firsts
+        });
+        let n = sequences.len();
+        let mut pooled = vec![0f32; n * h];
+        head.pooler
+            .forward(map, &firsts, n, None, &mut pooled, h, Parallelism::None);
+        pooled.iter_mut().for_each(|v| *v = v.tanh());
+        let (w, b) = (head.classifier.w.get(map), head.classifier.b[0]);
+        Some(
+            pooled
+                .chunks_exact(h)
+                .map(|p| b + p.iter().zip(w).map(|(p, w)| p * w).sum::<f32>())
+                .collect(),
+        )
+    }
+
+    /// [`Bert::forward`], sequence `i`'s tokens from `second[i]` on of token type 1
+    /// when `second` is given.
+    fn forward_segments<R>(
+        &self,
+        sequences: &[&[u32]],
+        second: Option<&[usize]>,
+        par: Parallelism,
+        read: impl FnOnce(&[f32]) -> R,
+    ) -> R {
         let h = self.hidden;
         let tokens: usize = sequences.iter().map(|s| s.len()).sum();
         let longest = sequences.iter().map(|s| s.len()).max().unwrap_or(0);
@@ -618,7 +696,7 @@ impl Bert {
         let kernels = self.int8_kernels();
         let inner = self.feed_forward_rows(tokens, kernels.is_some()) * self.intermediate;
         s.fit(tokens, h, inner, longest);
-        self.embed_tokens(sequences, &mut s.x);
+        self.embed_tokens(sequences, second, &mut s.x);
         for layer in &self.layers {
             self.layer(layer, sequences, tokens, &mut s, kernels.as_ref(), par);
         }
@@ -630,22 +708,27 @@ impl Bert {
         out
     }
 
-    /// Word + position + token-type embeddings, normalized.
-    fn embed_tokens(&self, sequences: &[&[u32]], x: &mut [f32]) {
+    /// Word + position + token-type embeddings, normalized: sequence `i`'s tokens
+    /// from `second[i]` on are of type 1 (when the table has it), the others of type 0.
+    fn embed_tokens(&self, sequences: &[&[u32]], second: Option<&[usize]>, x: &mut [f32]) {
         let h = self.hidden;
         let words = self.words.get(&self.map);
         let positions = self.positions.get(&self.map);
         let rows = words.len() / h;
+        let types = self.token_types.len() / h;
         let mut row = 0;
-        for ids in sequences {
+        for (i, ids) in sequences.iter().enumerate() {
+            let second = second.and_then(|s| s.get(i).copied()).unwrap_or(ids.len());
             for (position, &id) in ids.iter().enumerate() {
+                let kind = usize::from(position >= second).min(types - 1);
+                let token_type = &self.token_types[kind * h..(kind + 1) * h];
                 let out = &mut x[row * h..(row + 1) * h];
                 // An id past the table (a tokenizer of another model) reads row 0.
                 let id = if (id as usize) < rows { id as usize } else { 0 };
                 let word = &words[id * h..(id + 1) * h];
                 let position = position.min(self.max_positions - 1);
                 let pos = &positions[position * h..(position + 1) * h];
-                for (((o, w), p), t) in out.iter_mut().zip(word).zip(pos).zip(&self.token_type) {
+                for (((o, w), p), t) in out.iter_mut().zip(word).zip(pos).zip(token_type) {
                     *o = w + p + t;
                 }
                 row += 1;

@@ -13,6 +13,8 @@ pub mod ann;
 #[cfg(feature = "embed")]
 pub mod bert;
 #[cfg(feature = "embed")]
+mod cross;
+#[cfg(feature = "embed")]
 mod int8;
 #[cfg(feature = "embed")]
 mod model;
@@ -29,11 +31,23 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::passage::Passage;
 
+#[cfg(feature = "embed")]
+pub use cross::CrossEncoder;
+#[cfg(not(feature = "embed"))]
+pub use model::CrossEncoder;
 pub use model::{alongside, on_one_core, Model};
 pub use vectors::VectorFormat;
 
 /// The environment variable naming a model folder when `--model` is not given.
 pub const MODEL_ENV: &str = "K2SEARCH_MODEL";
+
+/// The environment variable naming a re-ranker (cross-encoder) folder when
+/// `--rerank` is not given.
+pub const RERANKER_ENV: &str = "K2SEARCH_RERANKER";
+
+/// Tokens of a (question, passage) pair the cross-encoder reads, special tokens
+/// included: the longer of the two is cut first.
+pub const PAIR_TOKENS: usize = 256;
 
 /// Tokens of a passage that are embedded (its heading path, then its text). The
 /// issue's measurements, and ours, found the start of a passage enough.

@@ -386,7 +386,7 @@ impl Model {
 /// into its table: reading it as a tokenizer of any model type first buffers the whole
 /// file as generic values and copies every string (about 40 ms of a cold query,
 /// against about 5). Any other tokenizer is read the general way.
-fn read_tokenizer(path: &Path) -> std::result::Result<Tokenizer, String> {
+pub(super) fn read_tokenizer(path: &Path) -> std::result::Result<Tokenizer, String> {
     type WordPieceTokenizer = TokenizerImpl<
         WordPiece,
         NormalizerWrapper,
@@ -462,7 +462,7 @@ fn fingerprint(paths: &[&Path]) -> std::result::Result<String, (PathBuf, std::io
     Ok(hasher.finalize().to_hex()[..16].to_string())
 }
 
-fn file_name(path: &Path) -> String {
+pub(super) fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }

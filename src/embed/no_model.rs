@@ -88,3 +88,32 @@ pub fn alongside<A: Send, B>(
 ) -> (A, B) {
     (embed(), other())
 }
+
+/// A loaded cross-encoder; none can exist in this build.
+#[derive(Debug)]
+pub enum CrossEncoder {}
+
+impl CrossEncoder {
+    /// Refuses: this build has no model.
+    pub fn load(dir: &Path) -> Result<CrossEncoder> {
+        CrossEncoder::load_f32(dir)
+    }
+
+    /// Refuses: this build has no model.
+    pub fn load_f32(dir: &Path) -> Result<CrossEncoder> {
+        Err(Error::Model {
+            path: dir.to_path_buf(),
+            message: "cannot be loaded: this k2search was built without the `embed` feature".into(),
+        })
+    }
+
+    /// See the `embed` build.
+    pub fn dir(&self) -> &Path {
+        match *self {}
+    }
+
+    /// See the `embed` build.
+    pub fn score(&self, _question: &str, _passages: &[&str]) -> Result<Vec<f32>> {
+        match *self {}
+    }
+}
