@@ -5,10 +5,12 @@
 //!   beside the checkout), with the judged queries and the corpora;
 //! - `k2search_model`: the embedding model (`$K2SEARCH_TEST_MODEL`, else
 //!   `models/all-MiniLM-L6-v2`, where `scripts/fetch-model.sh` puts it);
+//! - `k2search_reranker`: the cross-encoder (`$K2SEARCH_TEST_RERANKER`, else
+//!   `models/ms-marco-MiniLM-L-12-v2`, where `scripts/fetch-reranker.sh` puts it);
 //! - `k2search_browser`: Debian's chromium (`$CHROMIUM`, else `/usr/bin/chromium`) and
 //!   playwright-core in `web/node_modules` (`npm ci` in `web/`), for the search page.
 //!
-//! In CI (`CI` set, see `.ci/run`) all three are required: the test
+//! In CI (`CI` set, see `.ci/run`) all four are required: the test
 //! `ci_has_what_every_test_needs` fails without them. Nothing here changes the library
 //! or the binary.
 
@@ -17,20 +19,31 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    for var in ["K2SEARCH_SHARED", "K2SEARCH_TEST_MODEL", "CHROMIUM"] {
+    for var in [
+        "K2SEARCH_SHARED",
+        "K2SEARCH_TEST_MODEL",
+        "K2SEARCH_TEST_RERANKER",
+        "CHROMIUM",
+    ] {
         println!("cargo::rerun-if-env-changed={var}");
     }
     let from_env = |var: &str, default: PathBuf| env::var_os(var).map_or(default, PathBuf::from);
     let shared = from_env("K2SEARCH_SHARED", root.join("../shared")).join("eval");
     let model = from_env("K2SEARCH_TEST_MODEL", root.join("models/all-MiniLM-L6-v2"))
         .join("model.safetensors");
+    let reranker = from_env(
+        "K2SEARCH_TEST_RERANKER",
+        root.join("models/ms-marco-MiniLM-L-12-v2"),
+    )
+    .join("model.safetensors");
     let chromium = from_env("CHROMIUM", PathBuf::from("/usr/bin/chromium"));
     let playwright = root.join("web/node_modules/playwright-core");
-    for path in [&shared, &model, &chromium, &playwright] {
+    for path in [&shared, &model, &reranker, &chromium, &playwright] {
         watch(path, &root);
     }
     cfg("k2search_shared", shared.is_dir());
     cfg("k2search_model", model.is_file());
+    cfg("k2search_reranker", reranker.is_file());
     cfg(
         "k2search_browser",
         chromium.is_file() && playwright.is_dir(),

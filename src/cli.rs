@@ -115,6 +115,29 @@ struct ModelArgs {
     /// the model the index was built with.
     #[arg(long, value_name = "DIR")]
     model: Option<PathBuf>,
+    /// Re-rank the best candidates with the cross-encoder in DIR (see
+    /// scripts/fetch-reranker.sh): slower, better ordered. Default: $K2SEARCH_RERANKER,
+    /// else none.
+    #[arg(long, value_name = "DIR")]
+    rerank: Option<PathBuf>,
+}
+
+impl ModelArgs {
+    /// `searcher` re-ranking with the cross-encoder asked for, if one is.
+    fn with_reranker(&self, searcher: Searcher) -> Result<Searcher, Failure> {
+        let dir = self.rerank.clone().or_else(|| {
+            std::env::var_os(k2search::embed::RERANKER_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        Ok(match dir {
+            Some(dir) => {
+                let cross = k2search::embed::CrossEncoder::load(&dir)?;
+                searcher.with_reranker(std::sync::Arc::new(cross))
+            }
+            None => searcher,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -477,10 +500,11 @@ fn stop_on_ctrl_c(stop: &Arc<AtomicBool>) {
 /// Opens the index with the model given, if one is.
 fn open_with_model(location: &Location, model: &ModelArgs) -> Result<Searcher, Failure> {
     let searcher = open_searcher(location, Searcher::open)?;
-    Ok(match &model.model {
+    let searcher = match &model.model {
         Some(dir) => searcher.with_model(dir)?,
         None => searcher,
-    })
+    };
+    model.with_reranker(searcher)
 }
 
 /// Opens the index with `open` (a constructor of [`Searcher`]); the default index is
@@ -529,7 +553,9 @@ fn text_format() -> OutputFormat {
 fn run_query(args: QueryArgs) -> Result<(), Failure> {
     let searcher = match &args.model.model {
         // The model loads while the rest of the index opens.
-        None if !args.lexical => open_searcher(&args.location, Searcher::open_loading_model)?,
+        None if !args.lexical => args
+            .model
+            .with_reranker(open_searcher(&args.location, Searcher::open_loading_model)?)?,
         _ => open_with_model(&args.location, &args.model)?,
     };
     let request = SearchRequest {

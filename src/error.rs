@@ -77,6 +77,14 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A re-ranker folder that cannot be used.
+    #[error("re-ranker folder {path} {message}; pass --rerank DIR with a BERT cross-encoder (config.json, model.safetensors with a classifier, tokenizer.json), as `bash scripts/fetch-reranker.sh DIR` makes")]
+    Reranker {
+        /// The re-ranker folder.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The index holds vectors, and the model that made them is not at hand.
     #[error("index {index} holds vectors made by model {model} ({model_path}); {problem}; pass --model DIR (or set K2SEARCH_MODEL) with that model, search with --lexical, or re-index with `k2search index --rebuild --model DIR`")]
     ModelMismatch {

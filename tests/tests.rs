@@ -27,6 +27,8 @@ mod relevance;
 mod reliability;
 // The search box: prefix search, facets and filters, suggestions, the page's use of them.
 mod searchbox;
+// Re-ranking by a cross-encoder.
+mod rerank;
 // Semantic ranking with the embedding model.
 mod semantic;
 // `k2search serve`: the HTTP API, the page, a live index, hostile clients.

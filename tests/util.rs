@@ -141,7 +141,8 @@ impl Workspace {
         let mut cmd = Command::new(program);
         cmd.current_dir(self.path())
             .env("NO_COLOR", "1")
-            .env_remove("K2SEARCH_MODEL");
+            .env_remove("K2SEARCH_MODEL")
+            .env_remove("K2SEARCH_RERANKER");
         cmd
     }
 
@@ -610,8 +611,22 @@ pub fn model() -> PathBuf {
     dir
 }
 
+/// The cross-encoder for the re-ranking tests: `$K2SEARCH_TEST_RERANKER`, else where
+/// `scripts/fetch-reranker.sh` puts it.
+pub fn reranker() -> PathBuf {
+    let dir = std::env::var_os("K2SEARCH_TEST_RERANKER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("models/ms-marco-MiniLM-L-12-v2"));
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "no re-ranker in {}: bash scripts/fetch-reranker.sh DIR; K2SEARCH_TEST_RERANKER=DIR",
+        dir.display()
+    );
+    dir
+}
+
 /// In CI (`CI` set, see `.ci/run`) no test may be ignored for want of data: the
-/// shared folder, the model and the browser are all required there.
+/// shared folder, the models and the browser are all required there.
 #[test]
 fn ci_has_what_every_test_needs() {
     if std::env::var_os("CI").is_none() {
@@ -620,6 +635,10 @@ fn ci_has_what_every_test_needs() {
     let missing: Vec<&str> = [
         (cfg!(k2search_shared), "the shared data (K2SEARCH_SHARED)"),
         (cfg!(k2search_model), "the model (scripts/fetch-model.sh)"),
+        (
+            cfg!(k2search_reranker),
+            "the re-ranker (scripts/fetch-reranker.sh)",
+        ),
         (cfg!(k2search_browser), "chromium and `npm ci` in web/"),
     ]
     .into_iter()

@@ -4,16 +4,24 @@
 //! `scripts/fetch-reranker.sh`). It runs on the encoder of [`super::bert`], as the
 //! embedding model does.
 
+use std::collections::HashMap;
 use std::fs;
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use gemm::Parallelism;
 use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
 
 use super::bert::{Bert, Config};
-use super::model::{file_name, read_tokenizer};
+use super::model::{file_name, read_tokenizer, single_threaded};
 use super::PAIR_TOKENS;
 use crate::error::{Error, Result};
+
+/// Pair scores kept for later searches: the next page of a search, the same question
+/// asked again, a second search of the same question (a deeper one) re-rank the same
+/// pairs. About 16 bytes each; the table is emptied when full.
+const KEPT_SCORES: usize = 1 << 16;
 
 /// A loaded cross-encoder.
 pub struct CrossEncoder {
@@ -21,6 +29,8 @@ pub struct CrossEncoder {
     /// Cuts pairs to [`PAIR_TOKENS`], pads nothing.
     tokenizer: Tokenizer,
     dir: PathBuf,
+    /// Scores of pairs seen, by a hash of the pair.
+    kept: Mutex<HashMap<u64, f32>>,
 }
 
 impl std::fmt::Debug for CrossEncoder {
@@ -43,14 +53,12 @@ impl CrossEncoder {
 
     /// [`CrossEncoder::load`] with the products in f32.
     pub fn load_f32(dir: &Path) -> Result<CrossEncoder> {
-        let bad = |message: String| Error::Model {
+        let bad = |message: String| Error::Reranker {
             path: dir.to_path_buf(),
             message,
         };
         if !dir.is_dir() {
-            return Err(bad(
-                "is not a folder (bash scripts/fetch-reranker.sh puts the re-ranker in one)".into(),
-            ));
+            return Err(bad("is not a folder".into()));
         }
         let config_path = dir.join("config.json");
         let weights = dir.join("model.safetensors");
@@ -85,6 +93,7 @@ impl CrossEncoder {
             bert,
             tokenizer,
             dir: dir.to_path_buf(),
+            kept: Mutex::default(),
         })
     }
 
@@ -94,18 +103,43 @@ impl CrossEncoder {
     }
 
     /// Scores each passage as an answer to `question`, in order: the classifier's
-    /// logit (higher is more relevant; ms-marco models give about −11 to +10). The
-    /// pairs run as one batch on every core of the calling thread's rayon pool.
+    /// logit (higher is more relevant; ms-marco models give about −11 to +10). Pairs
+    /// scored before are not scored again; the others run as one batch on every core
+    /// of the calling thread's rayon pool.
     pub fn score(&self, question: &str, passages: &[&str]) -> Result<Vec<f32>> {
-        if passages.is_empty() {
-            return Ok(Vec::new());
+        let keys: Vec<u64> = passages.iter().map(|p| pair_key(question, p)).collect();
+        let mut scores: Vec<Option<f32>> = {
+            let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            keys.iter().map(|k| kept.get(k).copied()).collect()
+        };
+        let missing: Vec<usize> = (0..passages.len())
+            .filter(|&i| scores[i].is_none())
+            .collect();
+        if !missing.is_empty() {
+            let fresh = self.score_all(question, missing.iter().map(|&i| passages[i]))?;
+            let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+            if kept.len() + fresh.len() > KEPT_SCORES {
+                kept.clear();
+            }
+            for (&i, score) in missing.iter().zip(fresh) {
+                scores[i] = Some(score);
+                kept.insert(keys[i], score);
+            }
         }
-        let pairs: Vec<(&str, &str)> = passages.iter().map(|p| (question, *p)).collect();
+        Ok(scores.into_iter().map(|s| s.unwrap_or(f32::MIN)).collect())
+    }
+
+    /// Scores every pair of `question` and a passage, in one forward pass.
+    fn score_all<'a>(
+        &self,
+        question: &'a str,
+        passages: impl Iterator<Item = &'a str>,
+    ) -> Result<Vec<f32>> {
+        let pairs: Vec<(&str, &str)> = passages.map(|p| (question, p)).collect();
         let encodings = self
             .tokenizer
             .encode_batch(pairs, true)
             .map_err(|e| self.error(format!("cannot tokenize: {e}")))?;
-        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
         let second: Vec<usize> = encodings
             .iter()
             .map(|e| {
@@ -113,21 +147,55 @@ impl CrossEncoder {
                 types.iter().position(|&t| t > 0).unwrap_or(types.len())
             })
             .collect();
-        let threads = rayon::current_num_threads();
-        let par = if threads > 1 {
-            Parallelism::Rayon(threads)
-        } else {
-            Parallelism::None
+        // The pairs are dealt, longest first, to one worker per core, each running
+        // its share on its own core: the attention of a pair runs on one core, so
+        // one batch over both cores kept the second mostly idle.
+        let workers = rayon::current_num_threads().clamp(1, encodings.len().max(1));
+        let mut order: Vec<usize> = (0..encodings.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(encodings[i].get_ids().len()));
+        let shares: Vec<Vec<usize>> = (0..workers)
+            .map(|w| order.iter().copied().skip(w).step_by(workers).collect())
+            .collect();
+        let run = |share: &[usize]| {
+            let ids: Vec<&[u32]> = share.iter().map(|&i| encodings[i].get_ids()).collect();
+            let second: Vec<usize> = share.iter().map(|&i| second[i]).collect();
+            self.bert.classify(&ids, &second, Parallelism::None)
         };
-        self.bert
-            .classify(&ids, &second, par)
-            .ok_or_else(|| self.error("has no classifier".into()))
+        let scored: Vec<Option<Vec<f32>>> = if workers == 1 {
+            vec![run(&shares[0])]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = shares
+                    .iter()
+                    .map(|share| scope.spawn(|| single_threaded(|| run(share))))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().ok().flatten())
+                    .collect()
+            })
+        };
+        let mut scores = vec![0f32; encodings.len()];
+        for (share, part) in shares.iter().zip(scored) {
+            let part = part.ok_or_else(|| self.error("cannot score the pairs".into()))?;
+            for (&i, score) in share.iter().zip(part) {
+                scores[i] = score;
+            }
+        }
+        Ok(scores)
     }
 
     fn error(&self, message: String) -> Error {
-        Error::Model {
+        Error::Reranker {
             path: self.dir.clone(),
             message,
         }
     }
+}
+
+/// A hash of a (question, passage) pair: the key of its kept score.
+fn pair_key(question: &str, passage: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (question, passage).hash(&mut hasher);
+    hasher.finish()
 }

@@ -26,7 +26,7 @@ const FEW_TEXTS: usize = 4;
 
 /// Runs `f` where rayon sees one thread, so that kernels which split their work over
 /// rayon's pool (the int8 products) keep to the worker's core.
-fn single_threaded<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub(super) fn single_threaded<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     match rayon::ThreadPoolBuilder::new().num_threads(1).build() {
         Ok(pool) => pool.install(f),
         Err(_) => f(),

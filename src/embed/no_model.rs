@@ -101,7 +101,7 @@ impl CrossEncoder {
 
     /// Refuses: this build has no model.
     pub fn load_f32(dir: &Path) -> Result<CrossEncoder> {
-        Err(Error::Model {
+        Err(Error::Reranker {
             path: dir.to_path_buf(),
             message: "cannot be loaded: this k2search was built without the `embed` feature".into(),
         })

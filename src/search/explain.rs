@@ -102,5 +102,8 @@ pub fn lifted(lifts: &super::rerank::Lifts, question: &super::Question) -> Vec<S
             out.push(format!("first_type: {}", first.as_str()));
         }
     }
+    if lifts.cross > 0.0 {
+        out.push(format!("cross-encoder: {:.3}", lifts.cross));
+    }
     out
 }

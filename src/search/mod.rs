@@ -18,6 +18,7 @@
 //! ([`Params`], from `lexicon/ranking.json`) and the techniques that are on
 //! ([`Ranking`]).
 
+pub mod cross;
 pub mod explain;
 pub mod facets;
 pub mod lexicon;
@@ -404,6 +405,8 @@ struct Inner {
     ranking: Ranking,
     params: Params,
     semantic: Arc<Semantic>,
+    /// The cross-encoder that re-ranks the best candidates, when given one.
+    cross: Option<Arc<crate::embed::CrossEncoder>>,
     soundness: Arc<Soundness>,
     /// The names suggestions are made from, with the commit they were read from.
     names: Arc<NamesCache>,
@@ -466,6 +469,7 @@ impl Searcher {
                 ranking: Ranking::ALL,
                 params: Params::default(),
                 semantic,
+                cross: None,
                 soundness,
                 names: Arc::default(),
                 running: Arc::default(),
@@ -501,6 +505,12 @@ impl Searcher {
             semantic.model(info, self.dir())?;
         }
         Ok(self.rebuild_inner(|inner| inner.semantic = Arc::new(semantic)))
+    }
+
+    /// The same index searched with its best candidates re-ranked by a cross-encoder
+    /// ([`cross`]): [`Params::rerank_depth`] of them per search, whatever the page.
+    pub fn with_reranker(self, cross: Arc<crate::embed::CrossEncoder>) -> Searcher {
+        self.rebuild_inner(|inner| inner.cross = Some(cross))
     }
 
     /// Whether searches rank hybrid by default: the index has vectors, semantic
@@ -644,6 +654,17 @@ impl Searcher {
             plan = QueryPlan::loose(&request.query);
             let text = self.text(searcher, &plan, request, depth, false)?;
             (ranked, analysis) = self.fuse(searcher, request, text, vectors);
+        }
+        if let Some(cross) = &self.inner.cross {
+            cross::rerank(
+                searcher,
+                self.fields(),
+                self.dir(),
+                cross,
+                &request.query,
+                &self.inner.params,
+                &mut ranked.hits,
+            )?;
         }
         response.total_hits = ranked.total;
         response.facets = std::mem::take(&mut ranked.facets);

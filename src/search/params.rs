@@ -69,6 +69,13 @@ pub struct Params {
     /// embeds windows: its similarity to the question is that of its start and that
     /// of its best part (start or window), weighted 1 to this, averaged.
     pub semantic_windows: f32,
+    /// Best candidates a cross-encoder re-ranks, when the searcher has one
+    /// ([`crate::search::Searcher::with_reranker`]).
+    pub rerank_depth: usize,
+    /// Weight of the cross-encoder's score (its logit through a sigmoid, 0..1) against
+    /// the score the candidate had (normalized by the best): 1 orders the candidates
+    /// by the cross-encoder alone.
+    pub rerank: f32,
 }
 
 /// The shipped weights, learned by `eval/tune.py --write lexicon/ranking.json`.
@@ -223,6 +230,7 @@ mod tests {
             shipped.semantic_body,
             shipped.semantic_windows,
             shipped.plain,
+            shipped.rerank,
         ];
         assert!(
             weights.iter().all(|w| w.is_finite() && *w >= 0.0),

@@ -34,6 +34,9 @@ pub struct Lifts {
     pub first_type: bool,
     /// What its similarity to the question by vector added (hybrid ranking).
     pub semantic: f32,
+    /// Its score by the cross-encoder (0 to 1), when one re-ranked it
+    /// ([`super::cross`]).
+    pub cross: f32,
 }
 
 /// The passages a query's rerank chooses from.
@@ -89,6 +92,7 @@ pub fn rerank(
                 semantic: similarity
                     .and_then(|f| f(address))
                     .map_or(0.0, |s| params.semantic * s),
+                cross: 0.0,
             };
             (
                 score + lift(&lifts, params) + lifts.semantic,
