@@ -9,6 +9,8 @@
 //! the environment searches it by text alone, for a same-index baseline.
 //! `K2SEARCH_LATENCY_PREFIX=off` turns prefix search off (it is on, as in the HTTP API),
 //! and `K2SEARCH_LATENCY_FACETS=category,source` asks each search for those facets.
+//! `K2SEARCH_LATENCY_RERANK=DIR` re-ranks with the cross-encoder in DIR, keeping no
+//! pair score between searches (each search scores its pairs).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -31,6 +33,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut searcher = Searcher::open(&index)?;
     if let Some(params) = params {
         searcher = searcher.with_params(params);
+    }
+    if let Some(dir) = std::env::var_os("K2SEARCH_LATENCY_RERANK") {
+        let cross = k2search::embed::CrossEncoder::load(dir.as_ref())?.keeping(0);
+        searcher = searcher.with_reranker(std::sync::Arc::new(cross));
     }
     let mode = match std::env::var("K2SEARCH_LATENCY_MODE").as_deref() {
         Ok("lexical") => Mode::Lexical,

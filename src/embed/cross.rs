@@ -18,9 +18,9 @@ use super::model::{file_name, read_tokenizer, single_threaded};
 use super::PAIR_TOKENS;
 use crate::error::{Error, Result};
 
-/// Pair scores kept for later searches: the next page of a search, the same question
-/// asked again, a second search of the same question (a deeper one) re-rank the same
-/// pairs. About 16 bytes each; the table is emptied when full.
+/// Pair scores kept for later searches, by default: the next page of a search, the
+/// same question asked again, a second search of the same question (a deeper one)
+/// re-rank the same pairs. About 16 bytes each; the table is emptied when full.
 const KEPT_SCORES: usize = 1 << 16;
 
 /// A loaded cross-encoder.
@@ -31,6 +31,8 @@ pub struct CrossEncoder {
     dir: PathBuf,
     /// Scores of pairs seen, by a hash of the pair.
     kept: Mutex<HashMap<u64, f32>>,
+    /// Most pair scores kept.
+    keep: usize,
 }
 
 impl std::fmt::Debug for CrossEncoder {
@@ -94,7 +96,15 @@ impl CrossEncoder {
             tokenizer,
             dir: dir.to_path_buf(),
             kept: Mutex::default(),
+            keep: KEPT_SCORES,
         })
+    }
+
+    /// The same cross-encoder keeping at most `pairs` pair scores for later calls (0:
+    /// none, every pair is scored each time it is asked for, as a benchmark wants).
+    pub fn keeping(mut self, pairs: usize) -> CrossEncoder {
+        self.keep = pairs;
+        self
     }
 
     /// The folder the cross-encoder was loaded from.
@@ -104,8 +114,8 @@ impl CrossEncoder {
 
     /// Scores each passage as an answer to `question`, in order: the classifier's
     /// logit (higher is more relevant; ms-marco models give about −11 to +10). Pairs
-    /// scored before are not scored again; the others run as one batch on every core
-    /// of the calling thread's rayon pool.
+    /// scored before are not scored again; the others are shared among as many
+    /// workers as the calling thread's rayon pool has threads (one per core).
     pub fn score(&self, question: &str, passages: &[&str]) -> Result<Vec<f32>> {
         let keys: Vec<u64> = passages.iter().map(|p| pair_key(question, p)).collect();
         let mut scores: Vec<Option<f32>> = {
@@ -118,18 +128,21 @@ impl CrossEncoder {
         if !missing.is_empty() {
             let fresh = self.score_all(question, missing.iter().map(|&i| passages[i]))?;
             let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-            if kept.len() + fresh.len() > KEPT_SCORES {
+            if kept.len() + fresh.len() > self.keep {
                 kept.clear();
             }
+            let keep = fresh.len() <= self.keep;
             for (&i, score) in missing.iter().zip(fresh) {
                 scores[i] = Some(score);
-                kept.insert(keys[i], score);
+                if keep {
+                    kept.insert(keys[i], score);
+                }
             }
         }
         Ok(scores.into_iter().map(|s| s.unwrap_or(f32::MIN)).collect())
     }
 
-    /// Scores every pair of `question` and a passage, in one forward pass.
+    /// Scores every pair of `question` and a passage: one forward pass per worker.
     fn score_all<'a>(
         &self,
         question: &'a str,

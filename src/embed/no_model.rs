@@ -108,6 +108,11 @@ impl CrossEncoder {
     }
 
     /// See the `embed` build.
+    pub fn keeping(self, _pairs: usize) -> CrossEncoder {
+        self
+    }
+
+    /// See the `embed` build.
     pub fn dir(&self) -> &Path {
         match *self {}
     }
