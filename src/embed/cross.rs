@@ -5,7 +5,6 @@
 //! embedding model does.
 
 use std::collections::HashMap;
-use std::fs;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -13,8 +12,8 @@ use std::sync::Mutex;
 use gemm::Parallelism;
 use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
 
-use super::bert::{Bert, Config};
-use super::model::{file_name, read_tokenizer, single_threaded};
+use super::bert::Bert;
+use super::model::{load_bert, single_threaded, Folder};
 use super::PAIR_TOKENS;
 use crate::error::{Error, Result};
 
@@ -59,23 +58,12 @@ impl CrossEncoder {
             path: dir.to_path_buf(),
             message,
         };
-        if !dir.is_dir() {
-            return Err(bad("is not a folder".into()));
-        }
-        let config_path = dir.join("config.json");
-        let weights = dir.join("model.safetensors");
-        let tokenizer_path = dir.join("tokenizer.json");
-        for needed in [&config_path, &weights, &tokenizer_path] {
-            if !needed.is_file() {
-                return Err(bad(format!("has no {}", file_name(needed))));
-            }
-        }
-        let config_text = fs::read_to_string(&config_path)
-            .map_err(|e| Error::io("cannot read", &config_path, e))?;
-        let config: Config = serde_json::from_str(&config_text)
-            .map_err(|e| bad(format!("config.json is not a BERT config: {e}")))?;
-        let mut tokenizer = read_tokenizer(&tokenizer_path)
-            .map_err(|e| bad(format!("tokenizer.json cannot be read: {e}")))?;
+        let Folder {
+            config,
+            weights,
+            mut tokenizer,
+            ..
+        } = Folder::read(dir, bad)?;
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams {
@@ -84,8 +72,7 @@ impl CrossEncoder {
                 ..TruncationParams::default()
             }))
             .map_err(|e| bad(format!("tokenizer.json: {e}")))?;
-        let bert = Bert::load(&weights, &config)
-            .map_err(|e| bad(format!("model.safetensors cannot be used: {e}")))?;
+        let bert = load_bert(&weights, &config, bad)?;
         if !bert.has_head() {
             return Err(bad(
                 "is not a cross-encoder: model.safetensors has no pooler and classifier".into(),

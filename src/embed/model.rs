@@ -120,24 +120,15 @@ impl Model {
             path: dir.to_path_buf(),
             message,
         };
-        if !dir.is_dir() {
-            return Err(bad("is not a folder".into()));
-        }
-        let config_path = dir.join("config.json");
-        let weights = dir.join("model.safetensors");
-        let tokenizer_path = dir.join("tokenizer.json");
-        for needed in [&config_path, &weights, &tokenizer_path] {
-            if !needed.is_file() {
-                return Err(bad(format!("has no {}", file_name(needed))));
-            }
-        }
-        let config_text = fs::read_to_string(&config_path)
-            .map_err(|e| Error::io("cannot read", &config_path, e))?;
-        let config: Config = serde_json::from_str(&config_text)
-            .map_err(|e| bad(format!("config.json is not a BERT config: {e}")))?;
+        let Folder {
+            config_path,
+            config_text,
+            config,
+            weights,
+            tokenizer_path,
+            mut tokenizer,
+        } = Folder::read(dir, bad)?;
         let pooling = read_pooling(dir).map_err(bad)?;
-        let mut tokenizer = read_tokenizer(&tokenizer_path)
-            .map_err(|e| bad(format!("tokenizer.json cannot be read: {e}")))?;
         // Batches are padded here, after sorting texts by length (tokenizer.json may
         // ask for padding to a fixed length: that would also hide each text's length);
         // texts are cut per call (see `Model::tokenize`).
@@ -151,8 +142,7 @@ impl Model {
             weights.as_path(),
         ];
         let stamp = files_stamp(&files);
-        let bert = Bert::load(&weights, &config)
-            .map_err(|e| bad(format!("model.safetensors cannot be used: {e}")))?;
+        let bert = load_bert(&weights, &config, bad)?;
         let info = ModelInfo {
             name: model_name(dir, &config_text),
             path: fs::canonicalize(dir)
@@ -381,12 +371,63 @@ impl Model {
     }
 }
 
+/// The files of a BERT model folder, found and read.
+pub(super) struct Folder {
+    pub config_path: PathBuf,
+    pub config_text: String,
+    pub config: Config,
+    pub weights: PathBuf,
+    pub tokenizer_path: PathBuf,
+    pub tokenizer: Tokenizer,
+}
+
+impl Folder {
+    /// Reads the folder `dir`'s `config.json` and `tokenizer.json` and checks that it
+    /// has `model.safetensors`; `bad` makes the error of a folder that cannot be used.
+    pub(super) fn read(dir: &Path, bad: impl Fn(String) -> Error) -> Result<Folder> {
+        if !dir.is_dir() {
+            return Err(bad("is not a folder".into()));
+        }
+        let config_path = dir.join("config.json");
+        let weights = dir.join("model.safetensors");
+        let tokenizer_path = dir.join("tokenizer.json");
+        for needed in [&config_path, &weights, &tokenizer_path] {
+            if !needed.is_file() {
+                return Err(bad(format!("has no {}", file_name(needed))));
+            }
+        }
+        let config_text = fs::read_to_string(&config_path)
+            .map_err(|e| Error::io("cannot read", &config_path, e))?;
+        let config: Config = serde_json::from_str(&config_text)
+            .map_err(|e| bad(format!("config.json is not a BERT config: {e}")))?;
+        let tokenizer = read_tokenizer(&tokenizer_path)
+            .map_err(|e| bad(format!("tokenizer.json cannot be read: {e}")))?;
+        Ok(Folder {
+            config_path,
+            config_text,
+            config,
+            weights,
+            tokenizer_path,
+            tokenizer,
+        })
+    }
+}
+
+/// The encoder of `weights`, or the error `bad` makes.
+pub(super) fn load_bert(
+    weights: &Path,
+    config: &Config,
+    bad: impl Fn(String) -> Error,
+) -> Result<Bert> {
+    Bert::load(weights, config).map_err(|e| bad(format!("model.safetensors cannot be used: {e}")))
+}
+
 /// Reads `tokenizer.json`. A WordPiece tokenizer (BERT's) is read by the `tokenizers`
 /// crate's own code as a tokenizer of that model type, which streams the vocabulary
 /// into its table: reading it as a tokenizer of any model type first buffers the whole
 /// file as generic values and copies every string (about 40 ms of a cold query,
 /// against about 5). Any other tokenizer is read the general way.
-pub(super) fn read_tokenizer(path: &Path) -> std::result::Result<Tokenizer, String> {
+fn read_tokenizer(path: &Path) -> std::result::Result<Tokenizer, String> {
     type WordPieceTokenizer = TokenizerImpl<
         WordPiece,
         NormalizerWrapper,
@@ -462,7 +503,7 @@ fn fingerprint(paths: &[&Path]) -> std::result::Result<String, (PathBuf, std::io
     Ok(hasher.finalize().to_hex()[..16].to_string())
 }
 
-pub(super) fn file_name(path: &Path) -> String {
+fn file_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
 }
