@@ -747,8 +747,8 @@ impl Rows {
     fn score(&self, row: usize, query: &[f32], dim: usize, format: VectorFormat) -> f32 {
         let span = row * dim..(row + 1) * dim;
         match format {
-            VectorFormat::F32 => dot(query, &self.f32s[span]),
-            VectorFormat::I8 => dot(query, &self.i8s[span]) * self.scales[row],
+            VectorFormat::F32 => dot_f32(query, &self.f32s[span]),
+            VectorFormat::I8 => dot_i8(query, &self.i8s[span]) * self.scales[row],
         }
     }
 
@@ -762,15 +762,8 @@ impl Rows {
     ) -> Vec<f32> {
         let span = rows.start * dim..rows.end * dim;
         match format {
-            VectorFormat::F32 => self.f32s[span]
-                .chunks_exact(dim)
-                .map(|row| dot(query, row))
-                .collect(),
-            VectorFormat::I8 => self.i8s[span]
-                .chunks_exact(dim)
-                .zip(&self.scales[rows])
-                .map(|(row, scale)| dot(query, row) * scale)
-                .collect(),
+            VectorFormat::F32 => scores_f32(query, &self.f32s[span], dim),
+            VectorFormat::I8 => scores_i8(query, &self.i8s[span], &self.scales[rows], dim),
         }
     }
 
@@ -841,8 +834,54 @@ pub fn key(text: &str) -> u64 {
     ])
 }
 
+/// The dot product of `query` with each f32 row of `rows` (rows of `dim`), compiled
+/// for the widest vector unit the CPU has: the brute-force scoring of every passage.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn scores_f32(query: &[f32], rows: &[f32], dim: usize) -> Vec<f32> {
+    rows.chunks_exact(dim).map(|row| dot(query, row)).collect()
+}
+
+/// [`scores_f32`] for i8 rows, each times its scale.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn scores_i8(query: &[f32], rows: &[i8], scales: &[f32], dim: usize) -> Vec<f32> {
+    rows.chunks_exact(dim)
+        .zip(scales)
+        .map(|(row, scale)| dot(query, row) * scale)
+        .collect()
+}
+
+/// The dot product of `query` with one f32 row, as [`scores_f32`] computes it.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn dot_f32(query: &[f32], row: &[f32]) -> f32 {
+    dot(query, row)
+}
+
+/// The dot product of `query` with one i8 row (before its scale).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn dot_i8(query: &[f32], row: &[i8]) -> f32 {
+    dot(query, row)
+}
+
 /// Dot product of a query with a stored row (f32, or i8 before its scale), in 16
-/// lanes the compiler can vectorize.
+/// lanes the compiler can vectorize; inlined into the functions above, it takes
+/// their instruction set.
+#[inline(always)]
 fn dot<T: Copy + Into<f32>>(a: &[f32], b: &[T]) -> f32 {
     let mut acc = [0f32; 16];
     let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));

@@ -80,6 +80,9 @@ impl Semantic {
     }
 
     /// The model, loaded and checked against the index's on first use.
+    // Without `embed` a model cannot exist (it is an empty enum), and rustc sees the
+    // lines after loading one as assignments never read.
+    #[cfg_attr(not(feature = "embed"), allow(unused_assignments))]
     pub fn model(&self, info: &ModelInfo, index: &Path) -> Result<Arc<Model>> {
         let mut slot = self.model.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(model) = slot.as_ref() {
