@@ -442,7 +442,13 @@ impl Searcher {
         let reader: IndexReader = guard::catch(dir, || {
             open.index
                 .reader_builder()
-                .reload_policy(ReloadPolicy::OnCommitWithDelay)
+                // A process that searches once has nothing to follow: a watcher would
+                // only reload the index it just opened (a new generation, whose vectors
+                // the model's thread did not load).
+                .reload_policy(match once {
+                    true => ReloadPolicy::Manual,
+                    false => ReloadPolicy::OnCommitWithDelay,
+                })
                 .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
                 .try_into()
                 .map_err(|e| Error::tantivy(dir, e))
@@ -459,7 +465,7 @@ impl Searcher {
             Semantic::default()
         });
         if let Some(info) = open.manifest.model.as_ref().filter(|_| once) {
-            semantic.load_in_background(info, dir);
+            semantic.load_in_background(reader.searcher(), info, dir);
         }
         Ok(Searcher {
             inner: Arc::new(Inner {

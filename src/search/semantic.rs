@@ -112,10 +112,16 @@ impl Semantic {
     }
 
     /// Starts loading the model on another thread (see [`Semantic::model`]), then
-    /// reading the weights the first query needs, when this build can embed. A
+    /// reading the weights the first query needs and loading the vectors of
+    /// `searcher`'s generation, when this build can embed. A
     /// failure is left for the first search to meet: it loads the model again and
     /// reports why it cannot.
-    pub fn load_in_background(self: &Arc<Self>, info: &ModelInfo, index: &Path) {
+    pub fn load_in_background(
+        self: &Arc<Self>,
+        searcher: tantivy::Searcher,
+        info: &ModelInfo,
+        index: &Path,
+    ) {
         if !cfg!(feature = "embed") {
             return;
         }
@@ -123,6 +129,11 @@ impl Semantic {
         std::thread::spawn(move || {
             if let Ok(model) = semantic.model(&info, &index) {
                 model.prefault();
+                // Then the passages' vectors (about a third of a cold query on
+                // MedQuAD: the files' hashes and their rows), while the query is
+                // analysed and embedded; the search waits for them only if it gets
+                // there first.
+                semantic.vectors(&searcher, &info, &index);
             }
         });
     }
@@ -144,9 +155,11 @@ impl Semantic {
     ) -> Result<QueryVectors> {
         let (max_tokens, body_weight) = (params.semantic_tokens, params.semantic_body);
         let model = self.model(info, index)?;
-        let set = self.vectors(searcher, info, index);
         embed::on_one_core(|| {
             let vector = Self::embed(&model, query, max_tokens, body_weight)?;
+            // After the embedding: a one-shot search's vectors may still be loading
+            // (see `load_in_background`).
+            let set = self.vectors(searcher, info, index);
             let sims = match spare_core {
                 true => set.similarities_in_halves(&vector),
                 false => set.similarities(&vector),
