@@ -132,8 +132,12 @@ impl Semantic {
                 // Then the passages' vectors (about a third of a cold query on
                 // MedQuAD: the files' hashes and their rows), while the query is
                 // analysed and embedded; the search waits for them only if it gets
-                // there first.
-                semantic.vectors(&searcher, &info, &index);
+                // there first. A damaged index is left for the search to report:
+                // nothing is kept, and it reads them again, guarded.
+                let load = || semantic.vectors(&searcher, &info, &index);
+                let _ = crate::guard::quietly(|| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(load))
+                });
             }
         });
     }
